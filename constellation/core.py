@@ -1,0 +1,53 @@
+"""What flies: satellites (each an sgp4 ``Satrec``) in groups that share a sensor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sgp4.api import Satrec
+
+from .orbits import CircularOrbit
+from .sensor import Sensor
+
+
+@dataclass
+class Satellite:
+    name: str
+    satrec: Satrec
+    group: str = "all"
+
+
+@dataclass
+class Group:
+    """Satellites that share one sensor (a shell, a sub-series, a launch batch)."""
+
+    name: str
+    satellites: list[Satellite]
+    sensor: Sensor = field(default_factory=Sensor)
+
+
+@dataclass
+class Constellation:
+    name: str
+    groups: list[Group]
+
+    @property
+    def satellites(self) -> list[Satellite]:
+        return [s for g in self.groups for s in g.satellites]
+
+    def __len__(self) -> int:
+        return sum(len(g.satellites) for g in self.groups)
+
+    def sensors_per_satellite(self) -> list[Sensor]:
+        return [g.sensor for g in self.groups for _ in g.satellites]
+
+    @classmethod
+    def from_orbits(cls, name: str, orbits: list[CircularOrbit], sensor: Sensor | None = None,
+                    group: str = "all", first_satnum: int = 90000) -> "Constellation":
+        sats = [Satellite(f"{group}-{i + 1:03d}", o.to_satrec(first_satnum + i), group)
+                for i, o in enumerate(orbits)]
+        return cls(name, [Group(group, sats, sensor or Sensor())])
+
+    def with_sensor(self, sensor: Sensor) -> "Constellation":
+        """The same satellites, every group given ``sensor``."""
+        return Constellation(self.name, [Group(g.name, g.satellites, sensor) for g in self.groups])

@@ -1,0 +1,138 @@
+"""Circular orbits, sun-synchronous helpers and conversion to sgp4 ``Satrec``.
+
+Units live in the names: ``alt_km``, ``inclination_deg``, ``ltan_hours``.  All
+synthetic satellites become sgp4 ``Satrec`` objects through ``sgp4init`` so that
+synthetic and catalogued satellites are propagated by the same model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sgp4.api import WGS72, Satrec
+
+# WGS-72 constants: the ones sgp4 uses internally, so that a requested altitude
+# is the altitude sgp4 actually flies.
+MU_KM3_S2 = 398600.8
+EARTH_RADIUS_KM = 6378.135
+J2 = 0.001082616
+# Earth's mean motion around the Sun: the nodal precession rate that keeps an
+# orbit sun-synchronous (360 deg per tropical year).
+SSO_NODE_RATE_RAD_S = 2.0 * math.pi / (365.2421897 * 86400.0)
+
+_SGP4_EPOCH_0 = datetime(1949, 12, 31, tzinfo=timezone.utc)
+_XKE = 60.0 / math.sqrt(EARTH_RADIUS_KM**3 / MU_KM3_S2)  # sgp4's ke, er^1.5/min
+
+
+def mean_motion_rad_s(alt_km: float) -> float:
+    """Two-body mean motion of a circular orbit at ``alt_km`` above the equator."""
+    a_km = EARTH_RADIUS_KM + alt_km
+    return math.sqrt(MU_KM3_S2 / a_km**3)
+
+
+def sso_inclination_deg(alt_km: float, ecc: float = 0.0) -> float:
+    """Inclination (deg) that makes an orbit at ``alt_km`` sun-synchronous.
+
+    First-order J2 secular node rate:  dRAAN/dt = -3/2 n J2 (Re/p)^2 cos i,
+    solved for cos i with dRAAN/dt = +360 deg per tropical year.
+    """
+    if alt_km <= 0:
+        raise ValueError(f"alt_km must be positive, got {alt_km}")
+    a_km = EARTH_RADIUS_KM + alt_km
+    p_km = a_km * (1.0 - ecc * ecc)
+    n = mean_motion_rad_s(alt_km)
+    cos_i = -SSO_NODE_RATE_RAD_S / (1.5 * n * J2 * (EARTH_RADIUS_KM / p_km) ** 2)
+    if cos_i < -1.0:
+        raise ValueError(f"no sun-synchronous orbit exists at {alt_km} km (too high)")
+    return math.degrees(math.acos(cos_i))
+
+
+def _julian_date(epoch: datetime) -> float:
+    if epoch.tzinfo is None:
+        raise ValueError("epoch must be timezone-aware (UTC)")
+    return 2440587.5 + epoch.timestamp() / 86400.0
+
+
+def gmst_rad(jd_ut1: float) -> float:
+    """Greenwich mean sidereal time, IAU-82 (the one sgp4 and TEME use)."""
+    tut1 = (jd_ut1 - 2451545.0) / 36525.0
+    temp = (
+        -6.2e-6 * tut1**3
+        + 0.093104 * tut1**2
+        + (876600.0 * 3600 + 8640184.812866) * tut1
+        + 67310.54841
+    )
+    return math.radians((temp / 240.0) % 360.0)
+
+
+def raan_from_local_time_deg(epoch: datetime, local_time_hours: float, node: str = "ascending") -> float:
+    """RAAN (deg) of a plane whose node crosses at ``local_time_hours`` mean solar time.
+
+    Mean local solar time at longitude L is UT + L/15 h and the node's longitude
+    is RAAN - GMST, so  RAAN = GMST(epoch) + 15 * (LTAN - UT).  The descending
+    node lies 12 h of local time from the ascending one.
+    """
+    if node not in ("ascending", "descending"):
+        raise ValueError("node must be 'ascending' or 'descending'")
+    ltan = local_time_hours if node == "ascending" else local_time_hours + 12.0
+    epoch = epoch.astimezone(timezone.utc)
+    ut_hours = epoch.hour + epoch.minute / 60 + (epoch.second + epoch.microsecond * 1e-6) / 3600
+    raan = math.degrees(gmst_rad(_julian_date(epoch))) + 15.0 * (ltan - ut_hours)
+    return raan % 360.0
+
+
+def local_time_of_node_hours(epoch: datetime, raan_deg: float, node: str = "ascending") -> float:
+    """Inverse of :func:`raan_from_local_time_deg`."""
+    epoch = epoch.astimezone(timezone.utc)
+    ut_hours = epoch.hour + epoch.minute / 60 + (epoch.second + epoch.microsecond * 1e-6) / 3600
+    ltan = ut_hours + (raan_deg - math.degrees(gmst_rad(_julian_date(epoch)))) / 15.0
+    if node == "descending":
+        ltan += 12.0
+    return ltan % 24.0
+
+
+@dataclass(frozen=True)
+class CircularOrbit:
+    """A near-circular orbit given by mean elements at ``epoch`` (UTC).
+
+    ``alt_km`` is the mean altitude above the equatorial radius (a - Re);
+    ``arg_lat_deg`` is the argument of latitude (argument of perigee + mean
+    anomaly) at the epoch.
+    """
+
+    epoch: datetime
+    alt_km: float
+    inclination_deg: float
+    raan_deg: float
+    arg_lat_deg: float
+    ecc: float = 0.0
+    bstar: float = 0.0
+
+    def to_satrec(self, satnum: int) -> Satrec:
+        """Build an sgp4 ``Satrec`` whose Brouwer mean semi-major axis is Re + alt_km.
+
+        sgp4 takes a Kozai mean motion and converts it to Brouwer's; we iterate
+        so that the semi-major axis sgp4 ends up flying is the requested one.
+        """
+        if not (0 < self.alt_km < 100000):
+            raise ValueError(f"alt_km must be in (0, 100000), got {self.alt_km}")
+        if not (0 <= self.inclination_deg <= 180):
+            raise ValueError(f"inclination_deg must be in [0, 180], got {self.inclination_deg}")
+        if not (0 <= self.ecc < 1):
+            raise ValueError(f"ecc must be in [0, 1), got {self.ecc}")
+        epoch_days = (self.epoch.astimezone(timezone.utc) - _SGP4_EPOCH_0).total_seconds() / 86400.0
+        a_er = (EARTH_RADIUS_KM + self.alt_km) / EARTH_RADIUS_KM
+        target_no_unkozai = _XKE / a_er**1.5  # rad/min
+        no_kozai = target_no_unkozai
+        inc = math.radians(self.inclination_deg)
+        raan = math.radians(self.raan_deg % 360.0)
+        argp = 0.0
+        mo = math.radians(self.arg_lat_deg % 360.0)
+        for _ in range(4):
+            sat = Satrec()
+            sat.sgp4init(WGS72, "i", satnum, epoch_days, self.bstar, 0.0, 0.0,
+                         self.ecc, argp, inc, mo, no_kozai, raan)
+            no_kozai *= (sat.a / a_er) ** 1.5
+        return sat

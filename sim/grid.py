@@ -1,0 +1,147 @@
+"""Ground-point grids: sets of points with area weights, sorted into latitude rows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+WGS84_A_KM = 6378.137
+WGS84_F = 1.0 / 298.257223563
+WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+
+
+def geodetic_to_ecef(lat_deg, lon_deg, h_km=0.0):
+    """WGS-84 geodetic latitude/longitude (deg) and height (km) to Earth-fixed xyz (km)
+    and the geodetic up unit vector."""
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    sl, cl = np.sin(lat), np.cos(lat)
+    so, co = np.sin(lon), np.cos(lon)
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sl * sl)
+    xyz = np.stack([(n + h_km) * cl * co, (n + h_km) * cl * so, (n * (1 - WGS84_E2) + h_km) * sl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return xyz, up
+
+
+@dataclass
+class Grid:
+    """Ground points (geodetic lat/lon in degrees) with area weights summing to 1.
+
+    Points are kept sorted by latitude then longitude (longitudes in [-180, 180));
+    ``shape`` is (n_lat, n_lon) for a regular grid, so per-point arrays can be
+    reshaped into maps, and None for point lists.
+    """
+
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    weight: np.ndarray
+    name: str = "points"
+    shape: tuple[int, int] | None = None
+    res_deg: float | None = None
+    labels: list[str] | None = None
+    _rows: dict = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.lat_deg = np.asarray(self.lat_deg, dtype=float)
+        self.lon_deg = (np.asarray(self.lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
+        self.weight = np.asarray(self.weight, dtype=float)
+        if not (self.lat_deg.shape == self.lon_deg.shape == self.weight.shape) or self.lat_deg.ndim != 1:
+            raise ValueError("lat_deg, lon_deg and weight must be 1-D arrays of one length")
+        if self.lat_deg.size == 0:
+            raise ValueError("a grid needs at least one point")
+        if np.any(np.abs(self.lat_deg) > 90) or not np.all(np.isfinite(self.lat_deg + self.lon_deg)):
+            raise ValueError("latitudes must be finite and within [-90, 90]")
+        if np.any(self.weight < 0) or self.weight.sum() <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        order = np.lexsort((self.lon_deg, self.lat_deg))
+        if not np.array_equal(order, np.arange(order.size)):
+            if self.shape is not None:
+                raise ValueError("a regular grid must be given sorted by latitude then longitude")
+            self.lat_deg = self.lat_deg[order]
+            self.lon_deg = self.lon_deg[order]
+            self.weight = self.weight[order]
+            if self.labels is not None:
+                self.labels = [self.labels[i] for i in order]
+        self.weight = self.weight / self.weight.sum()
+
+    def __len__(self) -> int:
+        return self.lat_deg.size
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def regular(cls, res_deg: float, lat_min_deg: float = -90.0, lat_max_deg: float = 90.0,
+                name: str | None = None) -> "Grid":
+        """Cell centres of a global res x res degree grid, rows with centres inside
+        [lat_min_deg, lat_max_deg]; weights are exact spherical cell areas."""
+        if not (res_deg > 0) or res_deg > 90:
+            raise ValueError(f"grid resolution must be in (0, 90] deg, got {res_deg}")
+        if not (-90 <= lat_min_deg < lat_max_deg <= 90):
+            raise ValueError(f"need -90 <= lat_min < lat_max <= 90, got {lat_min_deg}, {lat_max_deg}")
+        n_lat = max(1, int(round(180.0 / res_deg)))
+        n_lon = max(1, int(round(360.0 / res_deg)))
+        dlat = 180.0 / n_lat
+        dlon = 360.0 / n_lon
+        lats = -90.0 + dlat * (np.arange(n_lat) + 0.5)
+        lats = lats[(lats >= lat_min_deg) & (lats <= lat_max_deg)]
+        if lats.size == 0:
+            raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg")
+        lons = -180.0 + dlon * (np.arange(n_lon) + 0.5)
+        band = np.sin(np.radians(lats + dlat / 2)) - np.sin(np.radians(lats - dlat / 2))
+        lat2 = np.repeat(lats, n_lon)
+        lon2 = np.tile(lons, lats.size)
+        w = np.repeat(band, n_lon)
+        label = name or (f"global {res_deg:g} deg" if lats.size == n_lat
+                         else f"{res_deg:g} deg, lat {lat_min_deg:g}..{lat_max_deg:g}")
+        return cls(lat2, lon2, w, label, (lats.size, n_lon), res_deg)
+
+    @classmethod
+    def points(cls, lat_deg, lon_deg, weight=None, labels=None, name: str = "points") -> "Grid":
+        """An explicit list of points (targets); equal weights unless given."""
+        lat_deg = np.atleast_1d(np.asarray(lat_deg, dtype=float))
+        w = np.ones_like(lat_deg) if weight is None else weight
+        return cls(lat_deg, np.atleast_1d(lon_deg), np.asarray(w, dtype=float), name, None, None,
+                   list(labels) if labels is not None else None)
+
+    # ------------------------------------------------------------------ kernel view
+    def rows(self) -> dict:
+        """Row structure the kernels use (cached): points grouped by latitude."""
+        if self._rows is not None:
+            return self._rows
+        lat = self.lat_deg
+        starts = np.flatnonzero(np.r_[True, lat[1:] != lat[:-1]])
+        counts = np.diff(np.r_[starts, lat.size])
+        xyz, up = geodetic_to_ecef(self.lat_deg, self.lon_deg)
+        geoc = np.arctan2(xyz[starts, 2], np.hypot(xyz[starts, 0], xyz[starts, 1]))
+        lon = np.radians(self.lon_deg)
+        row_lon0 = np.zeros(starts.size)
+        row_dlon = np.zeros(starts.size)
+        for r, (a, c) in enumerate(zip(starts, counts)):
+            if c >= 2:
+                step = 2 * math.pi / c
+                expected = lon[a] + step * np.arange(c)
+                if np.allclose(lon[a:a + c], expected, rtol=0, atol=1e-9):
+                    row_lon0[r] = lon[a]
+                    row_dlon[r] = step
+        radius = np.linalg.norm(xyz, axis=1)
+        phat = xyz / radius[:, None]
+        self._rows = dict(pxyz=np.ascontiguousarray(xyz), nxyz=np.ascontiguousarray(up),
+                          phat=np.ascontiguousarray(phat), pt_lon=lon, row_radius=radius[starts],
+                          row_start=starts.astype(np.int64), row_count=counts.astype(np.int64),
+                          row_geoc_lat=geoc, row_lon0=row_lon0, row_dlon=row_dlon)
+        return self._rows
+
+    def blocks(self, n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+        """Point -> index within its block, and block sizes, for rows dealt round-robin."""
+        rows = self.rows()
+        local = np.empty(len(self), np.int64)
+        sizes = np.zeros(n_blocks, np.int64)
+        for r, (a, c) in enumerate(zip(rows["row_start"], rows["row_count"])):
+            b = r % n_blocks
+            local[a:a + c] = sizes[b] + np.arange(c)
+            sizes[b] += c
+        return local, sizes
+
+    def describe(self) -> str:
+        return f"{self.name} ({len(self):,} points)"

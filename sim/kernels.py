@@ -1,0 +1,502 @@
+"""Numba coverage kernels.  Pure functions on plain arrays: no files, no units.
+
+Conventions: Earth-fixed positions in km, velocities in km/s, times in seconds
+from the window start, angles in radians.
+
+Access geometry.  For a satellite at geocentric radius r and a ground point at
+geocentric radius R (WGS-84 ellipsoid surface) separated by the Earth central
+angle gamma, the off-nadir angle (from geocentric nadir) and the elevation
+(above the plane normal to the point's geocentric radius) are functions of
+(r, R, gamma) alone, both monotonic in gamma.  So "off-nadir <= eta and
+elevation >= eps" is exactly "gamma <= Lambda(r, R)", and the kernel's
+*visibility margin* is
+
+    f(t) = p . s(t) - cos(Lambda(r(t), R))
+
+with p and s(t) the unit vectors of the point and of the satellite.  f >= 0
+exactly when the point is accessible, and f and df/dt cost two dot products
+per point.  Between two samples f is modelled by the cubic Hermite polynomial
+through f and df/dt at both ends; it locates access edges far below the step
+(f is a near-sinusoid of the orbital phase) and finds short passes that begin
+and end between two samples, which a sample-only test would miss.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# Column layout of the per-point accumulator state (float64, shape (n, NSTATE)).
+SEEN, FIRST_START, RUN_START, LAST_END, N_ACCESS, COVERED, DUR_MIN, DUR_MAX, \
+    GAP_MAX, GAP_SUM, GAP_SUM2, N_GAPS = range(12)
+NSTATE = 12
+
+# Slack (rad) added to the conservative central-angle bound before pruning.
+PRUNE_MARGIN_RAD = 2e-3
+# Polar radius of WGS-84: the smallest geocentric radius of a ground point,
+# which gives the largest central angle a sensor can reach.
+R_MIN_KM = 6356.752
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
+    """cos(Lambda) and d cos(Lambda)/dr for a satellite at radius r (km) and a
+    point at radius R (km): Lambda is the largest central angle at which the
+    off-nadir angle is <= eta and the elevation >= eps.  Returns 2.0 (nothing
+    accessible) when the satellite is not above R."""
+    y = R * cos_eps / r
+    if y >= 1.0:
+        return 2.0, 0.0
+    sy = math.sqrt(1.0 - y * y)
+    # elevation limit: Lambda = acos(y) - eps
+    c_eps = y * cos_eps + sy * sin_eps
+    dc_eps = (cos_eps - y / sy * sin_eps) * (-y / r)
+    x = r * sin_eta / R
+    if x < 1.0:
+        # off-nadir limit (near intersection of the cone): Lambda = asin(x) - eta
+        sx = math.sqrt(1.0 - x * x)
+        c_eta = sx * cos_eta + x * sin_eta
+        if c_eta > c_eps:
+            return c_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
+    return c_eps, dc_eps
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cubic(a0, a1, a2, a3, s):
+    return ((a3 * s + a2) * s + a1) * s + a0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi):
+    """Root of the cubic in [lo, hi] where p(lo) and p(hi) differ in sign.
+
+    The secant guess followed by Newton steps kept inside the bracket; the
+    margin is close to linear across an edge, so two or three steps reach
+    1e-9 of the step.
+    """
+    s = lo + (hi - lo) * plo / (plo - phi)
+    for _ in range(8):
+        p = ((a3 * s + a2) * s + a1) * s + a0
+        dp = (3.0 * a3 * s + 2.0 * a2) * s + a1
+        if dp == 0.0:
+            break
+        s_new = s - p / dp
+        if s_new <= lo or s_new >= hi:
+            break
+        if abs(s_new - s) < 1e-9:
+            return s_new
+        s = s_new
+    # Rare: Newton left the bracket; bisect instead.
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        p = ((a3 * mid + a2) * mid + a1) * mid + a0
+        if (p > 0.0) == (plo > 0.0):
+            lo = mid
+            plo = p
+        else:
+            hi = mid
+        if hi - lo < 1e-9:
+            break
+    return 0.5 * (lo + hi)
+
+
+@njit(cache=True, error_model="numpy")
+def _quadratic_root_01(A, B, C):
+    """The root in (0, 1) of A s^2 + B s + C, given C > 0 > A + B + C."""
+    if abs(A) < 1e-14 * (abs(B) + abs(C)):
+        return min(1.0, max(0.0, -C / B))
+    disc = max(0.0, B * B - 4.0 * A * C)
+    q = -0.5 * (B + math.copysign(math.sqrt(disc), B))
+    s1 = q / A
+    s2 = C / q if q != 0.0 else -1.0
+    s = s1 if 0.0 <= s1 <= 1.0 else s2
+    return min(1.0, max(0.0, s))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def interval_access(f0, g0, f1, g1, dt):
+    """Accessed part of one step, as fractions (sa, sb) of the step; sa < 0: none.
+
+    f0, g0 / f1, g1: margin and its rate (1/s) at the start / end of a step of
+    ``dt`` seconds.  The margin is modelled by the cubic Hermite polynomial
+    p(s), s in [0, 1].  A step whose two ends are both accessible is taken as
+    accessed throughout (a dip would need two passes within one step).
+    """
+    if f0 >= 0.0 and f1 >= 0.0:
+        return 0.0, 1.0
+    G0 = g0 * dt
+    G1 = g1 * dt
+    if f0 < 0.0 and f1 < 0.0 and not (G0 > 0.0 and G1 < 0.0):
+        return -1.0, -1.0
+    a0 = f0
+    a1 = G0
+    a2 = -3.0 * f0 - 2.0 * G0 + 3.0 * f1 - G1
+    a3 = 2.0 * f0 + G0 - 2.0 * f1 + G1
+    if f0 >= 0.0:
+        return 0.0, _cubic_root(a0, a1, a2, a3, 0.0, 1.0, f0, f1)
+    if f1 >= 0.0:
+        return _cubic_root(a0, a1, a2, a3, 0.0, 1.0, f0, f1), 1.0
+    # Both ends below: the margin rises then falls.  Hermite basis bounds
+    # (h00 + h01 = 1, 0 <= s(1-s)^2, s^2(1-s) <= 4/27) give p <= max(f0, f1)
+    # + 4/27 (G0 - G1): most points beside the track stop here.
+    if max(f0, f1) + (4.0 / 27.0) * (G0 - G1) < 0.0:
+        return -1.0, -1.0
+    s_peak = _quadratic_root_01(3.0 * a3, 2.0 * a2, a1)
+    p_peak = _cubic(a0, a1, a2, a3, s_peak)
+    if p_peak < 0.0:
+        return -1.0, -1.0
+    sa = _cubic_root(a0, a1, a2, a3, 0.0, s_peak, f0, p_peak) if p_peak > 0.0 else s_peak
+    sb = _cubic_root(a0, a1, a2, a3, s_peak, 1.0, p_peak, f1) if p_peak > 0.0 else s_peak
+    return sa, sb
+
+
+@njit(cache=True, error_model="numpy")
+def satellite_frames(pos, vel, cos_eta, sin_eta, cos_eps, sin_eps):
+    """Per (satellite, sample): unit position s, its rate ds/dt (1/s), radius
+    (km), radial rate (km/s) and the pruning reach (rad): the largest central
+    angle accessible for any ground point (polar radius), plus a margin."""
+    nsat, nk, _ = pos.shape
+    u = np.empty((nsat, nk, 3))
+    du = np.empty((nsat, nk, 3))
+    rad = np.empty((nsat, nk))
+    rdot = np.empty((nsat, nk))
+    reach = np.empty((nsat, nk))
+    for s in range(nsat):
+        for k in range(nk):
+            rx = pos[s, k, 0]
+            ry = pos[s, k, 1]
+            rz = pos[s, k, 2]
+            r = math.sqrt(rx * rx + ry * ry + rz * rz)
+            ux = rx / r
+            uy = ry / r
+            uz = rz / r
+            rd = ux * vel[s, k, 0] + uy * vel[s, k, 1] + uz * vel[s, k, 2]
+            u[s, k, 0] = ux
+            u[s, k, 1] = uy
+            u[s, k, 2] = uz
+            du[s, k, 0] = (vel[s, k, 0] - ux * rd) / r
+            du[s, k, 1] = (vel[s, k, 1] - uy * rd) / r
+            du[s, k, 2] = (vel[s, k, 2] - uz * rd) / r
+            rad[s, k] = r
+            rdot[s, k] = rd
+            c, _ = cos_reach(r, R_MIN_KM, cos_eta[s], sin_eta[s], cos_eps[s], sin_eps[s])
+            reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
+    return u, du, rad, rdot, reach
+
+
+@njit(cache=True, error_model="numpy")
+def _grow(buf_pt, buf_a, buf_b):
+    cap = 2 * buf_pt.shape[0]
+    n = buf_pt.shape[0]
+    new_pt = np.empty(cap, np.int64)
+    new_a = np.empty(cap, np.float64)
+    new_b = np.empty(cap, np.float64)
+    new_pt[:n] = buf_pt
+    new_a[:n] = buf_a
+    new_b[:n] = buf_b
+    return new_pt, new_a, new_b
+
+
+@njit(cache=True, error_model="numpy")
+def merge_piece(state, i, a, b, min_gap_s):
+    """Fold the access interval [a, b] (pieces of one point arrive sorted by a)."""
+    if state[i, SEEN] == 0.0:
+        state[i, SEEN] = 1.0
+        state[i, FIRST_START] = a
+        state[i, RUN_START] = a
+        state[i, LAST_END] = b
+        return
+    last = state[i, LAST_END]
+    if a > last + min_gap_s:
+        gap = a - last
+        state[i, N_GAPS] += 1.0
+        state[i, GAP_SUM] += gap
+        state[i, GAP_SUM2] += gap * gap
+        if gap > state[i, GAP_MAX]:
+            state[i, GAP_MAX] = gap
+        close_run(state, i)
+        state[i, RUN_START] = a
+        state[i, LAST_END] = b
+    elif b > last:
+        state[i, LAST_END] = b
+
+
+@njit(cache=True, error_model="numpy")
+def close_run(state, i):
+    dur = state[i, LAST_END] - state[i, RUN_START]
+    if state[i, N_ACCESS] == 0.0 or dur < state[i, DUR_MIN]:
+        state[i, DUR_MIN] = dur
+    if dur > state[i, DUR_MAX]:
+        state[i, DUR_MAX] = dur
+    state[i, N_ACCESS] += 1.0
+    state[i, COVERED] += dur
+
+
+@njit(cache=True, error_model="numpy")
+def new_state(n_points):
+    state = np.zeros((n_points, NSTATE))
+    return state
+
+
+@njit(cache=True, error_model="numpy")
+def _merge_block(state, buf_pt, buf_a, buf_b, n, local_idx, block_size, min_gap_s):
+    """Sort a block's pieces by (point, start) with a counting sort and fold them."""
+    counts = np.zeros(block_size + 1, np.int64)
+    for j in range(n):
+        counts[local_idx[buf_pt[j]] + 1] += 1
+    for j in range(block_size):
+        counts[j + 1] += counts[j]
+    order = np.empty(n, np.int64)
+    fill = counts[:-1].copy()
+    for j in range(n):
+        li = local_idx[buf_pt[j]]
+        order[fill[li]] = j
+        fill[li] += 1
+    tmp_a = np.empty(64, np.float64)
+    tmp_b = np.empty(64, np.float64)
+    for li in range(block_size):
+        lo = counts[li]
+        hi = counts[li + 1]
+        m = hi - lo
+        if m == 0:
+            continue
+        i = buf_pt[order[lo]]
+        if m > tmp_a.shape[0]:
+            tmp_a = np.empty(2 * m, np.float64)
+            tmp_b = np.empty(2 * m, np.float64)
+        for q in range(m):
+            tmp_a[q] = buf_a[order[lo + q]]
+            tmp_b[q] = buf_b[order[lo + q]]
+        if m <= 24:
+            for q in range(1, m):  # insertion sort by start
+                ka = tmp_a[q]
+                kb = tmp_b[q]
+                z = q - 1
+                while z >= 0 and tmp_a[z] > ka:
+                    tmp_a[z + 1] = tmp_a[z]
+                    tmp_b[z + 1] = tmp_b[z]
+                    z -= 1
+                tmp_a[z + 1] = ka
+                tmp_b[z + 1] = kb
+            for q in range(m):
+                merge_piece(state, i, tmp_a[q], tmp_b[q], min_gap_s)
+        else:
+            srt = np.argsort(tmp_a[:m], kind="mergesort")
+            for q in range(m):
+                merge_piece(state, i, tmp_a[srt[q]], tmp_b[srt[q]], min_gap_s)
+
+
+@njit(cache=True, error_model="numpy")
+def _lon_index_range(lon_c, half, lon0, dlon):
+    """Integer index range (may exceed [0, n)) of a uniform row within lon_c +- half."""
+    j_lo = math.ceil((lon_c - half - lon0) / dlon)
+    j_hi = math.floor((lon_c + half - lon0) / dlon)
+    return j_lo, j_hi
+
+
+@njit(cache=True, error_model="numpy")
+def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
+                row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
+                local_idx, block_sizes, min_gap_s, open_key, open_start):
+    """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps."""
+    nsat, nk = valid.shape
+    n_blocks = block_sizes.shape[0]
+    cap = 4096
+    buf_pt = np.empty(cap, np.int64)
+    buf_a = np.empty(cap, np.float64)
+    buf_b = np.empty(cap, np.float64)
+    n_buf = 0
+    for s in range(nsat):
+        cos_eta = sensor[s, 0]
+        sin_eta = sensor[s, 1]
+        cos_eps = sensor[s, 2]
+        sin_eps = sensor[s, 3]
+        for k in range(nk - 1):
+            if not (valid[s, k] and valid[s, k + 1]):
+                continue
+            if reach[s, k] < 0.0 and reach[s, k + 1] < 0.0:
+                continue
+            t0 = t[k]
+            t1 = t[k + 1]
+            dt = t1 - t0
+            u0x = u[s, k, 0]
+            u0y = u[s, k, 1]
+            u0z = u[s, k, 2]
+            u1x = u[s, k + 1, 0]
+            u1y = u[s, k + 1, 1]
+            u1z = u[s, k + 1, 2]
+            d0x = du[s, k, 0]
+            d0y = du[s, k, 1]
+            d0z = du[s, k, 2]
+            d1x = du[s, k + 1, 0]
+            d1y = du[s, k + 1, 1]
+            d1z = du[s, k + 1, 2]
+            r0 = rad[s, k]
+            r1 = rad[s, k + 1]
+            rd0 = rdot[s, k]
+            rd1 = rdot[s, k + 1]
+            delta = math.acos(min(1.0, u0x * u1x + u0y * u1y + u0z * u1z))
+            mx = u0x + u1x
+            my = u0y + u1y
+            mz = u0z + u1z
+            mn = math.sqrt(mx * mx + my * my + mz * mz)
+            mx /= mn
+            my /= mn
+            mz /= mn
+            # Every sub-satellite point of the step lies within delta/2 of the
+            # chord's middle, plus the bow of the Earth-fixed track away from a
+            # great circle (~1e-3 delta in LEO; 5e-2 delta is allowed).
+            reach_max = max(reach[s, k], reach[s, k + 1])
+            rho = min(math.pi, reach_max + 0.55 * delta)
+            # Pole of the step's great circle, for the cross-track band test.
+            wx = u0y * u1z - u0z * u1y
+            wy = u0z * u1x - u0x * u1z
+            wz = u0x * u1y - u0y * u1x
+            wn = math.sqrt(wx * wx + wy * wy + wz * wz)
+            if wn > 1e-15:
+                wx /= wn
+                wy /= wn
+                wz /= wn
+                sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
+            else:
+                sin_band = 2.0
+            lat_m = math.asin(max(-1.0, min(1.0, mz)))
+            lon_m = math.atan2(my, mx)
+            sin_lat_m = math.sin(lat_m)
+            cos_lat_m = math.cos(lat_m)
+            cos_rho = math.cos(rho)
+            r_lo = np.searchsorted(row_geoc_lat, lat_m - rho)
+            r_hi = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
+            key0 = s * nk + k
+            r = r_lo + (blk - r_lo) % n_blocks
+            while r < r_hi:
+                phi = row_geoc_lat[r]
+                den = math.cos(phi) * cos_lat_m
+                num = cos_rho - math.sin(phi) * sin_lat_m
+                if num <= -den:
+                    half = math.pi  # the whole row is inside the disc
+                elif num >= den:
+                    r += n_blocks
+                    continue
+                else:
+                    half = math.acos(num / den)
+                start = row_start[r]
+                count = row_count[r]
+                # Candidate index ranges [ja, jb] (at most two) within the row.
+                if half >= math.pi:
+                    ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
+                elif row_dlon[r] > 0.0:
+                    jl, jh = _lon_index_range(lon_m, half, row_lon0[r], row_dlon[r])
+                    if jh - jl + 1 >= count:
+                        ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
+                    else:
+                        jl_mod = jl % count
+                        jh_mod = jh % count
+                        if jl_mod <= jh_mod:
+                            ja0, jb0, ja1, jb1 = jl_mod, jh_mod, 0, -1
+                        else:
+                            ja0, jb0, ja1, jb1 = jl_mod, count - 1, 0, jh_mod
+                else:
+                    lons = pt_lon[start:start + count]
+                    lo_l = lon_m - half
+                    hi_l = lon_m + half
+                    if lo_l < -math.pi:
+                        ja0 = np.searchsorted(lons, lo_l + 2 * math.pi)
+                        jb0 = count - 1
+                        ja1 = 0
+                        jb1 = np.searchsorted(lons, hi_l, side="right") - 1
+                    elif hi_l >= math.pi:
+                        ja0 = np.searchsorted(lons, lo_l)
+                        jb0 = count - 1
+                        ja1 = 0
+                        jb1 = np.searchsorted(lons, hi_l - 2 * math.pi, side="right") - 1
+                    else:
+                        ja0 = np.searchsorted(lons, lo_l)
+                        jb0 = np.searchsorted(lons, hi_l, side="right") - 1
+                        ja1, jb1 = 0, -1
+                # The row's access limit at both ends of the step.
+                R = row_radius[r]
+                C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                e0 = dC0 * rd0
+                e1 = dC1 * rd1
+                for part in range(2):
+                    ja = ja0 if part == 0 else ja1
+                    jb = jb0 if part == 0 else jb1
+                    for j in range(ja, jb + 1):
+                        i = start + j
+                        hx = phat[i, 0]
+                        hy = phat[i, 1]
+                        hz = phat[i, 2]
+                        f0 = hx * u0x + hy * u0y + hz * u0z - C0
+                        f1 = hx * u1x + hy * u1y + hz * u1z - C1
+                        if f0 >= 0.0 and f1 >= 0.0:
+                            sa = 0.0
+                            sb = 1.0
+                        else:
+                            if abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                                continue  # too far across the track for any access
+                            g0 = hx * d0x + hy * d0y + hz * d0z - e0
+                            g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                            if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                                continue
+                            sa, sb = interval_access(f0, g0, f1, g1, dt)
+                            if sa < 0.0:
+                                continue
+                        if open_key[i] == key0:
+                            a = open_start[i]
+                        elif sa == 0.0:
+                            a = t0
+                        else:
+                            a = t0 + sa * dt
+                        if sb == 1.0:
+                            if k < nk - 2:
+                                open_key[i] = key0 + 1
+                                open_start[i] = a
+                                continue
+                            b = t1
+                        else:
+                            b = t0 + sb * dt
+                        if n_buf == buf_pt.shape[0]:
+                            buf_pt, buf_a, buf_b = _grow(buf_pt, buf_a, buf_b)
+                        buf_pt[n_buf] = i
+                        buf_a[n_buf] = a
+                        buf_b[n_buf] = b
+                        n_buf += 1
+                r += n_blocks
+    _merge_block(state, buf_pt, buf_a, buf_b, n_buf, local_idx, block_sizes[blk], min_gap_s)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
+                     row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
+                     local_idx, block_sizes, min_gap_s):
+    """Fold one time chunk of accesses into ``state`` (modified in place).
+
+    u, du, rad, rdot, reach: per (satellite, sample) from
+    :func:`satellite_frames`; valid: (nsat, nk) False where sgp4 failed;
+    t: (nk,) sample times (s); sensor: (nsat, 4) cos/sin of the off-nadir limit
+    and cos/sin of the elevation limit; phat: (npts, 3) unit vectors of the
+    ground points, sorted into latitude rows (row_start/row_count, geocentric
+    latitude ascending, geocentric radius row_radius km); a row with
+    row_dlon > 0 holds uniformly spaced longitudes around the full circle.
+
+    Rows are dealt to blocks round-robin (block = row % n_blocks) and each
+    block, run in parallel, owns its points, so no two threads write the same
+    state.  Per satellite and step the kernel visits only the rows within the
+    footprint's reach (widened by half the step's ground-track arc) and in
+    each row only the longitudes inside that disc.
+    """
+    nsat, nk = valid.shape
+    n_blocks = block_sizes.shape[0]
+    n_pts = phat.shape[0]
+    # Start of a pass still open at the last sample (key = satellite, sample).
+    open_key = np.full(n_pts, -1, np.int64)
+    open_start = np.empty(n_pts, np.float64)
+    for blk in prange(n_blocks):
+        _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
+                    row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
+                    local_idx, block_sizes, min_gap_s, open_key, open_start)
+    return state

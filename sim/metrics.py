@@ -1,0 +1,130 @@
+"""Figures of merit per point, area-weighted statistics and verdicts.
+
+Definitions (per point, window [0, T]); gaps are the intervals with no access:
+- gaps before the first and after the last access count (edge gaps);
+- max revisit = longest gap (T for a point never accessed);
+- mean revisit = mean gap length; mean response = sum(gap^2) / (2 T);
+  time-averaged gap = sum(gap^2) / T;
+- coverage fraction = accessed time / T; accesses = number of merged access
+  intervals, with their min/mean/max durations.
+The "interior" variants leave the two edge gaps out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels as K
+
+FIGURES = {
+    "max_revisit_s": "longest gap, edge gaps included (s)",
+    "mean_revisit_s": "mean gap, edge gaps included (s)",
+    "mean_response_s": "mean wait from a random time to the next access, sum(gap^2)/(2T) (s)",
+    "time_avg_gap_s": "time-averaged gap, sum(gap^2)/T (s)",
+    "max_revisit_interior_s": "longest gap between two accesses (s); NaN with fewer than two accesses",
+    "mean_revisit_interior_s": "mean gap between two accesses (s); NaN with fewer than two accesses",
+    "coverage_fraction": "share of the window with access",
+    "n_access": "number of access intervals",
+    "access_min_s": "shortest access (s)",
+    "access_mean_s": "mean access (s)",
+    "access_max_s": "longest access (s)",
+}
+
+
+def per_point_figures(state: np.ndarray, duration_s: float, min_gap_s: float) -> dict[str, np.ndarray]:
+    """Per-point figures of merit from the kernel's accumulated state (not modified)."""
+    st = state.copy()
+    T = float(duration_s)
+    seen = st[:, K.SEEN] > 0
+    for i in np.flatnonzero(seen):
+        K.close_run(st, i)
+    n_acc = st[:, K.N_ACCESS]
+    lead = np.where(seen, st[:, K.FIRST_START], T)
+    trail = np.where(seen, T - st[:, K.LAST_END], 0.0)
+    lead = np.where(lead > min_gap_s, lead, 0.0)
+    trail = np.where(trail > min_gap_s, trail, 0.0)
+    n_edge = (lead > 0).astype(float) + (trail > 0).astype(float)
+    n_int = st[:, K.N_GAPS]
+    gap_sum = st[:, K.GAP_SUM] + lead + trail
+    gap_sum2 = st[:, K.GAP_SUM2] + lead * lead + trail * trail
+    n_gaps = n_int + n_edge
+    with np.errstate(invalid="ignore", divide="ignore"):
+        max_int = np.where(n_int > 0, st[:, K.GAP_MAX], np.nan)
+        mean_int = np.where(n_int > 0, st[:, K.GAP_SUM] / np.maximum(n_int, 1), np.nan)
+        mean_rev = np.where(n_gaps > 0, gap_sum / np.maximum(n_gaps, 1), 0.0)
+        acc_mean = np.where(n_acc > 0, st[:, K.COVERED] / np.maximum(n_acc, 1), np.nan)
+    return {
+        "max_revisit_s": np.maximum(np.maximum(st[:, K.GAP_MAX], lead), trail),
+        "mean_revisit_s": mean_rev,
+        "mean_response_s": gap_sum2 / (2.0 * T),
+        "time_avg_gap_s": gap_sum2 / T,
+        "max_revisit_interior_s": max_int,
+        "mean_revisit_interior_s": mean_int,
+        "coverage_fraction": st[:, K.COVERED] / T,
+        "n_access": n_acc,
+        "access_min_s": np.where(n_acc > 0, st[:, K.DUR_MIN], np.nan),
+        "access_mean_s": acc_mean,
+        "access_max_s": np.where(n_acc > 0, st[:, K.DUR_MAX], np.nan),
+        "seen": seen,
+    }
+
+
+def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Area-weighted percentile: the smallest value v such that the points with
+    values <= v hold at least q % of the weight (q = 100 gives the maximum).
+    NaN values are left out."""
+    ok = np.isfinite(values)
+    if not ok.any():
+        return float("nan")
+    v = values[ok]
+    w = weights[ok]
+    order = np.argsort(v, kind="stable")
+    cum = np.cumsum(w[order])
+    cum /= cum[-1]
+    idx = int(np.searchsorted(cum, q / 100.0 - 1e-12, side="left"))
+    return float(v[order][min(idx, v.size - 1)])
+
+
+def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    ok = np.isfinite(values)
+    if not ok.any():
+        return float("nan")
+    return float(np.sum(values[ok] * weights[ok]) / np.sum(weights[ok]))
+
+
+PERCENTILES = (50, 90, 95, 99, 100)
+
+
+def distribution(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    out = {f"p{q}": weighted_percentile(values, weights, q) for q in PERCENTILES[:-1]}
+    out["max"] = weighted_percentile(values, weights, 100)
+    out["mean"] = weighted_mean(values, weights)
+    return out
+
+
+@dataclass(frozen=True)
+class Target:
+    """A claim such as 'revisit anywhere within 30 minutes': met where max revisit <= threshold_s."""
+
+    name: str
+    threshold_s: float
+    claim: str = ""
+
+    def evaluate(self, max_revisit_s: np.ndarray, seen: np.ndarray, weights: np.ndarray,
+                 mean_response_s: np.ndarray | None = None) -> dict:
+        met = seen & (max_revisit_s <= self.threshold_s)
+        share = float(np.sum(weights[met]) / np.sum(weights))
+        out = {
+            "name": self.name,
+            "threshold_s": self.threshold_s,
+            "share_met": share,
+            "verdict": "met" if met.all() else "not met",
+        }
+        if mean_response_s is not None:
+            # Which weaker reading of the claim would hold: the mean wait for a
+            # random request, rather than the worst-case gap.
+            out["share_mean_response_met"] = float(
+                np.sum(weights[seen & (mean_response_s <= self.threshold_s)]) / np.sum(weights))
+        return out
