@@ -1,0 +1,310 @@
+"""Scenario files (TOML): a constellation, a sensor per group, a window, a grid, claims.
+
+Every problem names the file and the key (``group[2].sensor.max_off_nadir_deg``)
+in one line.  The schema is documented in ``seeds/README.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+from .core import Constellation, Group, Satellite
+from .errors import ScenarioError
+from .patterns import split_evenly, sso_planes, walker
+from .orbits import sso_inclination_deg
+from .sensor import SENSOR_KINDS, Sensor
+
+NUMBER = (int, float)
+
+
+@dataclass
+class TargetSpec:
+    name: str
+    threshold_s: float
+    claim: str = ""
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    source: str
+    claim: str
+    constellation: Constellation
+    start: datetime
+    duration_s: float
+    step_s: float
+    grid_res_deg: float = 1.0
+    lat_min_deg: float = -90.0
+    lat_max_deg: float = 90.0
+    targets: list[TargetSpec] = field(default_factory=list)
+    path: str | None = None
+
+
+class _Table:
+    """A TOML table that remembers which keys were read, to report unknown ones."""
+
+    def __init__(self, data: dict, path: str, where: str):
+        if not isinstance(data, dict):
+            raise ScenarioError(f"expected a table, got {type(data).__name__}", path, field=where or "<top>")
+        self.data = data
+        self.path = path
+        self.where = where
+        self.used: set[str] = set()
+
+    def key(self, k: str) -> str:
+        return f"{self.where}.{k}" if self.where else k
+
+    def get(self, k, types, default=..., check=None, what=""):
+        self.used.add(k)
+        if k not in self.data:
+            if default is ...:
+                raise ScenarioError("missing required key", self.path, field=self.key(k))
+            return default
+        v = self.data[k]
+        if isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise ScenarioError(f"expected {what or _names(types)}, got a boolean", self.path, field=self.key(k))
+        if not isinstance(v, types):
+            raise ScenarioError(f"expected {what or _names(types)}, got {type(v).__name__} {v!r}", self.path,
+                                field=self.key(k))
+        if check is not None:
+            problem = check(v)
+            if problem:
+                raise ScenarioError(problem, self.path, field=self.key(k))
+        return v
+
+    def sub(self, k, default=...):
+        self.used.add(k)
+        if k not in self.data:
+            if default is ...:
+                raise ScenarioError("missing required table", self.path, field=self.key(k))
+            return None
+        return _Table(self.data[k], self.path, self.key(k))
+
+    def finish(self):
+        unknown = [k for k in self.data if k not in self.used]
+        if unknown:
+            raise ScenarioError(f"unknown key (known here: {', '.join(sorted(self.used))})", self.path,
+                                field=self.key(unknown[0]))
+
+
+def _names(types) -> str:
+    types = types if isinstance(types, tuple) else (types,)
+    names = {int: "a number", float: "a number", str: "a string", list: "a list", bool: "true or false",
+             datetime: "a date-time", dict: "a table"}
+    return " or ".join(dict.fromkeys(names.get(t, t.__name__) for t in types))
+
+
+def _positive(v):
+    return None if v > 0 and math.isfinite(v) else f"must be positive, got {v}"
+
+
+def _range(lo, hi, incl_lo=True, incl_hi=True):
+    def check(v):
+        ok_lo = v >= lo if incl_lo else v > lo
+        ok_hi = v <= hi if incl_hi else v < hi
+        if not (ok_lo and ok_hi and math.isfinite(v)):
+            return f"must be in {'[' if incl_lo else '('}{lo}, {hi}{']' if incl_hi else ')'}, got {v}"
+        return None
+    return check
+
+
+def _alt_check(v):
+    if not (150 <= v <= 50000):
+        return f"must be between 150 and 50000 km, got {v}"
+    return None
+
+
+def _time_value(v) -> float:
+    return float(v)
+
+
+def _read_target(tab: _Table) -> TargetSpec:
+    name = tab.get("name", str)
+    units = {"max_revisit_s": 1.0, "max_revisit_min": 60.0, "max_revisit_h": 3600.0, "max_revisit_days": 86400.0}
+    given = [k for k in units if k in tab.data]
+    if len(given) != 1:
+        raise ScenarioError("give exactly one of " + ", ".join(units), tab.path, field=tab.key("max_revisit_*"))
+    k = given[0]
+    threshold = tab.get(k, NUMBER, check=_positive) * units[k]
+    claim = tab.get("claim", str, "")
+    tab.finish()
+    return TargetSpec(name, float(threshold), claim)
+
+
+def _read_sensor(tab: _Table | None) -> Sensor:
+    if tab is None:
+        return Sensor()
+    kind = tab.get("kind", str, "off_nadir",
+                   check=lambda v: None if v in SENSOR_KINDS else f"unknown sensor kind {v!r} "
+                                                                    f"(known: {', '.join(SENSOR_KINDS)})")
+    eta = tab.get("max_off_nadir_deg", NUMBER, 45.0, check=_range(0, 90, incl_lo=False))
+    eps = tab.get("min_elevation_deg", NUMBER, 0.0, check=_range(0, 90, incl_hi=False))
+    tab.finish()
+    return Sensor(kind, float(eta), float(eps))
+
+
+def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group:
+    name = tab.get("name", str, f"group{index + 1}")
+    pattern = tab.get("pattern", str, check=lambda v: None if v in ("walker_delta", "walker_star", "sso_planes")
+                      else f"unknown pattern {v!r} (known: walker_delta, walker_star, sso_planes)")
+    alt = float(tab.get("alt_km", NUMBER, check=_alt_check))
+    sensor = _read_sensor(tab.sub("sensor", None))
+    if pattern == "sso_planes":
+        lts, node = _local_times(tab)
+        if lts is None:
+            raise ScenarioError("sso_planes needs ltdn_hours or ltan_hours (a list)", tab.path,
+                                field=tab.key("ltdn_hours"))
+        per = tab.get("sats_per_plane", (int, list), None)
+        total = tab.get("total", int, None, check=_positive)
+        if per is None and total is None:
+            raise ScenarioError("give total or sats_per_plane", tab.path, field=tab.key("total"))
+        if isinstance(per, int):
+            per = [per] * len(lts)
+        if per is None:
+            per = split_evenly(total, len(lts))
+        if len(per) != len(lts) or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in per):
+            raise ScenarioError(f"needs {len(lts)} positive integers, one per plane", tab.path,
+                                field=tab.key("sats_per_plane"))
+        if total is not None and sum(per) != total:
+            raise ScenarioError(f"sats_per_plane adds up to {sum(per)}, not total = {total}", tab.path,
+                                field=tab.key("total"))
+        phasing = float(tab.get("phasing", NUMBER, 0.0))
+        u0 = float(tab.get("arg_lat0_deg", NUMBER, 0.0))
+        try:
+            orbits = sso_planes(alt, lts, per, epoch, node, phasing, u0)
+        except ValueError as exc:
+            raise ScenarioError(str(exc), tab.path, field=tab.key("alt_km"))
+    else:
+        total = tab.get("total", int, check=_positive)
+        planes = tab.get("planes", int, check=_positive)
+        if total % planes:
+            raise ScenarioError(f"total ({total}) must be a multiple of planes ({planes})", tab.path,
+                                field=tab.key("planes"))
+        phasing = tab.get("phasing", int, 0, check=_range(0, planes - 1))
+        inc = tab.get("inclination_deg", (int, float, str), check=lambda v: None if not isinstance(v, str)
+                      or v == "sso" else f"expected a number or \"sso\", got {v!r}")
+        if inc == "sso":
+            try:
+                inc = sso_inclination_deg(alt)
+            except ValueError as exc:
+                raise ScenarioError(str(exc), tab.path, field=tab.key("inclination_deg"))
+        elif not 0 <= inc <= 180:
+            raise ScenarioError(f"must be in [0, 180], got {inc}", tab.path, field=tab.key("inclination_deg"))
+        lts, node = _local_times(tab)
+        raan0 = tab.get("raan0_deg", NUMBER, 0.0)
+        if lts is not None:
+            if len(lts) != 1:
+                raise ScenarioError("a Walker pattern takes one local time (its first plane's)", tab.path,
+                                    field=tab.key("ltdn_hours" if node == "descending" else "ltan_hours"))
+            from .orbits import raan_from_local_time_deg
+            raan0 = raan_from_local_time_deg(epoch, lts[0], node)
+        u0 = float(tab.get("arg_lat0_deg", NUMBER, 0.0))
+        spread = 360.0 if pattern == "walker_delta" else 180.0
+        orbits = walker(total, planes, phasing, alt, float(inc), epoch, float(raan0), u0, spread)
+    tab.finish()
+    sats = [Satellite(f"{name}-{i + 1:03d}", o.to_satrec(satnum0 + i), name) for i, o in enumerate(orbits)]
+    return Group(name, sats, sensor)
+
+
+def _local_times(tab: _Table):
+    has_d = "ltdn_hours" in tab.data
+    has_a = "ltan_hours" in tab.data
+    if has_d and has_a:
+        raise ScenarioError("give ltdn_hours or ltan_hours, not both", tab.path, field=tab.key("ltan_hours"))
+    if not (has_d or has_a):
+        return None, "descending"
+    k = "ltdn_hours" if has_d else "ltan_hours"
+    v = tab.get(k, (list, int, float))
+    values = v if isinstance(v, list) else [v]
+    for x in values:
+        if isinstance(x, bool) or not isinstance(x, NUMBER) or not 0 <= x < 24:
+            raise ScenarioError(f"local times are hours in [0, 24), got {x!r}", tab.path, field=tab.key(k))
+    return [float(x) for x in values], "descending" if has_d else "ascending"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    spath = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError("file not found", spath)
+    except UnicodeDecodeError:
+        raise ScenarioError("not a UTF-8 text file", spath)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"TOML syntax error: {exc}", spath)
+    top = _Table(raw, spath, "")
+    meta = top.sub("scenario")
+    name = meta.get("name", str)
+    title = meta.get("title", str, name)
+    source = meta.get("source", str, "")
+    claim = meta.get("claim", str, "")
+    meta.finish()
+
+    win = top.sub("window")
+    start = win.get("start", (datetime, date, str))
+    if isinstance(start, str):
+        try:
+            start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        except ValueError:
+            raise ScenarioError(f"not an ISO date-time: {start!r}", spath, field=win.key("start"))
+    elif not isinstance(start, datetime):
+        start = datetime.combine(start, time(0, 0))
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    start = start.astimezone(timezone.utc)
+    if not 1957 <= start.year <= 2056:
+        raise ScenarioError(f"{start.isoformat()} is outside the years sgp4 handles (1957-2056)", spath,
+                            field=win.key("start"))
+    if "days" in win.data and "hours" in win.data:
+        raise ScenarioError("give days or hours, not both", spath, field=win.key("hours"))
+    if "hours" in win.data:
+        duration = win.get("hours", NUMBER, check=_positive) * 3600.0
+    else:
+        duration = win.get("days", NUMBER, 1.0, check=_range(0, 366, incl_lo=False)) * 86400.0
+    step = float(win.get("step_s", NUMBER, 60.0, check=_range(0.01, 3600)))
+    if step > duration:
+        raise ScenarioError(f"step_s ({step}) is longer than the window ({duration} s)", spath,
+                            field=win.key("step_s"))
+    win.finish()
+
+    grid = top.sub("grid", None)
+    res, lat_min, lat_max = 1.0, -90.0, 90.0
+    if grid is not None:
+        res = float(grid.get("res_deg", NUMBER, 1.0, check=_range(0.01, 90, incl_lo=True)))
+        lat_min = float(grid.get("lat_min_deg", NUMBER, -90.0, check=_range(-90, 90)))
+        lat_max = float(grid.get("lat_max_deg", NUMBER, 90.0, check=_range(-90, 90)))
+        if lat_min >= lat_max:
+            raise ScenarioError(f"lat_min_deg ({lat_min}) must be below lat_max_deg ({lat_max})", spath,
+                                field=grid.key("lat_min_deg"))
+        grid.finish()
+
+    targets = []
+    top.used.add("target")
+    raw_targets = raw.get("target", [])
+    if not isinstance(raw_targets, list):
+        raise ScenarioError("use [[target]] (an array of tables)", spath, field="target")
+    for i, t in enumerate(raw_targets):
+        targets.append(_read_target(_Table(t, spath, f"target[{i + 1}]")))
+
+    top.used.add("group")
+    raw_groups = raw.get("group")
+    if not raw_groups:
+        raise ScenarioError("a scenario needs at least one [[group]]", spath, field="group")
+    if not isinstance(raw_groups, list):
+        raise ScenarioError("use [[group]] (an array of tables)", spath, field="group")
+    groups = []
+    satnum = 1
+    for i, g in enumerate(raw_groups):
+        grp = _read_group(_Table(g, spath, f"group[{i + 1}]"), start, i, satnum)
+        satnum += len(grp.satellites)
+        groups.append(grp)
+    top.finish()
+    return Scenario(name, title, source, claim, Constellation(name, groups), start, duration, step,
+                    res, lat_min, lat_max, targets, spath)
