@@ -1,0 +1,61 @@
+"""TLE/3LE reader: names, checksums and one-line errors."""
+
+import pytest
+
+from constellation.errors import CatalogError
+from constellation.tle import parse_tle_text, read_tle, tle_checksum
+
+L1 = "1 40959U 15057B   25276.63107725  .00002267  00000+0  32890-3 0  9999"
+L2 = "2 40959  97.6562 279.3520 0017672  28.5842 331.6334 14.76849388537538"
+L1B = "1 40960U 15057C   25276.62282204  .00002137  00000+0  30992-3 0  9993"
+L2B = "2 40960  97.6543 280.5592 0017838  28.6252 331.5935 14.76920774537571"
+
+
+def test_checksums_of_real_lines():
+    assert tle_checksum(L1) == int(L1[68])
+    assert tle_checksum(L2) == int(L2[68])
+
+
+def test_3le_and_2le_names():
+    sats = parse_tle_text(f"LINGQIAO VIDEO A\n{L1}\n{L2}\n{L1B}\n{L2B}\n")
+    assert [s.name for s in sats] == ["LINGQIAO VIDEO A", "40960"]
+    sats = parse_tle_text(f"0 LINGQIAO VIDEO A\n{L1}\n{L2}\n")
+    assert sats[0].name == "LINGQIAO VIDEO A"
+
+
+def _fix_checksum(line):
+    return line[:68] + str(tle_checksum(line))
+
+
+@pytest.mark.parametrize("text, line, field", [
+    (f"A\n{L1[:68]}8\n{L2}\n", 2, "checksum"),
+    (f"A\n{L1[:60]}\n{L2}\n", 2, "TLE line 1"),
+    (f"A\n{L1}\n{L2.replace('2 40959', '2 40958')[:68]}0\n", 3, "checksum"),
+    (f"A\n{L1}\n{_fix_checksum(L2.replace('2 40959', '2 40958'))}\n", 3, "catalogue number"),
+    (f"A\n{L1}\n{_fix_checksum(L2[:8] + ' 97.6x62' + L2[16:])}\n", 3, "inclination"),
+    (f"A\n{L1}\n{L2}\nB\n{L1}\n{L2}\n", 5, "catalogue number"),
+    (f"A\n{L1}\nB\n", 3, "TLE line 2"),
+    (f"A\nB\n{L1}\n{L2}\n", 1, "TLE line 1"),
+])
+def test_broken_lines_name_file_line_and_field(text, line, field):
+    with pytest.raises(CatalogError) as err:
+        parse_tle_text(text, "cat.tle")
+    assert err.value.line == line
+    assert err.value.field == field
+    assert str(err.value).startswith(f"cat.tle:{line}: {field}: ")
+    assert "\n" not in str(err.value)
+
+
+def test_empty_file(tmp_path):
+    p = tmp_path / "empty.tle"
+    p.write_text("\n\n")
+    with pytest.raises(CatalogError, match="no element sets"):
+        read_tle(p)
+
+
+def test_real_catalogs(shared_tle):
+    counts = {"jilin1_2022-11-03.tle": 38, "jilin1_2025-10-03.tle": 68, "planet_flock_skysat_2025-10-03.tle": 109}
+    for name, n in counts.items():
+        const = read_tle(shared_tle / name)
+        assert len(const) == n
+    assert read_tle(shared_tle / "jilin1_2025-10-03.tle").satellites[0].name == "LINGQIAO VIDEO A"
