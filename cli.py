@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -131,93 +132,125 @@ def _resolve_scenario(arg: str) -> Path:
     raise click.ClickException(f"{arg}: no such file or built-in scenario (built-in: {names})")
 
 
+def simulation_options(f):
+    """The options every simulating command shares (run, map, ...)."""
+    opts = [
+        click.option("--tle", "tle_path", type=click.Path(dir_okay=False),
+                     help="Run a TLE/3LE catalog instead of a scenario."),
+        click.option("--start", help="Window start, ISO UTC (e.g. 2026-01-01T00:00:00Z). Default: the "
+                                     "scenario's, or the catalog's latest epoch."),
+        click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366), help="Window length in days."),
+        click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600),
+                     help="Sample step in seconds (edges are refined below it)."),
+        click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution in degrees."),
+        click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg)."),
+        click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."),
+        click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
+                     help="Sensor's maximum off-nadir angle (deg), for every group."),
+        click.option("--min-elevation", type=click.FloatRange(min=0, max=90, max_open=True),
+                     help="Minimum elevation of the satellite seen from the ground (deg)."),
+        click.option("--target", "targets", multiple=True,
+                     help="A revisit claim to check, e.g. 30min, 1day (repeatable; added to the scenario's)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def load_jobs(scenarios, tle_path) -> list[dict]:
+    """Scenario files / built-in names, or one TLE catalog -> job dicts (constellation and defaults)."""
+    from constellation.scenario import load_scenario
+    from constellation.tle import read_tle
+    from sim import Target
+
+    jobs = []
+    if tle_path:
+        if scenarios:
+            raise click.UsageError("give scenarios or --tle, not both")
+        const = read_tle(tle_path)
+        epochs = [s.satrec.jdsatepoch + s.satrec.jdsatepochF for s in const.satellites]
+        latest = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(days=max(epochs) - 2440587.5)
+        jobs.append(dict(name=Path(tle_path).stem, constellation=const, source=str(tle_path),
+                         start=latest.replace(second=0, microsecond=0), duration_s=86400.0, step_s=60.0,
+                         res=1.0, lat_min=-90.0, lat_max=90.0, targets=[], claim=""))
+    else:
+        paths = [_resolve_scenario(a) for a in scenarios] or seed_paths()
+        for p in paths:
+            sc = load_scenario(p)
+            jobs.append(dict(name=sc.name, constellation=sc.constellation, source=str(p), start=sc.start,
+                             duration_s=sc.duration_s, step_s=sc.step_s, res=sc.grid_res_deg,
+                             lat_min=sc.lat_min_deg, lat_max=sc.lat_max_deg, claim=sc.claim,
+                             targets=[Target(t.name, t.threshold_s, t.claim) for t in sc.targets]))
+    return jobs
+
+
+def prepare_job(job: dict, start=None, days=None, step_s=None, grid_res=None, lat_min=None, lat_max=None,
+                off_nadir=None, min_elevation=None, targets=(), **_ignored):
+    """Apply command-line overrides to a job: -> (constellation, grid, window, targets)."""
+    from sim import Grid, Target, Window
+
+    const = job["constellation"]
+    changes = {}
+    if off_nadir is not None:
+        changes["max_off_nadir_deg"] = off_nadir
+    if min_elevation is not None:
+        changes["min_elevation_deg"] = min_elevation
+    if changes:
+        for g in const.groups:
+            g.sensor = dataclasses.replace(g.sensor, **changes)
+    window = Window(_parse_start(start) if start else job["start"],
+                    (days * 86400.0) if days else job["duration_s"], step_s or job["step_s"])
+    lo = lat_min if lat_min is not None else job["lat_min"]
+    hi = lat_max if lat_max is not None else job["lat_max"]
+    grid = Grid.regular(grid_res or job["res"], lo, hi)
+    all_targets = job["targets"] + [Target(f"within {t}", parse_duration_s(t)) for t in targets]
+    return const, grid, window, all_targets
+
+
+def simulate_job(job: dict, **overrides):
+    """Run one job with a progress bar on stderr; -> sim.Result."""
+    from sim import run
+
+    const, grid, window, targets = prepare_job(job, **overrides)
+    total = window.n_samples - 1
+    label = f"{job['name']} ({len(const)} sats, {len(grid):,} points)"
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
+        done = [0]
+
+        def progress(k, n):
+            bar.update(k - done[0])
+            done[0] = k
+
+        return run(const, grid, window, targets, name=job["name"], progress=progress)
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Input problems become one-line click errors (non-zero exit), never tracebacks."""
+    try:
+        yield
+    except (InputError, ValueError) as exc:
+        raise click.ClickException(str(exc))
+
+
 @main.command("run")
 @click.argument("scenarios", nargs=-1)
-@click.option("--tle", "tle_path", type=click.Path(dir_okay=False), help="Run a TLE/3LE catalog instead of a scenario.")
-@click.option("--start", help="Window start, ISO UTC (e.g. 2026-01-01T00:00:00Z). Default: the scenario's, or the "
-                              "catalog's latest epoch.")
-@click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366), help="Window length in days.")
-@click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600), help="Sample step in seconds "
-                                                                                     "(edges are refined below it).")
-@click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution in degrees.")
-@click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg).")
-@click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg).")
-@click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
-              help="Sensor's maximum off-nadir angle (deg), for every group.")
-@click.option("--min-elevation", type=click.FloatRange(min=0, max=90, max_open=True),
-              help="Minimum elevation of the satellite seen from the ground (deg).")
-@click.option("--target", "targets", multiple=True,
-              help="A revisit claim to check, e.g. 30min, 1day (repeatable; added to the scenario's).")
+@simulation_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per scenario (JSON lines).")
-def run_cmd(scenarios, tle_path, start, days, step_s, grid_res, lat_min, lat_max, off_nadir, min_elevation,
-            targets, as_json):
+def run_cmd(scenarios, tle_path, as_json, **overrides):
     """Simulate scenarios (default: every built-in Jilin-1 milestone) or a catalog.
 
     SCENARIOS are scenario files or built-in names (see `revisit scenarios`).
     Options override the scenario's own values.
     """
-    from constellation.scenario import load_scenario
-    from constellation.tle import read_tle
-    from sim import Grid, Target, Window, run
-
-    extra_targets = [Target(f"within {t}", parse_duration_s(t)) for t in targets]
-    jobs = []
-    try:
-        if tle_path:
-            if scenarios:
-                raise click.UsageError("give scenarios or --tle, not both")
-            const = read_tle(tle_path)
-            epochs = [s.satrec.jdsatepoch + s.satrec.jdsatepochF for s in const.satellites]
-            latest = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(days=max(epochs) - 2440587.5)
-            job = dict(name=Path(tle_path).stem, constellation=const,
-                       start=latest.replace(second=0, microsecond=0), duration_s=86400.0, step_s=60.0,
-                       res=1.0, lat_min=-90.0, lat_max=90.0, targets=[], claim="")
-            jobs.append(job)
-        else:
-            paths = [_resolve_scenario(a) for a in scenarios] or seed_paths()
-            for p in paths:
-                sc = load_scenario(p)
-                jobs.append(dict(name=sc.name, constellation=sc.constellation, start=sc.start,
-                                 duration_s=sc.duration_s, step_s=sc.step_s, res=sc.grid_res_deg,
-                                 lat_min=sc.lat_min_deg, lat_max=sc.lat_max_deg, claim=sc.claim,
-                                 targets=[Target(t.name, t.threshold_s, t.claim) for t in sc.targets]))
-        results = []
-        for job in jobs:
-            const = job["constellation"]
-            if off_nadir is not None or min_elevation is not None:
-                changes = {}
-                if off_nadir is not None:
-                    changes["max_off_nadir_deg"] = off_nadir
-                if min_elevation is not None:
-                    changes["min_elevation_deg"] = min_elevation
-                for g in const.groups:
-                    g.sensor = dataclasses.replace(g.sensor, **changes)
-            window = Window(_parse_start(start) if start else job["start"],
-                            (days * 86400.0) if days else job["duration_s"], step_s or job["step_s"])
-            lo = lat_min if lat_min is not None else job["lat_min"]
-            hi = lat_max if lat_max is not None else job["lat_max"]
-            grid = Grid.regular(grid_res or job["res"], lo, hi)
-            total = window.n_samples - 1
-            label = f"{job['name']} ({len(const)} sats, {len(grid):,} points)"
-            with click.progressbar(length=total, label=label, file=sys.stderr,
-                                   show_eta=True, show_percent=True) as bar:
-                done = [0]
-
-                def progress(k, n, bar=bar, done=done):
-                    bar.update(k - done[0])
-                    done[0] = k
-
-                result = run(const, grid, window, job["targets"] + extra_targets, name=job["name"],
-                             progress=progress)
-            summary = result.summary()
+    results = []
+    with user_errors():
+        for job in load_jobs(scenarios, tle_path):
+            summary = simulate_job(job, **overrides).summary()
             summary["claim"] = job["claim"]
             results.append(summary)
             if as_json:
                 click.echo(json.dumps(_jsonable(summary)))
-    except InputError as exc:
-        raise click.ClickException(str(exc))
-    except ValueError as exc:
-        raise click.ClickException(str(exc))
     if not as_json:
         click.echo(milestone_table(results))
 
