@@ -80,14 +80,15 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi):
     for _ in range(8):
         p = ((a3 * s + a2) * s + a1) * s + a0
         dp = (3.0 * a3 * s + 2.0 * a2) * s + a1
-        if dp == 0.0:
+        step = p / dp
+        s_new = s - step
+        if not (lo < s_new < hi):
             break
-        s_new = s - p / dp
-        if s_new <= lo or s_new >= hi:
-            break
-        if abs(s_new - s) < 1e-9:
-            return s_new
         s = s_new
+        # Newton converges quadratically: a step this small leaves an error
+        # far below it (1e-7 of a 60 s step is 6 microseconds).
+        if abs(step) < 1e-7:
+            return s
     # Rare: Newton left the bracket; bisect instead.
     for _ in range(60):
         mid = 0.5 * (lo + hi)
@@ -184,19 +185,6 @@ def satellite_frames(pos, vel, cos_eta, sin_eta, cos_eps, sin_eps):
             c, _ = cos_reach(r, R_MIN_KM, cos_eta[s], sin_eta[s], cos_eps[s], sin_eps[s])
             reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
     return u, du, rad, rdot, reach
-
-
-@njit(cache=True, error_model="numpy")
-def _grow(buf_pt, buf_a, buf_b):
-    cap = 2 * buf_pt.shape[0]
-    n = buf_pt.shape[0]
-    new_pt = np.empty(cap, np.int64)
-    new_a = np.empty(cap, np.float64)
-    new_b = np.empty(cap, np.float64)
-    new_pt[:n] = buf_pt
-    new_a[:n] = buf_a
-    new_b[:n] = buf_b
-    return new_pt, new_a, new_b
 
 
 @njit(cache=True, error_model="numpy")
@@ -297,175 +285,230 @@ def _lon_index_range(lon_c, half, lon0, dlon):
 
 
 @njit(cache=True, error_model="numpy")
+def _step_disc(u, reach, s, k):
+    """The disc (centre latitude, longitude, radius; rad) holding every point
+    satellite ``s`` can access during step ``k``, and the step's arc (rad)."""
+    u0x = u[s, k, 0]
+    u0y = u[s, k, 1]
+    u0z = u[s, k, 2]
+    u1x = u[s, k + 1, 0]
+    u1y = u[s, k + 1, 1]
+    u1z = u[s, k + 1, 2]
+    delta = math.acos(min(1.0, u0x * u1x + u0y * u1y + u0z * u1z))
+    mx = u0x + u1x
+    my = u0y + u1y
+    mz = u0z + u1z
+    mn = math.sqrt(mx * mx + my * my + mz * mz)
+    mx /= mn
+    my /= mn
+    mz /= mn
+    # Every sub-satellite point of the step lies within delta/2 of the
+    # chord's middle, plus the bow of the Earth-fixed track away from a
+    # great circle (~1e-3 delta in LEO; 5e-2 delta is allowed).
+    reach_max = max(reach[s, k], reach[s, k + 1])
+    rho = min(math.pi, reach_max + 0.55 * delta)
+    lat_m = math.asin(max(-1.0, min(1.0, mz)))
+    lon_m = math.atan2(my, mx)
+    return lat_m, lon_m, rho, delta, reach_max
+
+
+@njit(cache=True, error_model="numpy")
+def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max, r_lo, r_hi, u, du, rad, rdot, reach, t, sensor, phat, pt_lon,
+               row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
+               open_sat, open_start, buf_pt, buf_a, buf_b, n_buf):
+    """Accesses of satellite ``s`` during step ``k`` over this block's rows.
+
+    Appends finished passes to the buffers (whose capacity the caller
+    ensured) and returns the new fill.  A pass still running at the end of the
+    step stays open in ``open_sat``/``open_start`` and costs nothing while the
+    point remains inside the footprint at both ends of later steps; it is
+    closed at its exit or, at a segment's last step, at the step's end.
+    """
+    cos_eta = sensor[s, 0]
+    sin_eta = sensor[s, 1]
+    cos_eps = sensor[s, 2]
+    sin_eps = sensor[s, 3]
+    t0 = t[k]
+    t1 = t[k + 1]
+    dt = t1 - t0
+    u0x = u[s, k, 0]
+    u0y = u[s, k, 1]
+    u0z = u[s, k, 2]
+    u1x = u[s, k + 1, 0]
+    u1y = u[s, k + 1, 1]
+    u1z = u[s, k + 1, 2]
+    d0x = du[s, k, 0]
+    d0y = du[s, k, 1]
+    d0z = du[s, k, 2]
+    d1x = du[s, k + 1, 0]
+    d1y = du[s, k + 1, 1]
+    d1z = du[s, k + 1, 2]
+    r0 = rad[s, k]
+    r1 = rad[s, k + 1]
+    rd0 = rdot[s, k]
+    rd1 = rdot[s, k + 1]
+    # Pole of the step's great circle, for the cross-track band test.
+    wx = u0y * u1z - u0z * u1y
+    wy = u0z * u1x - u0x * u1z
+    wz = u0x * u1y - u0y * u1x
+    wn = math.sqrt(wx * wx + wy * wy + wz * wz)
+    if wn > 1e-15:
+        wx /= wn
+        wy /= wn
+        wz /= wn
+        sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
+    else:
+        sin_band = 2.0
+    sin_lat_m = math.sin(lat_m)
+    cos_lat_m = math.cos(lat_m)
+    cos_rho = math.cos(rho)
+    r = r_lo + (blk - r_lo) % n_blocks
+    while r < r_hi:
+        phi = row_geoc_lat[r]
+        den = math.cos(phi) * cos_lat_m
+        num = cos_rho - math.sin(phi) * sin_lat_m
+        if num <= -den:
+            half = math.pi  # the whole row is inside the disc
+        elif num >= den:
+            r += n_blocks
+            continue
+        else:
+            half = math.acos(num / den)
+        start = row_start[r]
+        count = row_count[r]
+        # Candidate index ranges [ja, jb] (at most two) within the row.
+        if half >= math.pi:
+            ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
+        elif row_dlon[r] > 0.0:
+            jl, jh = _lon_index_range(lon_m, half, row_lon0[r], row_dlon[r])
+            if jh - jl + 1 >= count:
+                ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
+            else:
+                jl_mod = jl % count
+                jh_mod = jh % count
+                if jl_mod <= jh_mod:
+                    ja0, jb0, ja1, jb1 = jl_mod, jh_mod, 0, -1
+                else:
+                    ja0, jb0, ja1, jb1 = jl_mod, count - 1, 0, jh_mod
+        else:
+            lons = pt_lon[start:start + count]
+            lo_l = lon_m - half
+            hi_l = lon_m + half
+            if lo_l < -math.pi:
+                ja0 = np.searchsorted(lons, lo_l + 2 * math.pi)
+                jb0 = count - 1
+                ja1 = 0
+                jb1 = np.searchsorted(lons, hi_l, side="right") - 1
+            elif hi_l >= math.pi:
+                ja0 = np.searchsorted(lons, lo_l)
+                jb0 = count - 1
+                ja1 = 0
+                jb1 = np.searchsorted(lons, hi_l - 2 * math.pi, side="right") - 1
+            else:
+                ja0 = np.searchsorted(lons, lo_l)
+                jb0 = np.searchsorted(lons, hi_l, side="right") - 1
+                ja1, jb1 = 0, -1
+        # The row's access limit at both ends of the step.
+        R = row_radius[r]
+        C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+        C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+        e0 = dC0 * rd0
+        e1 = dC1 * rd1
+        for part in range(2):
+            ja = ja0 if part == 0 else ja1
+            jb = jb0 if part == 0 else jb1
+            for j in range(ja, jb + 1):
+                i = start + j
+                hx = phat[i, 0]
+                hy = phat[i, 1]
+                hz = phat[i, 2]
+                f0 = hx * u0x + hy * u0y + hz * u0z - C0
+                f1 = hx * u1x + hy * u1y + hz * u1z - C1
+                if f0 >= 0.0 and f1 >= 0.0:
+                    if not (seg_start or seg_end) and open_sat[i] == s:
+                        continue  # inside throughout: the open pass runs on
+                    sa = 0.0
+                    sb = 1.0
+                else:
+                    if abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                        continue  # too far across the track for any access
+                    g0 = hx * d0x + hy * d0y + hz * d0z - e0
+                    g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                    if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                        continue
+                    sa, sb = interval_access(f0, g0, f1, g1, dt)
+                    if sa < 0.0:
+                        continue
+                if sa == 0.0 and not seg_start and open_sat[i] == s:
+                    a = open_start[i]
+                else:
+                    a = t0 + sa * dt
+                if sb == 1.0:
+                    if not seg_end:
+                        open_sat[i] = s
+                        open_start[i] = a
+                        continue
+                    b = t1
+                else:
+                    b = t0 + sb * dt
+                buf_pt[n_buf] = i
+                buf_a[n_buf] = a
+                buf_b[n_buf] = b
+                n_buf += 1
+        r += n_blocks
+    return n_buf
+
+
+@njit(cache=True, error_model="numpy")
 def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
                 row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                local_idx, block_sizes, min_gap_s, open_key, open_start):
-    """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps."""
+                local_idx, block_sizes, min_gap_s, open_sat, open_start):
+    """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps.
+
+    A satellite's steps run in order, one satellite after another, so a
+    point has at most one open pass at a time.  Valid samples form segments
+    (broken where sgp4 failed and at the chunk's ends); every pass is closed
+    by the end of its segment.
+    """
     nsat, nk = valid.shape
     n_blocks = block_sizes.shape[0]
+    n_rows = row_start.shape[0]
+    # Points in rows [0, r): a step's pieces are at most the points of its rows.
+    before = np.zeros(n_rows + 1, np.int64)
+    for r in range(n_rows):
+        before[r + 1] = before[r] + row_count[r]
     cap = 4096
     buf_pt = np.empty(cap, np.int64)
     buf_a = np.empty(cap, np.float64)
     buf_b = np.empty(cap, np.float64)
     n_buf = 0
     for s in range(nsat):
-        cos_eta = sensor[s, 0]
-        sin_eta = sensor[s, 1]
-        cos_eps = sensor[s, 2]
-        sin_eps = sensor[s, 3]
         for k in range(nk - 1):
             if not (valid[s, k] and valid[s, k + 1]):
                 continue
             if reach[s, k] < 0.0 and reach[s, k + 1] < 0.0:
                 continue
-            t0 = t[k]
-            t1 = t[k + 1]
-            dt = t1 - t0
-            u0x = u[s, k, 0]
-            u0y = u[s, k, 1]
-            u0z = u[s, k, 2]
-            u1x = u[s, k + 1, 0]
-            u1y = u[s, k + 1, 1]
-            u1z = u[s, k + 1, 2]
-            d0x = du[s, k, 0]
-            d0y = du[s, k, 1]
-            d0z = du[s, k, 2]
-            d1x = du[s, k + 1, 0]
-            d1y = du[s, k + 1, 1]
-            d1z = du[s, k + 1, 2]
-            r0 = rad[s, k]
-            r1 = rad[s, k + 1]
-            rd0 = rdot[s, k]
-            rd1 = rdot[s, k + 1]
-            delta = math.acos(min(1.0, u0x * u1x + u0y * u1y + u0z * u1z))
-            mx = u0x + u1x
-            my = u0y + u1y
-            mz = u0z + u1z
-            mn = math.sqrt(mx * mx + my * my + mz * mz)
-            mx /= mn
-            my /= mn
-            mz /= mn
-            # Every sub-satellite point of the step lies within delta/2 of the
-            # chord's middle, plus the bow of the Earth-fixed track away from a
-            # great circle (~1e-3 delta in LEO; 5e-2 delta is allowed).
-            reach_max = max(reach[s, k], reach[s, k + 1])
-            rho = min(math.pi, reach_max + 0.55 * delta)
-            # Pole of the step's great circle, for the cross-track band test.
-            wx = u0y * u1z - u0z * u1y
-            wy = u0z * u1x - u0x * u1z
-            wz = u0x * u1y - u0y * u1x
-            wn = math.sqrt(wx * wx + wy * wy + wz * wz)
-            if wn > 1e-15:
-                wx /= wn
-                wy /= wn
-                wz /= wn
-                sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
-            else:
-                sin_band = 2.0
-            lat_m = math.asin(max(-1.0, min(1.0, mz)))
-            lon_m = math.atan2(my, mx)
-            sin_lat_m = math.sin(lat_m)
-            cos_lat_m = math.cos(lat_m)
-            cos_rho = math.cos(rho)
+            seg_start = k == 0 or not valid[s, k - 1]
+            seg_end = k == nk - 2 or not valid[s, k + 2]
+            lat_m, lon_m, rho, delta, reach_max = _step_disc(u, reach, s, k)
             r_lo = np.searchsorted(row_geoc_lat, lat_m - rho)
             r_hi = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
-            key0 = s * nk + k
-            r = r_lo + (blk - r_lo) % n_blocks
-            while r < r_hi:
-                phi = row_geoc_lat[r]
-                den = math.cos(phi) * cos_lat_m
-                num = cos_rho - math.sin(phi) * sin_lat_m
-                if num <= -den:
-                    half = math.pi  # the whole row is inside the disc
-                elif num >= den:
-                    r += n_blocks
-                    continue
-                else:
-                    half = math.acos(num / den)
-                start = row_start[r]
-                count = row_count[r]
-                # Candidate index ranges [ja, jb] (at most two) within the row.
-                if half >= math.pi:
-                    ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
-                elif row_dlon[r] > 0.0:
-                    jl, jh = _lon_index_range(lon_m, half, row_lon0[r], row_dlon[r])
-                    if jh - jl + 1 >= count:
-                        ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
-                    else:
-                        jl_mod = jl % count
-                        jh_mod = jh % count
-                        if jl_mod <= jh_mod:
-                            ja0, jb0, ja1, jb1 = jl_mod, jh_mod, 0, -1
-                        else:
-                            ja0, jb0, ja1, jb1 = jl_mod, count - 1, 0, jh_mod
-                else:
-                    lons = pt_lon[start:start + count]
-                    lo_l = lon_m - half
-                    hi_l = lon_m + half
-                    if lo_l < -math.pi:
-                        ja0 = np.searchsorted(lons, lo_l + 2 * math.pi)
-                        jb0 = count - 1
-                        ja1 = 0
-                        jb1 = np.searchsorted(lons, hi_l, side="right") - 1
-                    elif hi_l >= math.pi:
-                        ja0 = np.searchsorted(lons, lo_l)
-                        jb0 = count - 1
-                        ja1 = 0
-                        jb1 = np.searchsorted(lons, hi_l - 2 * math.pi, side="right") - 1
-                    else:
-                        ja0 = np.searchsorted(lons, lo_l)
-                        jb0 = np.searchsorted(lons, hi_l, side="right") - 1
-                        ja1, jb1 = 0, -1
-                # The row's access limit at both ends of the step.
-                R = row_radius[r]
-                C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                e0 = dC0 * rd0
-                e1 = dC1 * rd1
-                for part in range(2):
-                    ja = ja0 if part == 0 else ja1
-                    jb = jb0 if part == 0 else jb1
-                    for j in range(ja, jb + 1):
-                        i = start + j
-                        hx = phat[i, 0]
-                        hy = phat[i, 1]
-                        hz = phat[i, 2]
-                        f0 = hx * u0x + hy * u0y + hz * u0z - C0
-                        f1 = hx * u1x + hy * u1y + hz * u1z - C1
-                        if f0 >= 0.0 and f1 >= 0.0:
-                            sa = 0.0
-                            sb = 1.0
-                        else:
-                            if abs(hx * wx + hy * wy + hz * wz) > sin_band:
-                                continue  # too far across the track for any access
-                            g0 = hx * d0x + hy * d0y + hz * d0z - e0
-                            g1 = hx * d1x + hy * d1y + hz * d1z - e1
-                            if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
-                                continue
-                            sa, sb = interval_access(f0, g0, f1, g1, dt)
-                            if sa < 0.0:
-                                continue
-                        if open_key[i] == key0:
-                            a = open_start[i]
-                        elif sa == 0.0:
-                            a = t0
-                        else:
-                            a = t0 + sa * dt
-                        if sb == 1.0:
-                            if k < nk - 2:
-                                open_key[i] = key0 + 1
-                                open_start[i] = a
-                                continue
-                            b = t1
-                        else:
-                            b = t0 + sb * dt
-                        if n_buf == buf_pt.shape[0]:
-                            buf_pt, buf_a, buf_b = _grow(buf_pt, buf_a, buf_b)
-                        buf_pt[n_buf] = i
-                        buf_a[n_buf] = a
-                        buf_b[n_buf] = b
-                        n_buf += 1
-                r += n_blocks
+            need = n_buf + before[r_hi] - before[r_lo]
+            if need > buf_pt.shape[0]:
+                new_cap = max(2 * buf_pt.shape[0], need)
+                nb_pt = np.empty(new_cap, np.int64)
+                nb_a = np.empty(new_cap, np.float64)
+                nb_b = np.empty(new_cap, np.float64)
+                nb_pt[:n_buf] = buf_pt[:n_buf]
+                nb_a[:n_buf] = buf_a[:n_buf]
+                nb_b[:n_buf] = buf_b[:n_buf]
+                buf_pt = nb_pt
+                buf_a = nb_a
+                buf_b = nb_b
+            n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max,
+                               r_lo, r_hi, u, du, rad, rdot, reach, t, sensor,
+                               phat, pt_lon, row_start, row_count, row_geoc_lat, row_radius, row_lon0,
+                               row_dlon, open_sat, open_start, buf_pt, buf_a, buf_b, n_buf)
     _merge_block(state, buf_pt, buf_a, buf_b, n_buf, local_idx, block_sizes[blk], min_gap_s)
 
 
@@ -492,11 +535,11 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_
     nsat, nk = valid.shape
     n_blocks = block_sizes.shape[0]
     n_pts = phat.shape[0]
-    # Start of a pass still open at the last sample (key = satellite, sample).
-    open_key = np.full(n_pts, -1, np.int64)
+    # The satellite whose pass is open at each point, and the pass's start.
+    open_sat = np.full(n_pts, -1, np.int64)
     open_start = np.empty(n_pts, np.float64)
     for blk in prange(n_blocks):
         _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
                     row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                    local_idx, block_sizes, min_gap_s, open_key, open_start)
+                    local_idx, block_sizes, min_gap_s, open_sat, open_start)
     return state
