@@ -223,6 +223,14 @@ def close_run(state, i):
 
 
 @njit(cache=True, error_model="numpy")
+def close_open_runs(state):
+    """Close every seen point's last run (for figures at the window's end)."""
+    for i in range(state.shape[0]):
+        if state[i, SEEN] > 0.0:
+            close_run(state, i)
+
+
+@njit(cache=True, error_model="numpy")
 def new_state(n_points):
     state = np.zeros((n_points, NSTATE))
     return state

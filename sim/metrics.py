@@ -38,8 +38,7 @@ def per_point_figures(state: np.ndarray, duration_s: float, min_gap_s: float) ->
     st = state.copy()
     T = float(duration_s)
     seen = st[:, K.SEEN] > 0
-    for i in np.flatnonzero(seen):
-        K.close_run(st, i)
+    K.close_open_runs(st)
     n_acc = st[:, K.N_ACCESS]
     lead = np.where(seen, st[:, K.FIRST_START], T)
     trail = np.where(seen, T - st[:, K.LAST_END], 0.0)
@@ -71,20 +70,29 @@ def per_point_figures(state: np.ndarray, duration_s: float, min_gap_s: float) ->
     }
 
 
-def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """Area-weighted percentile: the smallest value v such that the points with
-    values <= v hold at least q % of the weight (q = 100 gives the maximum).
-    NaN values are left out."""
+def weighted_percentiles(values: np.ndarray, weights: np.ndarray, qs) -> list[float]:
+    """Area-weighted percentiles: for each q, the smallest value v such that the
+    points with values <= v hold at least q % of the weight (q = 100 gives the
+    maximum).  NaN values are left out.  One sort serves every q."""
     ok = np.isfinite(values)
     if not ok.any():
-        return float("nan")
+        return [float("nan")] * len(qs)
     v = values[ok]
     w = weights[ok]
     order = np.argsort(v, kind="stable")
+    v_sorted = v[order]
     cum = np.cumsum(w[order])
     cum /= cum[-1]
-    idx = int(np.searchsorted(cum, q / 100.0 - 1e-12, side="left"))
-    return float(v[order][min(idx, v.size - 1)])
+    out = []
+    for q in qs:
+        idx = int(np.searchsorted(cum, q / 100.0 - 1e-12, side="left"))
+        out.append(float(v_sorted[min(idx, v.size - 1)]))
+    return out
+
+
+def weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """One area-weighted percentile (see :func:`weighted_percentiles`)."""
+    return weighted_percentiles(values, weights, [q])[0]
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
@@ -98,8 +106,9 @@ PERCENTILES = (50, 90, 95, 99, 100)
 
 
 def distribution(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
-    out = {f"p{q}": weighted_percentile(values, weights, q) for q in PERCENTILES[:-1]}
-    out["max"] = weighted_percentile(values, weights, 100)
+    found = weighted_percentiles(values, weights, PERCENTILES)
+    out = {f"p{q}": x for q, x in zip(PERCENTILES[:-1], found)}
+    out["max"] = found[-1]
     out["mean"] = weighted_mean(values, weights)
     return out
 
