@@ -14,6 +14,7 @@ from pathlib import Path
 from sgp4.api import WGS72, Satrec
 
 from .core import Constellation, Group, Satellite
+from .elements import satrec_problem
 from .errors import CatalogError
 from .sensor import Sensor
 
@@ -22,8 +23,8 @@ def tle_checksum(line: str) -> int:
     """Mod-10 checksum of the first 68 columns: digits count, '-' counts 1."""
     total = 0
     for ch in line[:68]:
-        if ch.isdigit():
-            total += int(ch)
+        if "0" <= ch <= "9":
+            total += ord(ch) - 48
         elif ch == "-":
             total += 1
     return total % 10
@@ -31,7 +32,8 @@ def tle_checksum(line: str) -> int:
 
 # (columns, field name) of the numeric fields sgp4 parses, 0-based [start, end).
 _LINE1_FIELDS = [((18, 20), "epoch year"), ((20, 32), "epoch day"),
-                 ((33, 43), "mean motion derivative"), ((53, 61), "bstar")]
+                 ((33, 43), "mean motion derivative"), ((44, 52), "mean motion second derivative"),
+                 ((53, 61), "bstar")]
 _LINE2_FIELDS = [((8, 16), "inclination"), ((17, 25), "RAAN"), ((26, 33), "eccentricity"),
                  ((34, 42), "argument of perigee"), ((43, 51), "mean anomaly"),
                  ((52, 63), "mean motion")]
@@ -44,7 +46,7 @@ def _check_line(path, lineno, line, expected):
     if line[0] != str(expected) or line[1] != " ":
         raise CatalogError(f"expected TLE line {expected} (starting '{expected} '), found {line[:2]!r}",
                            path, lineno, f"TLE line {expected}")
-    if not line[68].isdigit():
+    if not "0" <= line[68] <= "9":
         raise CatalogError(f"checksum column 69 holds {line[68]!r}, not a digit", path, lineno, "checksum")
     want = tle_checksum(line)
     if int(line[68]) != want:
@@ -52,21 +54,24 @@ def _check_line(path, lineno, line, expected):
     fields = _LINE1_FIELDS if expected == 1 else _LINE2_FIELDS
     for (a, b), name in fields:
         text = line[a:b].strip()
-        ok = _IMPLIED.match(text) if name == "bstar" else _is_number("0." + text if name == "eccentricity" else text)
+        ok = _IMPLIED.match(text) if name in _IMPLIED_FIELDS else _is_number("0." + text if name == "eccentricity" else text)
         if not ok:
             raise CatalogError(f"cannot read {text!r} as a number (columns {a + 1}-{b})", path, lineno, name)
+        if name == "epoch day" and not 1.0 <= float(text) < 367.0:
+            raise CatalogError(f"day of year {text} is outside 1-366 (columns {a + 1}-{b})", path, lineno, name)
 
 
 # TLE "implied decimal point" fields such as ' 96759-4' (= 0.96759e-4).
-_IMPLIED = re.compile(r"^[+-]?\d{1,5}[+-]\d$")
+_IMPLIED_FIELDS = ("bstar", "mean motion second derivative")
+_IMPLIED = re.compile(r"^[+-]?[0-9]{1,5}[+-][0-9]$")
+
+
+# Plain decimals only: TLE columns never hold exponents, 'nan', 'inf' or underscores.
+_DECIMAL = re.compile(r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)$")
 
 
 def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return bool(text)
+    return bool(_DECIMAL.match(text))
 
 
 def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
@@ -97,9 +102,9 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
             except Exception as exc:  # sgp4 raises ValueError with a long message
                 raise CatalogError(f"sgp4 cannot read this element set ({exc})".splitlines()[0], path, lineno,
                                    "element set")
-            if satrec.error:
-                raise CatalogError(f"sgp4 rejects this element set (error {satrec.error})", path, lineno,
-                                   "element set")
+            problem = satrec_problem(satrec)
+            if problem:
+                raise CatalogError(problem, path, lineno, "element set")
             norad = line1[2:7].strip()
             if norad in seen:
                 raise CatalogError(f"NORAD id {norad} appears twice (first at line {seen[norad]})", path, lineno,
@@ -144,3 +149,103 @@ def read_tle(path: str | Path, sensor: Sensor | None = None, name: str | None = 
 
 def text_line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
+
+
+# ---------------------------------------------------------------------------
+# Writer
+
+
+def _implied(value: float, what: str) -> str:
+    """8-column 'implied decimal point' field: 0.12345e-4 -> ' 12345-4'."""
+    if value == 0.0 or abs(value) < 1e-10:
+        return " 00000+0"
+    mantissa, exp10 = f"{abs(value):.4e}".split("e")  # '1.2345', '-05'
+    exponent = int(exp10) + 1  # 1.2345e-5 = 0.12345e-4
+    if exponent > 9:
+        raise CatalogError(f"{what} {value:g} is too large for a TLE")
+    if exponent < -9:
+        return " 00000+0"
+    sign = "-" if value < 0 else " "
+    return f"{sign}{mantissa.replace('.', '')}{'-' if exponent < 0 else '+'}{abs(exponent)}"
+
+
+def _tle_epoch(satrec) -> str:
+    """'YYDDD.DDDDDDDD' (14 columns) from the element set's epoch."""
+    from datetime import datetime, timezone
+
+    from .elements import FIRST_YEAR, LAST_YEAR, satrec_epoch
+
+    epoch = satrec_epoch(satrec)
+    year = epoch.year
+    jan1 = datetime(year, 1, 1, tzinfo=timezone.utc)
+    day = round((epoch - jan1).total_seconds() / 86400.0 + 1.0, 8)
+    days_in_year = (datetime(year + 1, 1, 1, tzinfo=timezone.utc) - jan1).days
+    if day >= days_in_year + 1:
+        year, day = year + 1, 1.0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise CatalogError(f"epoch year {year} is outside the years a TLE can hold ({FIRST_YEAR}-{LAST_YEAR})")
+    return f"{year % 100:02d}{day:012.8f}"
+
+
+def format_tle(satrec) -> tuple[str, str]:
+    """The two 69-column lines of an sgp4 ``Satrec`` (read from a catalog or built by ``sgp4init``).
+
+    Angles are written to 1e-4 deg, eccentricity to 1e-7, mean motion to
+    1e-8 rev/day and the epoch to 1e-8 day, the precision of the format.
+    Raises :class:`CatalogError` when a value does not fit the format.
+    """
+    import math
+
+    from .elements import NDDOT_UNITS, NDOT_UNITS, XPDOTP
+
+    satnum = satrec.satnum_str.strip()
+    if len(satnum) > 5:
+        raise CatalogError(f"NORAD id {satrec.satnum} does not fit a TLE")
+    satnum = satnum.rjust(5, "0")
+    classification = (getattr(satrec, "classification", "U") or "U").strip()[:1] or "U"
+    intl = (getattr(satrec, "intldesg", "") or "").strip()[:8]
+    ndot = satrec.ndot * NDOT_UNITS
+    if not abs(round(ndot, 8)) < 1.0:
+        raise CatalogError(f"mean motion derivative {ndot:g} rev/day^2 is too large for a TLE")
+    ndot_text = f"{ndot:+.8f}".replace("+0.", " .").replace("-0.", "-.")
+    ephtype = getattr(satrec, "ephtype", 0)
+    ephtype = ephtype if isinstance(ephtype, int) and 0 <= ephtype <= 9 else 0
+    elnum = int(getattr(satrec, "elnum", 0) or 0) % 10000
+    line1 = (f"1 {satnum}{classification} {intl:<8} {_tle_epoch(satrec)} {ndot_text} "
+             f"{_implied(satrec.nddot * NDDOT_UNITS, 'mean motion second derivative')} "
+             f"{_implied(satrec.bstar, 'bstar')} {ephtype} {elnum:4d}")
+
+    def angle(rad: float) -> str:
+        return f"{math.degrees(rad) % 360.0:8.4f}"
+
+    ecc = round(satrec.ecco * 1e7)
+    if not 0 <= ecc < 10**7:
+        raise CatalogError(f"eccentricity {satrec.ecco} does not fit a TLE")
+    mean_motion = satrec.no_kozai * XPDOTP
+    if not 0 < mean_motion < 100:
+        raise CatalogError(f"mean motion {mean_motion:g} rev/day does not fit a TLE")
+    revnum = int(getattr(satrec, "revnum", 0) or 0) % 100000
+    line2 = (f"2 {satnum} {math.degrees(satrec.inclo):8.4f} {angle(satrec.nodeo)} {ecc:07d} "
+             f"{angle(satrec.argpo)} {angle(satrec.mo)} {mean_motion:11.8f}{revnum:5d}")
+    return line1 + str(tle_checksum(line1)), line2 + str(tle_checksum(line2))
+
+
+def format_tle_text(constellation: Constellation, names: bool = True) -> str:
+    """The constellation as 3LE text (a name line before each pair) or plain TLE."""
+    out = []
+    for sat in constellation.satellites:
+        line1, line2 = format_tle(sat.satrec)
+        if names:
+            name = (sat.name or "").encode("ascii", "replace").decode("ascii").strip() or str(sat.satrec.satnum)
+            if name[:2] in ("0 ", "1 ", "2 "):
+                name = "0 " + name  # keep a name such as '1 A' from reading as a TLE line
+            out.append(name)
+        out += [line1, line2]
+    text = "\n".join(out) + "\n"
+    parse_tle_text(text, "<written TLE>")  # what we write must read back
+    return text
+
+
+def write_tle(constellation: Constellation, path: str | Path, names: bool = True) -> None:
+    """Write the constellation as a 3LE (``names=True``) or TLE file."""
+    Path(path).write_text(format_tle_text(constellation, names), encoding="ascii")

@@ -1,0 +1,389 @@
+"""Satellite catalogs in any supported format: read, select, summarise, write.
+
+Formats: TLE (two-line sets), 3LE (a name line before each pair) and OMM as
+CSV, JSON, XML or KVN (CelesTrak's and Space-Track's forms).  The format is
+told from the file's content, or from its extension when the content does not
+say.  Every satellite becomes an sgp4 ``Satrec`` propagated from its own epoch.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from datetime import datetime
+from pathlib import Path
+
+from .core import Constellation, Group, Satellite
+from .elements import WGS84_RADIUS_KM, satrec_epoch
+from .errors import CatalogError
+from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, parse_omm
+from .orbits import SSO_NODE_RATE_RAD_S, local_time_of_node_hours
+from .sensor import Sensor
+from .tle import format_tle_text, parse_tle_text
+
+FORMATS = ("tle", "csv", "json", "xml", "kvn")
+FORMAT_NAMES = {"tle": "TLE/3LE", "csv": "OMM CSV", "json": "OMM JSON", "xml": "OMM XML", "kvn": "OMM KVN"}
+EXTENSIONS = {".tle": "tle", ".txt": "tle", ".3le": "tle", ".2le": "tle", ".csv": "csv", ".json": "json",
+              ".xml": "xml", ".kvn": "kvn", ".omm": "kvn"}
+_KVN_KEYS = {"CCSDS_OMM_VERS", "CREATION_DATE", "ORIGINATOR", *REQUIRED, *OPTIONAL, *EXPECTED_METADATA}
+DEFAULT_MAX_EPOCH_AGE_DAYS = 14.0
+# A plane whose local time of node drifts by more than this is not sun-synchronous.
+SSO_DRIFT_LIMIT_H_PER_30D = 1.0
+
+
+# ---------------------------------------------------------------------------
+# Reading
+
+
+def detect_format(path: str | Path, data: bytes) -> str:
+    """'tle', 'csv', 'json', 'xml' or 'kvn', from the content first, then the extension."""
+    head = data[:8192].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if head[:1] in ("[", "{"):
+        return "json"
+    if head[:1] == "<":
+        return "xml"
+    lines = [ln.strip() for ln in head.split("\n") if ln.strip()][:3]
+    if lines:
+        m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=", lines[0])
+        if m and m.group(1).upper() in _KVN_KEYS:
+            return "kvn"
+        upper = lines[0].upper()
+        if upper.count(",") >= 2 and ("NORAD_CAT_ID" in upper or "MEAN_MOTION" in upper):
+            return "csv"
+        if any(ln.startswith("1 ") for ln in lines):
+            return "tle"
+    ext = Path(str(path)).suffix.lower()
+    if ext in EXTENSIONS:
+        return EXTENSIONS[ext]
+    raise CatalogError("cannot tell the catalog's format from its content or extension (expected TLE/3LE, or "
+                       "OMM as CSV, JSON, XML or KVN)", str(path), None, "format")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CatalogError("file not found", str(path))
+    except IsADirectoryError:
+        raise CatalogError("is a directory, not a catalog file", str(path))
+    except OSError as exc:
+        raise CatalogError(f"cannot read the file ({exc.strerror or exc})", str(path))
+
+
+def parse_catalog(data: bytes, fmt: str, path: str = "<string>") -> list[Satellite]:
+    """Satellites from catalog ``data`` in ``fmt`` (see :data:`FORMATS`)."""
+    if not data.strip():
+        raise CatalogError("empty file (no element sets)", path)
+    if fmt == "tle":
+        try:
+            text = data.decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise CatalogError("non-ASCII character in a TLE file", path, data.count(b"\n", 0, exc.start) + 1,
+                               "encoding")
+        return parse_tle_text(text, path)
+    if fmt in FORMATS:
+        return parse_omm(data, fmt, path)
+    raise CatalogError(f"unknown catalog format {fmt!r} (known: {', '.join(FORMATS)})", path, None, "format")
+
+
+def catalog_format(path: str | Path) -> str:
+    """The format :func:`read_catalog` would read ``path`` as."""
+    path = Path(path)
+    return detect_format(path, _read_bytes(path))
+
+
+def read_catalog(path: str | Path, select=None, sensor: Sensor | None = None, name: str | None = None,
+                 fmt: str | None = None) -> Constellation:
+    """Read a TLE/3LE/OMM catalog into a one-group :class:`Constellation`.
+
+    ``select``: name globs and NORAD ids or id ranges (see :func:`select_satellites`).
+    ``fmt``: force a format instead of detecting it.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    sats = parse_catalog(data, fmt or detect_format(path, data), str(path))
+    const = Constellation(name or path.stem, [Group("catalog", sats, sensor or Sensor())])
+    if select:
+        const = select_satellites(const, select, str(path))
+    return const
+
+
+# ---------------------------------------------------------------------------
+# Selection
+
+
+def parse_select(select) -> list[tuple[str, object, str]]:
+    """Terms from ``select`` (a string or strings; commas separate terms) -> (kind, value, text).
+
+    A term of digits is a NORAD id, ``N-M`` an inclusive id range, anything else a
+    glob on the name (case-insensitive: ``JILIN*``, ``*GAOFEN 03D?``).
+    """
+    if isinstance(select, str):
+        select = [select]
+    terms = []
+    for item in select or ():
+        for text in str(item).split(","):
+            text = text.strip()
+            if not text:
+                continue
+            if re.fullmatch(r"[0-9]+", text):
+                terms.append(("id", (int(text), int(text)), text))
+            elif m := re.fullmatch(r"([0-9]+)\s*-\s*([0-9]+)", text):
+                lo, hi = int(m.group(1)), int(m.group(2))
+                if lo > hi:
+                    raise CatalogError(f"id range {text!r} is empty (the first id is larger than the second)",
+                                       None, None, "--select")
+                terms.append(("id", (lo, hi), text))
+            else:
+                terms.append(("name", text.upper(), text))
+    return terms
+
+
+def _matches(sat: Satellite, kind: str, value) -> bool:
+    if kind == "id":
+        return value[0] <= sat.satrec.satnum <= value[1]
+    return fnmatch.fnmatchcase(sat.name.upper(), value)
+
+
+def select_satellites(constellation: Constellation, select, path: str | None = None) -> Constellation:
+    """The satellites matching any term of ``select`` (see :func:`parse_select`), in catalog order.
+
+    A term that matches no satellite is an error (a typo should not silently
+    shrink the constellation).
+    """
+    terms = parse_select(select)
+    if not terms:
+        return constellation
+    sats = constellation.satellites
+    for kind, value, text in terms:
+        if not any(_matches(s, kind, value) for s in sats):
+            raise CatalogError(f"{text!r} matches none of the {len(sats)} satellites of {constellation.name}",
+                               path, None, "--select")
+    groups = []
+    for g in constellation.groups:
+        kept = [s for s in g.satellites if any(_matches(s, kind, value) for kind, value, _ in terms)]
+        if kept:
+            groups.append(Group(g.name, kept, g.sensor))
+    return Constellation(constellation.name, groups)
+
+
+# ---------------------------------------------------------------------------
+# Epochs
+
+
+def satellite_epochs(constellation: Constellation) -> list[datetime]:
+    return [satrec_epoch(s.satrec) for s in constellation.satellites]
+
+
+def default_start(constellation: Constellation) -> datetime:
+    """The latest element-set epoch, floored to the minute: where a catalog's window starts by default."""
+    return max(satellite_epochs(constellation)).replace(second=0, microsecond=0)
+
+
+def _short_time(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _name_list(items: list[str], limit: int = 8) -> str:
+    text = ", ".join(items[:limit])
+    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def epoch_warnings(constellation: Constellation, start: datetime,
+                   max_age_days: float = DEFAULT_MAX_EPOCH_AGE_DAYS) -> list[str]:
+    """One-line warnings for element sets whose epoch is more than ``max_age_days`` from ``start``
+    (sgp4's error grows with the propagation span: ~1-3 km/day for LEO)."""
+    far = []
+    for sat, epoch in zip(constellation.satellites, satellite_epochs(constellation)):
+        age = (start - epoch).total_seconds() / 86400.0
+        if abs(age) > max_age_days:
+            far.append((abs(age), f"{sat.name} ({age:+.1f} d)"))
+    if not far:
+        return []
+    far.sort(key=lambda x: -x[0])
+    return [f"{len(far)} of {len(constellation)} element sets have epochs more than {max_age_days:g} days from "
+            f"the window start {_short_time(start)} (sgp4 errors grow with that span): "
+            f"{_name_list([f for _, f in far])}"]
+
+
+# ---------------------------------------------------------------------------
+# Summary
+
+
+def _circular_mean_hours(hours: list[float]) -> float:
+    ang = [h / 24.0 * 2 * math.pi for h in hours]
+    return (math.degrees(math.atan2(sum(map(math.sin, ang)), sum(map(math.cos, ang)))) / 15.0) % 24.0
+
+
+def cluster_local_times(hours: list[float], tol_hours: float = 0.5) -> list[list[int]]:
+    """Indices grouped into planes by local time on the 24 h circle.
+
+    Neighbours closer than ``tol_hours`` share a group (single linkage); a group
+    spanning more than ``2 * tol_hours`` is then split at its widest internal gap
+    until none does, so that every member lies within about ``tol_hours`` of its
+    group's centre.  Groups come in order of their mean local time.
+    """
+    n = len(hours)
+    if n == 0:
+        return []
+    order = sorted(range(n), key=lambda i: hours[i] % 24.0)
+    h = [hours[i] % 24.0 for i in order]
+    gaps = [(h[(k + 1) % n] - h[k]) % 24.0 if n > 1 else 24.0 for k in range(n)]  # gap after position k
+    widest = max(range(n), key=lambda k: gaps[k])
+    # Walk the circle from just after the widest gap: local times unwrap into a line.
+    walk = [(widest + 1 + step) % n for step in range(n)]
+    chains, current = [], []
+    for k in walk:
+        current.append(k)
+        if gaps[k] > tol_hours:
+            chains.append(current)
+            current = []
+    if current:
+        chains.append(current)
+
+    def split(chain):
+        inner = [gaps[k] for k in chain[:-1]]
+        if not inner or sum(inner) <= 2 * tol_hours:
+            return [chain]
+        cut = max(range(len(inner)), key=lambda j: (inner[j], -j)) + 1
+        return split(chain[:cut]) + split(chain[cut:])
+
+    groups = [[order[k] for k in part] for chain in chains for part in split(chain)]
+    return sorted(groups, key=lambda g: _circular_mean_hours([hours[i] for i in g]))
+
+
+def _stats(values: list[float]) -> dict:
+    return {"min": min(values), "mean": sum(values) / len(values), "max": max(values)}
+
+
+def summarize_catalog(constellation: Constellation, plane_tol_hours: float = 0.5,
+                      reference: datetime | None = None) -> dict:
+    """Count, epochs, altitudes, inclinations and planes by local time of the node.
+
+    Altitudes are km above the WGS-84 equatorial radius from sgp4's (Brouwer)
+    mean semi-major axis: mean ``a - Re``, perigee ``a(1-e) - Re``, apogee
+    ``a(1+e) - Re``.  Local times of the ascending (LTAN) and descending (LTDN)
+    node are mean solar times at ``reference`` (default: the latest epoch), each
+    node carried there from its own epoch at sgp4's secular node rate; planes are
+    clusters of local time (:func:`cluster_local_times` with ``plane_tol_hours``),
+    sun-synchronous satellites (local time drifting less than
+    ``SSO_DRIFT_LIMIT_H_PER_30D``) apart from the others, in order of LTDN.
+    """
+    sats = constellation.satellites
+    if not sats:
+        raise CatalogError("the catalog has no satellites")
+    epochs = satellite_epochs(constellation)
+    ref = reference or max(epochs)
+    rows = []
+    for sat, epoch in zip(sats, epochs):
+        s = sat.satrec
+        a_km = s.a * s.radiusearthkm
+        dt_min = (ref - epoch).total_seconds() / 60.0
+        raan_ref = math.degrees(s.nodeo + s.nodedot * dt_min)
+        ltan = local_time_of_node_hours(ref, raan_ref)
+        drift = (s.nodedot / 60.0 - SSO_NODE_RATE_RAD_S) * 86400.0 * 30.0 / (2 * math.pi) * 24.0
+        rows.append(dict(name=sat.name, norad=s.satnum, epoch=epoch, alt=a_km - WGS84_RADIUS_KM,
+                         perigee=a_km * (1 - s.ecco) - WGS84_RADIUS_KM, apogee=a_km * (1 + s.ecco) - WGS84_RADIUS_KM,
+                         inc=math.degrees(s.inclo), ltan=ltan, drift=drift))
+    planes = []
+    sso = [i for i, r in enumerate(rows) if abs(r["drift"]) <= SSO_DRIFT_LIMIT_H_PER_30D]
+    other = [i for i, r in enumerate(rows) if abs(r["drift"]) > SSO_DRIFT_LIMIT_H_PER_30D]
+    for subset, is_sso in ((sso, True), (other, False)):
+        for idx in cluster_local_times([rows[i]["ltan"] for i in subset], plane_tol_hours):
+            members = [rows[subset[i]] for i in idx]
+            ltan = _circular_mean_hours([r["ltan"] for r in members])
+            offsets = [(r["ltan"] - ltan + 12.0) % 24.0 - 12.0 for r in members]
+            planes.append({
+                "ltdn_h": (ltan + 12.0) % 24.0,
+                "ltan_h": ltan,
+                "ltan_spread_h": max(offsets) - min(offsets),
+                "sun_synchronous": is_sso,
+                "satellites": len(members),
+                "mean_alt_km": _stats([r["alt"] for r in members]),
+                "inclination_deg": _stats([r["inc"] for r in members]),
+                "ltan_drift_h_per_30d": sum(r["drift"] for r in members) / len(members),
+                "names": [r["name"] for r in members],
+            })
+    planes.sort(key=lambda p: (not p["sun_synchronous"], p["ltdn_h"]))
+    iso = "%Y-%m-%dT%H:%M:%SZ"
+    return {
+        "name": constellation.name,
+        "satellites": len(sats),
+        "epoch_first": min(epochs).strftime(iso),
+        "epoch_last": max(epochs).strftime(iso),
+        "reference_epoch": ref.strftime(iso),
+        "mean_alt_km": _stats([r["alt"] for r in rows]),
+        "perigee_alt_km": _stats([r["perigee"] for r in rows]),
+        "apogee_alt_km": _stats([r["apogee"] for r in rows]),
+        "inclination_deg": _stats([r["inc"] for r in rows]),
+        "plane_tolerance_h": plane_tol_hours,
+        "planes": planes,
+    }
+
+
+def format_hours(h: float) -> str:
+    minutes = int(round((h % 24.0) * 60.0)) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def summary_text(summary: dict, source: str = "", fmt: str = "") -> str:
+    """The summary as the table ``revisit catalog`` prints."""
+    s = summary
+    rng = lambda d, f="{:.0f}": f"{f.format(d['min'])}-{f.format(d['max'])}"  # noqa: E731
+    lines = [f"{source or s['name']}: {s['satellites']} satellites" + (f" ({FORMAT_NAMES.get(fmt, fmt)})" if fmt else ""),
+             f"epochs       {s['epoch_first']} .. {s['epoch_last']}",
+             f"altitude     mean {rng(s['mean_alt_km'])} km (average {s['mean_alt_km']['mean']:.0f}), perigee "
+             f"{rng(s['perigee_alt_km'])} km, apogee {rng(s['apogee_alt_km'])} km (above the WGS-84 equatorial radius)",
+             f"inclination  {rng(s['inclination_deg'], '{:.2f}')} deg",
+             f"planes       {len(s['planes'])} groups by local time of the node (neighbours within "
+             f"{s['plane_tolerance_h']:g} h, each group spanning at most {2 * s['plane_tolerance_h']:g} h) at "
+             f"{s['reference_epoch']}:",
+             "",
+             f"{'LTDN':>6} {'LTAN':>6} {'spread':>7} {'sats':>5} {'mean alt km':>15} {'incl deg':>8} "
+             f"{'drift h/30d':>11}  satellites"]
+    for p in s["planes"]:
+        mark = "" if p["sun_synchronous"] else " (not sun-synchronous)"
+        lines.append(f"{format_hours(p['ltdn_h']):>6} {format_hours(p['ltan_h']):>6} "
+                     f"{p['ltan_spread_h'] * 60:>5.0f} m {p['satellites']:>5} "
+                     f"{p['mean_alt_km']['mean']:>4.0f} ({rng(p['mean_alt_km']):>7}) "
+                     f"{p['inclination_deg']['mean']:>8.2f} {p['ltan_drift_h_per_30d']:>+11.2f}  "
+                     f"{_name_list(p['names'], 2)}{mark}")
+    lines.append("")
+    lines.append("LTDN/LTAN: mean local solar time of the descending/ascending node; spread: range of LTAN in the "
+                 "group; drift: change of local time per 30 days (0 for sun-synchronous orbits).")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Writing
+
+
+def write_catalog(constellation: Constellation, path: str | Path, fmt: str | None = None) -> str:
+    """Write ``constellation`` to ``path`` as a 3LE ('.tle', '.3le', '.txt'), TLE ('.2le') or OMM
+    ('.csv', '.json', '.xml', '.kvn') file; returns the format written."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    fmt = fmt or EXTENSIONS.get(ext)
+    if fmt not in FORMATS:
+        raise CatalogError(f"cannot tell which format to write from the extension {ext or '(none)'!r} (use .tle, "
+                           ".csv, .json, .xml or .kvn)", str(path), None, "format")
+    if not len(constellation):
+        raise CatalogError("nothing to write: the constellation has no satellites", str(path))
+    seen: dict[int, str] = {}
+    for s in constellation.satellites:
+        if s.satrec.satnum in seen:
+            raise CatalogError(f"{s.name} and {seen[s.satrec.satnum]} share NORAD id {s.satrec.satnum}; a catalog "
+                               "needs distinct ids", str(path))
+        seen[s.satrec.satnum] = s.name
+    try:
+        text = format_tle_text(constellation, names=ext != ".2le") if fmt == "tle" else format_omm(constellation, fmt)
+    except CatalogError as exc:
+        raise CatalogError(exc.reason, str(path), None, exc.field)
+    path.write_bytes(text.encode("utf-8") if fmt != "tle" else text.encode("ascii"))
+    return fmt
+
+
+__all__ = ["FORMATS", "read_catalog", "parse_catalog", "detect_format", "catalog_format", "select_satellites",
+           "parse_select", "epoch_warnings", "default_start", "summarize_catalog", "summary_text", "write_catalog",
+           "cluster_local_times", "DEFAULT_MAX_EPOCH_AGE_DAYS"]

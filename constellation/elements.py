@@ -1,0 +1,80 @@
+"""Checks and conversions shared by the catalog readers and writers (TLE, OMM).
+
+Every catalogued satellite is an sgp4 ``Satrec``; these helpers say whether one
+is usable (finite elements, sgp4 accepts it and can propagate it at its own
+epoch) and convert its epoch to and from UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+from sgp4.api import SGP4_ERRORS
+
+# sgp4's epoch origin for sgp4init: days since 1949 December 31 00:00 UTC.
+SGP4_EPOCH_0 = datetime(1949, 12, 31, tzinfo=timezone.utc)
+JD_UNIX_EPOCH = 2440587.5
+JD_SGP4_EPOCH_0 = 2433281.5
+# TLE two-digit years: 57-99 -> 1957-1999, 00-56 -> 2000-2056.
+FIRST_YEAR, LAST_YEAR = 1957, 2056
+# WGS-84 equatorial radius (km), the reference for the altitudes catalogs report.
+WGS84_RADIUS_KM = 6378.137
+# Conversions between sgp4's internal units and the catalog ones.
+XPDOTP = 1440.0 / (2.0 * math.pi)  # rev/day per rad/min
+NDOT_UNITS = XPDOTP * 1440.0  # MEAN_MOTION_DOT (rev/day^2) per rad/min^2
+NDDOT_UNITS = XPDOTP * 1440.0 * 1440.0  # MEAN_MOTION_DDOT (rev/day^3) per rad/min^3
+
+
+def sgp4_error_text(code: int) -> str:
+    return {6: "decayed"}.get(int(code), SGP4_ERRORS.get(int(code), "unknown error"))
+
+
+def satrec_problem(sat) -> str | None:
+    """Why sgp4 cannot use ``sat`` (a one-line reason), or None when it can."""
+    if sat.error:
+        return f"sgp4 rejects this element set (error {sat.error}: {sgp4_error_text(sat.error)})"
+    values = {"epoch": sat.jdsatepoch + sat.jdsatepochF, "inclination": sat.inclo, "RAAN": sat.nodeo,
+              "eccentricity": sat.ecco, "argument of perigee": sat.argpo, "mean anomaly": sat.mo,
+              "mean motion": sat.no_kozai, "bstar": sat.bstar, "mean motion derivative": sat.ndot,
+              "mean motion second derivative": sat.nddot}
+    for name, value in values.items():
+        if not math.isfinite(value):
+            return f"{name} is not a finite number"
+    if not (0.0 <= sat.ecco < 1.0):
+        return f"eccentricity {sat.ecco} is outside [0, 1)"
+    if not (0.0 <= sat.inclo <= math.pi + 1e-12):
+        return f"inclination {math.degrees(sat.inclo)} deg is outside [0, 180]"
+    if not sat.no_kozai > 0:
+        return "mean motion must be positive"
+    err, r, v = sat.sgp4(sat.jdsatepoch, sat.jdsatepochF)
+    if err:
+        return f"sgp4 cannot propagate this element set at its own epoch (error {err}: {sgp4_error_text(err)})"
+    if not all(math.isfinite(x) for x in (*r, *v)):
+        return "sgp4 gives a non-finite position at the element set's epoch"
+    return None
+
+
+def satrec_epoch(sat) -> datetime:
+    """The element set's epoch as a UTC datetime (to the microsecond)."""
+    whole = timedelta(days=sat.jdsatepoch - JD_UNIX_EPOCH)
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + whole + timedelta(days=sat.jdsatepochF)
+
+
+def satrec_epoch_jd(sat) -> float:
+    return sat.jdsatepoch + sat.jdsatepochF
+
+
+def days_since_sgp4_epoch(epoch: datetime) -> float:
+    """``epoch`` (UTC) in days since 1949-12-31 00:00 UTC, sgp4init's epoch argument."""
+    delta = epoch.astimezone(timezone.utc) - SGP4_EPOCH_0
+    return delta.days + (delta.seconds + delta.microseconds * 1e-6) / 86400.0
+
+
+def format_epoch(epoch: datetime, digits: int = 6) -> str:
+    """ISO 8601 UTC without a zone suffix, as CelesTrak writes OMM epochs."""
+    epoch = epoch.astimezone(timezone.utc)
+    text = epoch.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += f".{epoch.microsecond:06d}"[: digits + 1]
+    return text
