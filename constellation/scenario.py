@@ -17,6 +17,7 @@ from .errors import ScenarioError
 from .patterns import split_evenly, sso_planes, walker
 from .orbits import sso_inclination_deg
 from .sensor import SENSOR_KINDS, Sensor
+from .validate import check_off_nadir
 
 NUMBER = (int, float)
 
@@ -154,6 +155,9 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
                       else f"unknown pattern {v!r} (known: walker_delta, walker_star, sso_planes)")
     alt = float(tab.get("alt_km", NUMBER, check=_alt_check))
     sensor = _read_sensor(tab.sub("sensor", None))
+    beyond_limb = check_off_nadir(sensor.max_off_nadir_deg, alt)
+    if beyond_limb:
+        raise ScenarioError(beyond_limb, tab.path, field=tab.key("sensor.max_off_nadir_deg"))
     if pattern == "sso_planes":
         lts, node = _local_times(tab)
         if lts is None:

@@ -1,0 +1,99 @@
+"""Plausibility checks on what a user typed that single values cannot catch alone.
+
+- A sensor pointing further off nadir than the Earth's limb: past
+  asin(R / r) the line of sight misses the Earth, so such an angle is a typo
+  (or a misunderstanding: limit by elevation with ``min_elevation_deg``).
+- A window far from the element sets' epochs: sgp4 propagates any date, but
+  a catalog's positions are meaningless months, let alone decades, away.
+
+Pure geometry on sgp4 ``Satrec`` attributes; no numba.  Problems raise
+:class:`InputError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+from .core import Constellation
+from .errors import InputError
+
+# WGS-84 equatorial radius: the largest radius of the Earth's surface, so the
+# largest off-nadir angle at which a line of sight still meets the Earth.
+EARTH_EQUATORIAL_RADIUS_KM = 6378.137
+# A window that starts more than this after the newest epoch of a catalog, or
+# ends more than this before its oldest one, is refused.
+MAX_DAYS_FROM_EPOCH = 365.0
+
+_JD_UNIX_EPOCH = 2440587.5
+
+
+def horizon_off_nadir_deg(radius_km: float) -> float:
+    """Off-nadir angle (deg) of the Earth's limb seen from ``radius_km`` from the
+    Earth's centre: asin(R_eq / r).  Beyond it the line of sight misses the Earth."""
+    if not (radius_km > EARTH_EQUATORIAL_RADIUS_KM):
+        raise ValueError(f"radius {radius_km} km is not above the Earth's surface")
+    return math.degrees(math.asin(EARTH_EQUATORIAL_RADIUS_KM / radius_km))
+
+
+def check_off_nadir(max_off_nadir_deg: float, alt_km: float) -> str | None:
+    """A one-line problem when ``max_off_nadir_deg`` looks past the limb from a
+    circular orbit at ``alt_km`` (above the equatorial radius); None if fine."""
+    limb = horizon_off_nadir_deg(EARTH_EQUATORIAL_RADIUS_KM + alt_km)
+    if max_off_nadir_deg > limb:
+        return (f"{max_off_nadir_deg:g} deg off nadir is beyond the Earth's limb, which is {limb:.1f} deg off "
+                f"nadir at {alt_km:g} km: the line of sight misses the Earth (use at most {limb:.1f} deg, "
+                f"and min_elevation_deg to limit by elevation)")
+    return None
+
+
+def perigee_radius_km(satrec) -> float:
+    """Smallest distance (km) from the Earth's centre along an sgp4 ``Satrec``'s mean orbit."""
+    return satrec.a * (1.0 - satrec.ecco) * satrec.radiusearthkm
+
+
+def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir") -> None:
+    """Refuse a group whose off-nadir limit is beyond the limb for all its satellites.
+
+    The test uses each group's lowest perigee, where the limb is furthest from
+    nadir, so a mixed catalog (LEO and higher) is refused only when no satellite
+    of the group can use the angle.  ``option`` names what set the angle.
+    """
+    for g in constellation.groups:
+        if not g.satellites:
+            continue
+        r = min(perigee_radius_km(s.satrec) for s in g.satellites)
+        if r <= EARTH_EQUATORIAL_RADIUS_KM:
+            continue  # below the surface: sgp4 reports the satellite as decayed
+        limb = horizon_off_nadir_deg(r)
+        eta = g.sensor.max_off_nadir_deg
+        if eta > limb:
+            lowest = "" if len(g.satellites) == 1 else "the lowest satellite of "
+            raise InputError(f"{eta:g} deg off nadir is beyond the Earth's limb for every satellite of group "
+                             f"{g.name!r} ({lowest}it, at {r - EARTH_EQUATORIAL_RADIUS_KM:.0f} km, sees the limb "
+                             f"{limb:.1f} deg off nadir): use at most {limb:.1f} deg", field=option)
+
+
+def epoch_range_utc(constellation: Constellation) -> tuple[datetime, datetime]:
+    """Oldest and newest element-set epochs of the constellation (UTC)."""
+    jds = [s.satrec.jdsatepoch + s.satrec.jdsatepochF for s in constellation.satellites]
+    base = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (base + timedelta(days=min(jds) - _JD_UNIX_EPOCH), base + timedelta(days=max(jds) - _JD_UNIX_EPOCH))
+
+
+def check_window_near_epochs(constellation: Constellation, start: datetime, duration_s: float,
+                             max_days: float = MAX_DAYS_FROM_EPOCH, option: str = "--start") -> None:
+    """Refuse a window more than ``max_days`` from every element set's epoch."""
+    if not constellation.satellites:
+        return
+    oldest, newest = epoch_range_utc(constellation)
+    end = start + timedelta(seconds=duration_s)
+    late = (start - newest).total_seconds() / 86400.0
+    early = (oldest - end).total_seconds() / 86400.0
+    if late > max_days or early > max_days:
+        days = late if late > max_days else early
+        side = "after the newest" if late > max_days else "before the oldest"
+        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / 86400:g} d) is {days:.0f} days {side} "
+                         f"element-set epoch ({newest if late > max_days else oldest:%Y-%m-%d}); sgp4 positions "
+                         f"that far from the epoch are meaningless (limit {max_days:g} days): use a catalog from "
+                         f"the window's time or a start near its epochs", field=option)

@@ -1,0 +1,199 @@
+"""How much memory a run needs, checked against a limit before it starts.
+
+A run holds, for its whole length, per ground point: the grid (coordinates,
+weights, unit vectors, the kernel's row and block tables), the kernel's
+accumulator state (``kernels.new_state``: 12 float64), and at the end the
+figures of merit (``metrics.per_point_figures``: a copy of the state, eleven
+float64 figures and their temporaries) and what the writers need.  Per time
+chunk it holds the satellites' states (sgp4 output in TEME, Earth-fixed
+positions and velocities, unit vectors and rates, radii, reach) and the
+kernel's buffer of access pieces.  The window's length only sets the number
+of chunks: it streams, so days cost time, not memory.
+
+The constants below are bytes counted from the code (arrays allocated and
+the largest temporaries alive together), rounded up; the check compares
+their sum with a limit (default: half the memory available now).  When only
+the chunk part is too large, the run streams in smaller chunks; when even the
+smallest chunk does not fit, the run is refused with what to shrink.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+
+from constellation.errors import InputError
+
+from .kernels import NSTATE
+
+# Per ground point (bytes), alive for the whole run.
+GRID_BYTES_PER_POINT = 200      # lat/lon/weight (24), xyz/up/unit vectors (72), lon, block index, build temporaries
+STATE_BYTES_PER_POINT = 8 * NSTATE
+KERNEL_BYTES_PER_POINT = 32     # per chunk: open-pass keys and starts, counting-sort tables
+FIGURES_BYTES_PER_POINT = 8 * NSTATE + 8 * 11 + 1 + 8 * 8   # state copy, figures, seen, temporaries
+OUTPUT_BYTES_PER_POINT = 8 * 14  # writers: one converted copy of the per-point columns
+# Per satellite and sample of a chunk: sgp4's r, v (48) and error code, Earth-fixed
+# pos/vel (48), rotation temporaries (~32), unit vectors and rates (48), radius,
+# radial rate and reach (24), validity.
+BYTES_PER_SATELLITE_SAMPLE = 208
+# Per buffered access piece: point index, start, end (24), the sort's order
+# array (8) and the buffer's spare capacity (it grows by doubling).
+BYTES_PER_ACCESS_PIECE = 48
+# Fixed working margin: sgp4 arrays of satellites, sensor table, small buffers.
+FIXED_BYTES = 32 * 2**20
+# The smallest chunk the guard shrinks to before refusing.
+MIN_CHUNK_SAMPLES = 4
+DEFAULT_LIMIT_FRACTION = 0.5
+
+
+class MemoryLimitError(InputError):
+    """The run would need more memory than its limit allows."""
+
+
+def access_pieces_per_sample(n_satellites: int, n_points: int, step_s: float) -> float:
+    """Access pieces the kernel buffers per sample (the model of
+    ``sim.run.estimate_chunk_samples``: footprints of ~0.1 rad reach sweeping
+    ~0.0011 rad/s, doubled for rows dense near the poles)."""
+    passes_per_s = n_satellites * n_points * (2 * 0.1 * 0.0011) / (4 * math.pi) * 2
+    return passes_per_s * step_s
+
+
+def bytes_per_sample(n_satellites: int, n_points: int, step_s: float) -> float:
+    """Working memory (bytes) of one sample of a time chunk."""
+    return (BYTES_PER_SATELLITE_SAMPLE * n_satellites
+            + BYTES_PER_ACCESS_PIECE * access_pieces_per_sample(n_satellites, n_points, step_s))
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """What a run needs (bytes), by part."""
+
+    n_satellites: int
+    n_points: int
+    n_samples: int
+    chunk_samples: int
+    parts: dict
+
+    @property
+    def total_bytes(self) -> int:
+        """Peak: the grid and state throughout, plus the larger of the time loop's
+        working memory (chunk, kernel tables) and the end's (figures, output)."""
+        p = self.parts
+        return int(p["fixed"] + p["grid"] + p["state"]
+                   + max(p["chunk"] + p["kernel tables"], p["figures"] + p["output"]))
+
+    @property
+    def per_point_bytes(self) -> int:
+        p = self.parts
+        return int(p["grid"] + p["state"] + max(p["kernel tables"], p["figures"] + p["output"]))
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{k} {format_bytes(v)}" for k, v in self.parts.items() if v)
+        return (f"about {format_bytes(self.total_bytes)} at its peak ({self.n_points:,} points, "
+                f"{self.n_satellites} satellites, chunks of {self.chunk_samples} of {self.n_samples:,} samples: "
+                f"{parts})")
+
+
+def estimate_run_memory(n_satellites: int, n_points: int, duration_s: float, step_s: float,
+                        chunk_samples: int | None = None) -> MemoryEstimate:
+    """Peak memory (bytes) of :func:`sim.run` for these sizes, by part.
+
+    ``chunk_samples`` None means the chunk size ``run`` picks by itself
+    (:func:`sim.run.estimate_chunk_samples`).
+    """
+    from .run import estimate_chunk_samples  # run imports this module
+
+    n_samples = int(math.ceil(duration_s / step_s - 1e-9)) + 1
+    if chunk_samples is None:
+        chunk_samples = estimate_chunk_samples(n_satellites, n_points, step_s, n_samples)
+    chunk_samples = max(2, min(int(chunk_samples), n_samples))
+    parts = {
+        "grid": GRID_BYTES_PER_POINT * n_points,
+        "state": STATE_BYTES_PER_POINT * n_points,
+        "kernel tables": KERNEL_BYTES_PER_POINT * n_points,
+        "chunk": int(chunk_samples * bytes_per_sample(n_satellites, n_points, step_s)),
+        "figures": FIGURES_BYTES_PER_POINT * n_points,
+        "output": OUTPUT_BYTES_PER_POINT * n_points,
+        "fixed": FIXED_BYTES,
+    }
+    return MemoryEstimate(n_satellites, n_points, n_samples, chunk_samples, parts)
+
+
+def available_memory_bytes() -> int | None:
+    """Memory available to new allocations now (MemAvailable of /proc/meminfo,
+    else free physical pages from sysconf); None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def default_memory_limit_bytes(fraction: float = DEFAULT_LIMIT_FRACTION) -> int | None:
+    avail = available_memory_bytes()
+    return None if avail is None else int(avail * fraction)
+
+
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
+          "t": 1000**4, "tb": 1000**4, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """'4GB', '512 MB', '2GiB', '1e9' (bytes) -> bytes.  Raises ValueError."""
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([a-z]*)\s*", str(text).lower())
+    if not m or m.group(2) not in _UNITS:
+        raise ValueError(f"{text!r} is not a size like 4GB, 512MB or 2GiB")
+    value = float(m.group(1)) * _UNITS[m.group(2)]
+    if not (value >= 1) or not math.isfinite(value):
+        raise ValueError(f"{text!r}: a memory limit must be at least 1 byte")
+    return int(value)
+
+
+def format_bytes(n: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n:.0f} B"
+
+
+def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step_s: float,
+                       memory_limit_bytes: int | None = None, chunk_samples: int | None = None) -> int | None:
+    """Check a run against its memory limit before it starts.
+
+    Returns ``chunk_samples`` unchanged (None: ``run`` picks the chunk size
+    itself) when the run fits, a smaller number of samples per chunk when only
+    smaller chunks fit, and raises :class:`MemoryLimitError` (saying how big
+    the run is and what to shrink) when even :data:`MIN_CHUNK_SAMPLES`-sample
+    chunks do not fit.  ``memory_limit_bytes`` None: half the memory available
+    now (no check when that is unknown).
+    """
+    limit = memory_limit_bytes if memory_limit_bytes is not None else default_memory_limit_bytes()
+    if limit is None:
+        return chunk_samples
+    est = estimate_run_memory(n_satellites, n_points, duration_s, step_s, chunk_samples)
+    if est.total_bytes <= limit:
+        return chunk_samples
+    p = est.parts
+    room = limit - (p["fixed"] + p["grid"] + p["state"])
+    per_sample = bytes_per_sample(n_satellites, n_points, step_s)
+    fit = int((room - p["kernel tables"]) // per_sample) if room > p["kernel tables"] else 0
+    if fit >= MIN_CHUNK_SAMPLES and p["figures"] + p["output"] <= room:
+        return min(fit, est.chunk_samples)
+    smallest = estimate_run_memory(n_satellites, n_points, duration_s, step_s, MIN_CHUNK_SAMPLES)
+    origin = ("" if memory_limit_bytes is not None
+              else f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(available_memory_bytes() or 0)} available)")
+    per_point = smallest.per_point_bytes
+    biggest = "the grid's points" if per_point >= smallest.parts["chunk"] else "each chunk's satellites and passes"
+    raise MemoryLimitError(
+        f"this run needs {smallest.describe()}, more than the memory limit of {format_bytes(limit)}{origin}; "
+        f"most of it is {biggest}: use a coarser grid (twice the resolution in degrees, a quarter of the "
+        f"points) or a latitude band, fewer satellites or a shorter step, or raise the limit (--memory-limit, "
+        f"memory_limit_bytes); the window's length does not matter (it streams)")
