@@ -25,6 +25,28 @@ def geodetic_to_ecef(lat_deg, lon_deg, h_km=0.0):
     return xyz, up
 
 
+def ecef_to_geodetic(xyz):
+    """Earth-fixed xyz (km, shape (..., 3)) to WGS-84 geodetic latitude and longitude
+    (deg, longitude in [-180, 180]) and height (km): Bowring's formula, refined by
+    three fixed-point steps (sub-millimetre from the surface to GEO)."""
+    xyz = np.asarray(xyz, dtype=float)
+    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
+    p = np.hypot(x, y)
+    b = WGS84_A_KM * (1.0 - WGS84_F)
+    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
+    theta = np.arctan2(z * WGS84_A_KM, p * b)
+    lat = np.arctan2(z + ep2 * b * np.sin(theta) ** 3, p - WGS84_E2 * WGS84_A_KM * np.cos(theta) ** 3)
+    for _ in range(3):
+        n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)
+        h = np.where(np.abs(np.cos(lat)) > 1e-9, p / np.maximum(np.cos(lat), 1e-300) - n,
+                     np.abs(z) - n * (1.0 - WGS84_E2))
+        lat = np.arctan2(z, p * (1.0 - WGS84_E2 * n / (n + h)))
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)
+    h = np.where(np.abs(np.cos(lat)) > 1e-9, p / np.maximum(np.cos(lat), 1e-300) - n,
+                 np.abs(z) - n * (1.0 - WGS84_E2))
+    return np.degrees(lat), np.degrees(np.arctan2(y, x)), h
+
+
 @dataclass
 class Grid:
     """Ground points (geodetic lat/lon in degrees) with area weights summing to 1.
@@ -103,6 +125,52 @@ class Grid:
         w = np.ones_like(lat_deg) if weight is None else weight
         return cls(lat_deg, np.atleast_1d(lon_deg), np.asarray(w, dtype=float), name, None, None,
                    list(labels) if labels is not None else None)
+
+    @classmethod
+    def land(cls, res_deg: float, lat_min_deg: float = -90.0, lat_max_deg: float = 90.0,
+             min_land_share: float = 0.5, name: str | None = None) -> "Grid":
+        """The cells of :meth:`regular` whose land share is at least ``min_land_share``
+        (1 km GLOBE mask of the ``global-land-mask`` package; lakes count as land).
+        Each point keeps its cell's true area as weight (normalised over the land cells)."""
+        from .landmask import land_fraction_at
+
+        full = cls.regular(res_deg, lat_min_deg, lat_max_deg)
+        share = land_fraction_at(full.lat_deg, full.lon_deg, res_deg)
+        keep = share >= min_land_share if min_land_share > 0 else share > 0
+        if not keep.any():
+            raise ValueError(f"no land cells (land share >= {min_land_share:g}) between {lat_min_deg:g} and "
+                             f"{lat_max_deg:g} deg at {res_deg:g} deg")
+        label = name or f"land, {full.name}"
+        return full.subset(keep, label)
+
+    def subset(self, mask, name: str | None = None) -> "Grid":
+        """The points where ``mask`` is true, each keeping its weight (renormalised).
+
+        The result is a point set (``shape`` None: its rows may have gaps), still
+        sorted by latitude then longitude and keeping ``res_deg``, so that
+        :meth:`cell_index` places a subset of a regular grid back on the map.
+        """
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != self.lat_deg.shape:
+            raise ValueError(f"mask has shape {mask.shape}, the grid {self.lat_deg.shape}")
+        if not mask.any():
+            raise ValueError("the subset has no points")
+        labels = [lb for lb, m in zip(self.labels, mask) if m] if self.labels is not None else None
+        return type(self)(self.lat_deg[mask], self.lon_deg[mask], self.weight[mask], name or self.name, None,
+                          self.res_deg, labels)
+
+    def cell_index(self) -> tuple[np.ndarray, np.ndarray, tuple[int, int]] | None:
+        """Row (from the south) and column (from -180 deg) of each point's cell in the
+        global regular grid at ``res_deg``, and that grid's (n_lat, n_lon); None for a
+        point list without a resolution.  Maps use it to draw regular grids and their
+        subsets (land-only, latitude bands) as images."""
+        if self.res_deg is None:
+            return None
+        n_lat = max(1, int(round(180.0 / self.res_deg)))
+        n_lon = max(1, int(round(360.0 / self.res_deg)))
+        i = np.floor((self.lat_deg + 90.0) / (180.0 / n_lat)).astype(np.int64)
+        j = np.floor((self.lon_deg + 180.0) / (360.0 / n_lon)).astype(np.int64)
+        return np.clip(i, 0, n_lat - 1), np.clip(j, 0, n_lon - 1), (n_lat, n_lon)
 
     # ------------------------------------------------------------------ kernel view
     def rows(self) -> dict:

@@ -14,7 +14,8 @@ from constellation.core import Constellation
 
 from . import kernels as K
 from .grid import Grid
-from .metrics import FIGURES, Target, distribution, per_point_figures
+from .memory import plan_chunk_samples
+from .metrics import FIGURES, Target, distribution, per_point_figures, weighted_mean
 from .propagate import Window, propagate_ecef
 
 # Two gaps closer than this are one access (root finding is ~1e-9 s; anything
@@ -63,10 +64,51 @@ class Result:
     figures: dict[str, np.ndarray]
     targets: list[Target] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # How the result was made (inputs and their sha256, versions, settings, time):
+    # see sim.provenance.build_provenance; stored by every writer, not in summary().
+    provenance: dict = field(default_factory=dict)
 
     @property
     def seen(self) -> np.ndarray:
         return self.figures["seen"]
+
+    def save(self, path):
+        """Write the result in the format its extension names: .nc, .csv, .geojson or
+        .json (atomically; see :mod:`sim.io`).  Reload with ``sim.io.load_result``."""
+        from .io import save
+
+        return save(self, path)
+
+    def to_netcdf(self, path):
+        """NetCDF-4, CF-1.8: figures on (lat, lon) for a regular grid, else on (point)."""
+        from .io import to_netcdf
+
+        return to_netcdf(self, path)
+
+    def to_csv(self, path):
+        """One row per point (lat, lon, weight, every figure), provenance in '#' lines."""
+        from .io import to_csv
+
+        return to_csv(self, path)
+
+    def to_geojson(self, path):
+        """A FeatureCollection of points with the figures as properties."""
+        from .io import to_geojson
+
+        return to_geojson(self, path)
+
+    def to_json(self, path):
+        """The summary and the provenance (no per-point figures)."""
+        from .io import to_json
+
+        return to_json(self, path)
+
+    def plot_map(self, path=None, figure: str = "max_revisit", **kwargs):
+        """World map of a per-point figure (max_revisit, mean_revisit, mean_response,
+        accesses, coverage); writes a PNG when ``path`` is given.  See :func:`sim.plot.plot_map`."""
+        from .plot import plot_map
+
+        return plot_map(self, path, figure=figure, **kwargs)
 
     def target_results(self) -> list[dict]:
         return [t.evaluate(self.figures["max_revisit_s"], self.seen, self.grid.weight,
@@ -90,11 +132,11 @@ class Result:
             "max_revisit_s": {k: mrt[k] for k in ("p50", "p90", "p95", "p99", "max")},
             "max_revisit_interior_s": {k: v for k, v in distribution(f["max_revisit_interior_s"], w).items()
                                        if k != "mean"},
-            "mean_revisit_s": distribution(f["mean_revisit_s"], w)["mean"],
-            "mean_response_s": distribution(f["mean_response_s"], w)["mean"],
-            "time_avg_gap_s": distribution(f["time_avg_gap_s"], w)["mean"],
-            "coverage_fraction": distribution(f["coverage_fraction"], w)["mean"],
-            "accesses_per_day": distribution(f["n_access"], w)["mean"] * 86400.0 / self.window.duration_s,
+            "mean_revisit_s": weighted_mean(f["mean_revisit_s"], w),
+            "mean_response_s": weighted_mean(f["mean_response_s"], w),
+            "time_avg_gap_s": weighted_mean(f["time_avg_gap_s"], w),
+            "coverage_fraction": weighted_mean(f["coverage_fraction"], w),
+            "accesses_per_day": weighted_mean(f["n_access"], w) * 86400.0 / self.window.duration_s,
             "unseen_share": float(np.sum(w[~self.seen])),
             "targets": self.target_results(),
         }
@@ -104,17 +146,22 @@ class Result:
 
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
         progress: Callable[[int, int], None] | None = None, chunk_samples: int | None = None,
-        n_blocks: int | None = None) -> Result:
+        n_blocks: int | None = None, memory_limit_bytes: int | None = None) -> Result:
     """Simulate ``constellation`` over ``window`` on ``grid``; figures per point.
 
     Satellites are propagated with sgp4 a chunk of samples at a time (memory is
     bounded whatever the window), and each chunk's accesses are folded into a
     per-point accumulator by :func:`sim.kernels.accumulate_chunk`.
     ``progress(done_samples, total_samples)`` is called after each chunk.
+    Before anything runs, its memory is checked against ``memory_limit_bytes``
+    (default: half the available memory; :func:`sim.memory.plan_chunk_samples`):
+    too big, it streams in smaller chunks or raises ``MemoryLimitError``.
     """
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
+    chunk_samples = plan_chunk_samples(len(sats), len(grid), window.duration_s, window.step_s, memory_limit_bytes,
+                                       chunk_samples)
     sat_array = SatrecArray([s.satrec for s in sats])
     sensor = sensor_array(constellation)
     rows = grid.rows()
