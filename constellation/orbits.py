@@ -136,3 +136,42 @@ class CircularOrbit:
                          self.ecc, argp, inc, mo, no_kozai, raan)
             no_kozai *= (sat.a / a_er) ** 1.5
         return sat
+
+
+# Earth's rotation rate (rad/s) relative to the stars.
+EARTH_ROTATION_RAD_S = 7.292115146706979e-5
+
+
+def repeat_ground_track_alt_km(orbits: int, days: int, inclination_deg: float | None = None,
+                               epoch: datetime | None = None) -> tuple[float, float]:
+    """Altitude (km, a - Re as in :class:`CircularOrbit`) and inclination (deg)
+    of a circular orbit whose ground track repeats after ``orbits`` revolutions
+    in ``days`` nodal days (e.g. Sentinel-2: 143 in 10, Landsat 8: 233 in 16).
+
+    Solved with sgp4's own secular rates, so that sgp4 flies the repeat:
+    ``orbits`` nodal periods (argument-of-latitude rate dM/dt + dw/dt) equal
+    ``days`` turns of the Earth relative to the precessing node
+    (w_E - dRAAN/dt).  ``inclination_deg`` None: sun-synchronous, recomputed
+    with the altitude.
+    """
+    if orbits <= 0 or days <= 0:
+        raise ValueError("orbits and days must be positive")
+    epoch = epoch or datetime(2026, 1, 1, tzinfo=timezone.utc)
+    w_earth = EARTH_ROTATION_RAD_S * 60.0  # rad/min, the unit of sgp4's rates
+
+    def mismatch(alt):
+        inc = sso_inclination_deg(alt) if inclination_deg is None else inclination_deg
+        sat = CircularOrbit(epoch, alt, inc, 0.0, 0.0).to_satrec(1)
+        return (sat.mdot + sat.argpdot) * days - orbits * (w_earth - sat.nodedot), inc
+
+    # Two-body first guess from the nodal period, then secant steps.
+    period_s = days * 86400.0 / orbits
+    alt0 = (MU_KM3_S2 * (period_s / (2 * math.pi)) ** 2) ** (1 / 3) - EARTH_RADIUS_KM
+    alt1 = alt0 + 5.0
+    f0, _ = mismatch(alt0)
+    for _ in range(30):
+        f1, inc = mismatch(alt1)
+        if abs(alt1 - alt0) < 1e-7 or f1 == f0:
+            break
+        alt0, alt1, f0 = alt1, alt1 - f1 * (alt1 - alt0) / (f1 - f0), f1
+    return alt1, inc

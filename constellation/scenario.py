@@ -145,8 +145,15 @@ def _read_sensor(tab: _Table | None) -> Sensor:
                                                                     f"(known: {', '.join(SENSOR_KINDS)})")
     eta = tab.get("max_off_nadir_deg", NUMBER, 45.0, check=_range(0, 90, incl_lo=False))
     eps = tab.get("min_elevation_deg", NUMBER, 0.0, check=_range(0, 90, incl_hi=False))
+    if kind == "swath":
+        swath = float(tab.get("swath_km", NUMBER, check=_range(0, 5000, incl_lo=False)))
+    else:
+        if "swath_km" in tab.data:
+            raise ScenarioError('swath_km needs kind = "swath"', tab.path, field=tab.key("swath_km"))
+        swath = None
+    sun = tab.get("min_sun_elevation_deg", NUMBER, None, check=_range(-90, 90, incl_hi=False))
     tab.finish()
-    return Sensor(kind, float(eta), float(eps))
+    return Sensor(kind, float(eta), float(eps), swath, None if sun is None else float(sun))
 
 
 def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group:
@@ -243,6 +250,14 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError("not a UTF-8 text file", spath)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"TOML syntax error: {exc}", spath)
+    return scenario_from_dict(raw, spath)
+
+
+def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
+    """Build and validate a scenario from its tables as a dict (what a scenario
+    file parses to; ``window.start`` may be a datetime or an ISO string).
+    Problems raise ScenarioError naming ``spath`` and the key.  Sweeps
+    (:mod:`constellation.sweepspec`) build every configuration through here."""
     top = _Table(raw, spath, "")
     meta = top.sub("scenario")
     name = meta.get("name", str)

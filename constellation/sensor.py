@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-SENSOR_KINDS = ("off_nadir",)
+SENSOR_KINDS = ("off_nadir", "swath")
 
 
 @dataclass(frozen=True)
 class Sensor:
-    """A sensor's field of regard.
+    """A sensor's field of regard, and when it may image.
 
-    ``off_nadir``: a ground point is accessible while the angle at the satellite
-    between geocentric nadir and the point is <= ``max_off_nadir_deg`` and the
-    satellite is at least ``min_elevation_deg`` above the point's horizon
-    (geodetic up, WGS-84).
+    ``off_nadir`` (an agile imager, or a wide field of regard): a ground point
+    is accessible while the angle at the satellite between geocentric nadir and
+    the point is <= ``max_off_nadir_deg`` and the satellite is at least
+    ``min_elevation_deg`` above the point's horizon.
+
+    ``swath`` (a fixed nadir push-broom ``swath_km`` wide): a ground point is
+    imaged at the instant the satellite passes abeam of it (the point crosses
+    the plane through the satellite perpendicular to its ground track) if its
+    cross-track distance from the ground track is <= ``swath_km / 2``.  Each
+    such access lasts an instant: revisit times are exact, coverage time is 0.
+
+    ``min_sun_elevation_deg`` (optional, any kind): the point is accessible
+    only while the Sun stands at least this high above its horizon (geodetic
+    up); None images day and night.
     """
 
     kind: str = "off_nadir"
     max_off_nadir_deg: float = 45.0
     min_elevation_deg: float = 0.0
+    swath_km: float | None = None
+    min_sun_elevation_deg: float | None = None
 
     def __post_init__(self):
         if self.kind not in SENSOR_KINDS:
@@ -28,9 +41,26 @@ class Sensor:
             raise ValueError(f"max_off_nadir_deg must be in (0, 90], got {self.max_off_nadir_deg}")
         if not (0.0 <= self.min_elevation_deg < 90.0):
             raise ValueError(f"min_elevation_deg must be in [0, 90), got {self.min_elevation_deg}")
+        if self.kind == "swath":
+            if self.swath_km is None or not (0.0 < self.swath_km <= 5000.0) or math.isnan(self.swath_km):
+                raise ValueError(f"a swath sensor needs swath_km in (0, 5000] km, got {self.swath_km}")
+        elif self.swath_km is not None:
+            raise ValueError("swath_km belongs to kind = \"swath\" sensors")
+        sun = self.min_sun_elevation_deg
+        if sun is not None and not (-90.0 <= sun < 90.0):
+            raise ValueError(f"min_sun_elevation_deg must be in [-90, 90), got {sun}")
+
+    @property
+    def lit_only(self) -> bool:
+        return self.min_sun_elevation_deg is not None
 
     def describe(self) -> str:
-        text = f"off-nadir <= {self.max_off_nadir_deg:g} deg"
-        if self.min_elevation_deg > 0:
-            text += f", elevation >= {self.min_elevation_deg:g} deg"
+        if self.kind == "swath":
+            text = f"nadir swath {self.swath_km:g} km"
+        else:
+            text = f"off-nadir <= {self.max_off_nadir_deg:g} deg"
+            if self.min_elevation_deg > 0:
+                text += f", elevation >= {self.min_elevation_deg:g} deg"
+        if self.lit_only:
+            text += f", Sun >= {self.min_sun_elevation_deg:g} deg"
         return text

@@ -65,6 +65,8 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
         r = min(perigee_radius_km(s.satrec) for s in g.satellites)
         if r <= EARTH_EQUATORIAL_RADIUS_KM:
             continue  # below the surface: sgp4 reports the satellite as decayed
+        if g.sensor.kind != "off_nadir":
+            continue
         limb = horizon_off_nadir_deg(r)
         eta = g.sensor.max_off_nadir_deg
         if eta > limb:

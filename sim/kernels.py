@@ -33,6 +33,15 @@ SEEN, FIRST_START, RUN_START, LAST_END, N_ACCESS, COVERED, DUR_MIN, DUR_MAX, \
     GAP_MAX, GAP_SUM, GAP_SUM2, N_GAPS = range(12)
 NSTATE = 12
 
+# Columns of the per-satellite sensor array (see sim.run.sensor_array).
+S_COS_ETA, S_SIN_ETA, S_COS_EPS, S_SIN_EPS, S_KIND, S_HALF_SWATH_KM, S_SIN_SUN = range(7)
+KIND_OFF_NADIR = 0.0
+KIND_SWATH = 1.0
+# S_SIN_SUN below this: no lighting constraint.
+NO_LIGHTING = -2.0
+# Largest angle (rad) between a point's geodetic and geocentric verticals (WGS-84).
+MAX_VERTICAL_DEFLECTION_RAD = 3.4e-3
+
 # Slack (rad) added to the conservative central-angle bound before pruning.
 PRUNE_MARGIN_RAD = 2e-3
 # Polar radius of WGS-84: the smallest geocentric radius of a ground point,
@@ -153,11 +162,62 @@ def interval_access(f0, g0, f1, g1, dt):
     return sa, sb
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def lit_clip(sa, sb, h0, h1):
+    """The part of the step fraction [sa, sb] in which the point is lit.
+
+    h0, h1: sin(Sun elevation) - sin(threshold) at the step's ends; between
+    samples h is linear (the Sun moves 0.25 deg a minute: over a 60 s step the
+    chord is within 1e-4 deg of the arc).  Returns (-1, -1) when nothing lit
+    remains; a result may be a single instant (sa == sb).
+    """
+    if h0 >= 0.0 and h1 >= 0.0:
+        return sa, sb
+    if h0 < 0.0 and h1 < 0.0:
+        return -1.0, -1.0
+    sh = h0 / (h0 - h1)
+    if h0 >= 0.0:
+        lo = 0.0
+        hi = sh
+    else:
+        lo = sh
+        hi = 1.0
+    a = max(sa, lo)
+    b = min(sb, hi)
+    if a > b:
+        return -1.0, -1.0
+    return a, b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def swath_crossing(x0, x1, q0, G0, q1, G1, cos_half):
+    """Fraction of the step at which a push-broom's scan line sweeps the point,
+    or -1.
+
+    x = p . n, with n the unit ground-track direction, falls from > 0 to <= 0
+    as the satellite passes abeam (so a crossing on a sample belongs to one
+    step only); linear in between.  At that instant the point's angular
+    distance from the sub-satellite point is its cross-track distance: q =
+    p . s (s the satellite's unit vector) is taken from its cubic Hermite
+    polynomial (q0, q1 and the rates G0, G1 per step), and the point is imaged
+    if q >= cos(half swath angle).
+    """
+    if not (x0 > 0.0 and x1 <= 0.0):
+        return -1.0
+    sx = x0 / (x0 - x1)
+    a2 = -3.0 * q0 - 2.0 * G0 + 3.0 * q1 - G1
+    a3 = 2.0 * q0 + G0 - 2.0 * q1 + G1
+    if _cubic(q0, G0, a2, a3, sx) < cos_half:
+        return -1.0
+    return sx
+
+
 @njit(cache=True, error_model="numpy")
-def satellite_frames(pos, vel, cos_eta, sin_eta, cos_eps, sin_eps):
+def satellite_frames(pos, vel, sensor):
     """Per (satellite, sample): unit position s, its rate ds/dt (1/s), radius
     (km), radial rate (km/s) and the pruning reach (rad): the largest central
-    angle accessible for any ground point (polar radius), plus a margin."""
+    angle accessible for any ground point (polar radius), plus a margin.
+    ``sensor``: (nsat, 7) as built by sim.run.sensor_array."""
     nsat, nk, _ = pos.shape
     u = np.empty((nsat, nk, 3))
     du = np.empty((nsat, nk, 3))
@@ -182,8 +242,11 @@ def satellite_frames(pos, vel, cos_eta, sin_eta, cos_eps, sin_eps):
             du[s, k, 2] = (vel[s, k, 2] - uz * rd) / r
             rad[s, k] = r
             rdot[s, k] = rd
-            c, _ = cos_reach(r, R_MIN_KM, cos_eta[s], sin_eta[s], cos_eps[s], sin_eps[s])
-            reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
+            if sensor[s, S_KIND] == KIND_SWATH:
+                reach[s, k] = sensor[s, S_HALF_SWATH_KM] / R_MIN_KM + PRUNE_MARGIN_RAD
+            else:
+                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], sensor[s, 2], sensor[s, 3])
+                reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
     return u, du, rad, rdot, reach
 
 
@@ -292,6 +355,12 @@ def _lon_index_range(lon_c, half, lon0, dlon):
     return j_lo, j_hi
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _unit(x, y, z):
+    n = math.sqrt(x * x + y * y + z * z)
+    return x / n, y / n, z / n
+
+
 @njit(cache=True, error_model="numpy")
 def _step_disc(u, reach, s, k):
     """The disc (centre latitude, longitude, radius; rad) holding every point
@@ -321,7 +390,8 @@ def _step_disc(u, reach, s, k):
 
 
 @njit(cache=True, error_model="numpy")
-def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max, r_lo, r_hi, u, du, rad, rdot, reach, t, sensor, phat, pt_lon,
+def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max, r_lo, r_hi,
+               u, du, rad, rdot, t, sensor, sun, phat, nxyz, pt_lon,
                row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
                open_sat, open_start, buf_pt, buf_a, buf_b, n_buf):
     """Accesses of satellite ``s`` during step ``k`` over this block's rows.
@@ -331,11 +401,22 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
     step stays open in ``open_sat``/``open_start`` and costs nothing while the
     point remains inside the footprint at both ends of later steps; it is
     closed at its exit or, at a segment's last step, at the step's end.
+    A swath sensor's accesses are instants (no open passes).
     """
-    cos_eta = sensor[s, 0]
-    sin_eta = sensor[s, 1]
-    cos_eps = sensor[s, 2]
-    sin_eps = sensor[s, 3]
+    cos_eta = sensor[s, S_COS_ETA]
+    sin_eta = sensor[s, S_SIN_ETA]
+    cos_eps = sensor[s, S_COS_EPS]
+    sin_eps = sensor[s, S_SIN_EPS]
+    swath = sensor[s, S_KIND] == KIND_SWATH
+    half_swath_km = sensor[s, S_HALF_SWATH_KM]
+    sin_sun = sensor[s, S_SIN_SUN]
+    lit = sin_sun > NO_LIGHTING
+    sun0x = sun[k, 0]
+    sun0y = sun[k, 1]
+    sun0z = sun[k, 2]
+    sun1x = sun[k + 1, 0]
+    sun1y = sun[k + 1, 1]
+    sun1z = sun[k + 1, 2]
     t0 = t[k]
     t1 = t[k + 1]
     dt = t1 - t0
@@ -367,6 +448,12 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
         sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
     else:
         sin_band = 2.0
+    if swath:
+        # Along-track axis: the unit ground-track direction at both ends.
+        n0x, n0y, n0z = _unit(d0x, d0y, d0z)
+        n1x, n1y, n1z = _unit(d1x, d1y, d1z)
+    else:
+        n0x = n0y = n0z = n1x = n1y = n1z = 0.0
     sin_lat_m = math.sin(lat_m)
     cos_lat_m = math.cos(lat_m)
     cos_rho = math.cos(rho)
@@ -416,8 +503,38 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                 ja0 = np.searchsorted(lons, lo_l)
                 jb0 = np.searchsorted(lons, hi_l, side="right") - 1
                 ja1, jb1 = 0, -1
-        # The row's access limit at both ends of the step.
         R = row_radius[r]
+        if swath:
+            cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
+            for part in range(2):
+                ja = ja0 if part == 0 else ja1
+                jb = jb0 if part == 0 else jb1
+                for j in range(ja, jb + 1):
+                    i = start + j
+                    hx = phat[i, 0]
+                    hy = phat[i, 1]
+                    hz = phat[i, 2]
+                    sx = swath_crossing(hx * n0x + hy * n0y + hz * n0z, hx * n1x + hy * n1y + hz * n1z,
+                                        hx * u0x + hy * u0y + hz * u0z, (hx * d0x + hy * d0y + hz * d0z) * dt,
+                                        hx * u1x + hy * u1y + hz * u1z, (hx * d1x + hy * d1y + hz * d1z) * dt,
+                                        cos_half)
+                    if sx < 0.0:
+                        continue
+                    if lit:
+                        gx = nxyz[i, 0]
+                        gy = nxyz[i, 1]
+                        gz = nxyz[i, 2]
+                        h0 = gx * sun0x + gy * sun0y + gz * sun0z - sin_sun
+                        h1 = gx * sun1x + gy * sun1y + gz * sun1z - sin_sun
+                        if h0 + sx * (h1 - h0) < 0.0:
+                            continue
+                    buf_pt[n_buf] = i
+                    buf_a[n_buf] = t0 + sx * dt
+                    buf_b[n_buf] = t0 + sx * dt
+                    n_buf += 1
+            r += n_blocks
+            continue
+        # The row's access limit at both ends of the step.
         C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
         C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
         e0 = dC0 * rd0
@@ -433,7 +550,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                 f0 = hx * u0x + hy * u0y + hz * u0z - C0
                 f1 = hx * u1x + hy * u1y + hz * u1z - C1
                 if f0 >= 0.0 and f1 >= 0.0:
-                    if not (seg_start or seg_end) and open_sat[i] == s:
+                    if not lit and not (seg_start or seg_end) and open_sat[i] == s:
                         continue  # inside throughout: the open pass runs on
                     sa = 0.0
                     sb = 1.0
@@ -445,6 +562,18 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                     if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
                         continue
                     sa, sb = interval_access(f0, g0, f1, g1, dt)
+                    if sa < 0.0:
+                        continue
+                if lit:
+                    gx = nxyz[i, 0]
+                    gy = nxyz[i, 1]
+                    gz = nxyz[i, 2]
+                    h0 = gx * sun0x + gy * sun0y + gz * sun0z - sin_sun
+                    h1 = gx * sun1x + gy * sun1y + gz * sun1z - sin_sun
+                    if (sa == 0.0 and sb == 1.0 and h0 >= 0.0 and h1 >= 0.0
+                            and not (seg_start or seg_end) and open_sat[i] == s):
+                        continue  # inside and lit throughout
+                    sa, sb = lit_clip(sa, sb, h0, h1)
                     if sa < 0.0:
                         continue
                 if sa == 0.0 and not seg_start and open_sat[i] == s:
@@ -468,7 +597,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
 
 
 @njit(cache=True, error_model="numpy")
-def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
+def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
                 row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
                 local_idx, block_sizes, min_gap_s, open_sat, open_start):
     """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps.
@@ -499,6 +628,18 @@ def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_
             seg_start = k == 0 or not valid[s, k - 1]
             seg_end = k == nk - 2 or not valid[s, k + 2]
             lat_m, lon_m, rho, delta, reach_max = _step_disc(u, reach, s, k)
+            if sensor[s, S_SIN_SUN] > NO_LIGHTING:
+                # Skip a step whose whole disc is in the dark: no point in it
+                # sees the Sun higher than at the disc's centre plus its radius
+                # (plus the tilt of the geodetic vertical).
+                mx = math.cos(lat_m) * math.cos(lon_m)
+                my = math.cos(lat_m) * math.sin(lon_m)
+                mz = math.sin(lat_m)
+                sm = max(mx * sun[k, 0] + my * sun[k, 1] + mz * sun[k, 2],
+                         mx * sun[k + 1, 0] + my * sun[k + 1, 1] + mz * sun[k + 1, 2])
+                el_max = math.asin(max(-1.0, min(1.0, sm))) + rho + MAX_VERTICAL_DEFLECTION_RAD + 1e-3
+                if el_max < math.asin(sensor[s, S_SIN_SUN]):
+                    continue
             r_lo = np.searchsorted(row_geoc_lat, lat_m - rho)
             r_hi = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
             need = n_buf + before[r_hi] - before[r_lo]
@@ -514,23 +655,25 @@ def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_
                 buf_a = nb_a
                 buf_b = nb_b
             n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max,
-                               r_lo, r_hi, u, du, rad, rdot, reach, t, sensor,
-                               phat, pt_lon, row_start, row_count, row_geoc_lat, row_radius, row_lon0,
+                               r_lo, r_hi, u, du, rad, rdot, t, sensor, sun,
+                               phat, nxyz, pt_lon, row_start, row_count, row_geoc_lat, row_radius, row_lon0,
                                row_dlon, open_sat, open_start, buf_pt, buf_a, buf_b, n_buf)
     _merge_block(state, buf_pt, buf_a, buf_b, n_buf, local_idx, block_sizes[blk], min_gap_s)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
+def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
                      row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
                      local_idx, block_sizes, min_gap_s):
     """Fold one time chunk of accesses into ``state`` (modified in place).
 
     u, du, rad, rdot, reach: per (satellite, sample) from
     :func:`satellite_frames`; valid: (nsat, nk) False where sgp4 failed;
-    t: (nk,) sample times (s); sensor: (nsat, 4) cos/sin of the off-nadir limit
-    and cos/sin of the elevation limit; phat: (npts, 3) unit vectors of the
-    ground points, sorted into latitude rows (row_start/row_count, geocentric
+    t: (nk,) sample times (s); sensor: (nsat, 7), columns S_*: cos/sin of the
+    off-nadir limit, cos/sin of the elevation limit, kind, half swath (km),
+    sin of the minimum Sun elevation (NO_LIGHTING: none); sun: (nk, 3) unit
+    vectors towards the Sun; nxyz: (npts, 3) geodetic verticals of the points;
+    phat: (npts, 3) unit vectors of the ground points, sorted into latitude rows (row_start/row_count, geocentric
     latitude ascending, geocentric radius row_radius km); a row with
     row_dlon > 0 holds uniformly spaced longitudes around the full circle.
 
@@ -547,7 +690,7 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_
     open_sat = np.full(n_pts, -1, np.int64)
     open_start = np.empty(n_pts, np.float64)
     for blk in prange(n_blocks):
-        _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, phat, pt_lon,
+        _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
                     row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
                     local_idx, block_sizes, min_gap_s, open_sat, open_start)
     return state

@@ -6,6 +6,8 @@ handed around in a design review says what produced it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import platform
 from datetime import datetime, timezone
@@ -79,9 +81,8 @@ def build_provenance(result, constellation=None, scenario_path: str | Path | Non
         "min_gap_s": MIN_GAP_S,
     }
     if constellation is not None:
-        prov["groups"] = [{"name": grp.name, "satellites": len(grp.satellites), "sensor": {
-            "kind": grp.sensor.kind, "max_off_nadir_deg": grp.sensor.max_off_nadir_deg,
-            "min_elevation_deg": grp.sensor.min_elevation_deg}} for grp in constellation.groups]
+        prov["groups"] = [{"name": grp.name, "satellites": len(grp.satellites),
+                           "sensor": dataclasses.asdict(grp.sensor)} for grp in constellation.groups]
     if options:
         prov["options"] = {k: v for k, v in options.items() if v is not None and v != ()}
     return prov

@@ -17,6 +17,7 @@ from .grid import Grid
 from .memory import plan_chunk_samples
 from .metrics import FIGURES, Target, distribution, per_point_figures, weighted_mean
 from .propagate import Window, propagate_ecef
+from .sun import sun_unit_ecef
 
 # Two gaps closer than this are one access (root finding is ~1e-9 s; anything
 # under a millisecond is numerical, not a revisit).
@@ -29,13 +30,18 @@ CHUNK_BUDGET_BYTES = 256 * 2**20
 
 
 def sensor_array(constellation: Constellation) -> np.ndarray:
-    """(nsat, 4): cos and sin of each satellite's off-nadir and elevation limits."""
+    """(nsat, 7) per satellite, the columns K.S_*: cos and sin of the off-nadir
+    and elevation limits, kind, half swath (km), sin of the minimum Sun
+    elevation (K.NO_LIGHTING when the sensor images day and night)."""
     rows = []
     for s in constellation.sensors_per_satellite():
         eta = math.radians(s.max_off_nadir_deg)
         eps = math.radians(s.min_elevation_deg)
-        rows.append((math.cos(eta), math.sin(eta), math.cos(eps), math.sin(eps)))
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+        kind = K.KIND_SWATH if s.kind == "swath" else K.KIND_OFF_NADIR
+        half_swath = 0.5 * s.swath_km if s.kind == "swath" else 0.0
+        sun = math.sin(math.radians(s.min_sun_elevation_deg)) if s.lit_only else K.NO_LIGHTING
+        rows.append((math.cos(eta), math.sin(eta), math.cos(eps), math.sin(eps), kind, half_swath, sun))
+    return np.array(rows, dtype=np.float64).reshape(-1, 7)
 
 
 def estimate_chunk_samples(n_sat: int, n_points: int, step_s: float, n_samples: int,
@@ -164,6 +170,7 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
                                        chunk_samples)
     sat_array = SatrecArray([s.satrec for s in sats])
     sensor = sensor_array(constellation)
+    lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
     rows = grid.rows()
     n_blocks = n_blocks or max(1, numba.get_num_threads())
     local_idx, block_sizes = grid.blocks(n_blocks)
@@ -175,9 +182,10 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     while k0 < n_samples - 1:
         k1 = min(n_samples, k0 + per_chunk)
         t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
-        u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor[:, 0], sensor[:, 1],
-                                                     sensor[:, 2], sensor[:, 3])
-        K.accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, rows["phat"], rows["pt_lon"],
+        u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
+        sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
+        K.accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, rows["phat"], rows["nxyz"],
+                           rows["pt_lon"],
                            rows["row_start"], rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
                            rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S)
         if progress is not None:

@@ -446,7 +446,7 @@ def test_estimate_covers_the_arrays_a_run_allocates():
     assert held <= memory.GRID_BYTES_PER_POINT * len(grid)
     t, pos, vel, valid = propagate_ecef([s.satrec for s in const.satellites], window, 0, 61)
     sensor = RUN_MODULE.sensor_array(const)
-    frames = K.satellite_frames(pos, vel, sensor[:, 0], sensor[:, 1], sensor[:, 2], sensor[:, 3])
+    frames = K.satellite_frames(pos, vel, sensor)
     per_sat_sample = (pos.nbytes + vel.nbytes + valid.nbytes + sum(a.nbytes for a in frames)) / (n_sat * 61)
     assert per_sat_sample <= memory.BYTES_PER_SATELLITE_SAMPLE
 

@@ -18,6 +18,7 @@ from constellation.orbits import CircularOrbit
 from sim import Grid, Window, run
 from sim import kernels as K
 from sim.propagate import propagate_ecef
+from sim.sun import sun_unit_ecef
 from sim.run import MIN_GAP_S, sensor_array
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -27,15 +28,35 @@ def brute_force(const, grid, window):
     sensor = sensor_array(const)
     t, pos, vel, valid = propagate_ecef(SatrecArray([s.satrec for s in const.satellites]), window, 0,
                                         window.n_samples)
-    u, du, rad, rdot, _ = K.satellite_frames(pos, vel, *[sensor[:, j].copy() for j in range(4)])
+    assert valid.all()
+    u, du, rad, rdot, _ = K.satellite_frames(pos, vel, sensor)
+    sun = sun_unit_ecef(window, 0, window.n_samples)
     rows = grid.rows()
     radius = np.repeat(rows["row_radius"], rows["row_count"])
     phat = rows["phat"]
+    up = rows["nxyz"]
+    along = du / np.linalg.norm(du, axis=-1, keepdims=True)
     out = []
     for i in range(len(grid)):
         pieces = []
         for s in range(u.shape[0]):
-            ce, se, cp, sp = sensor[s]
+            ce, se, cp, sp, kind, half_swath, sin_sun = sensor[s]
+            h = up[i] @ sun.T - sin_sun  # lighting margin per sample
+            lit = sin_sun > K.NO_LIGHTING
+            if kind == K.KIND_SWATH:
+                x = along[s] @ phat[i]
+                q = u[s] @ phat[i]
+                dq = du[s] @ phat[i]
+                for k in range(t.size - 1):
+                    dt = t[k + 1] - t[k]
+                    sx = K.swath_crossing.py_func(x[k], x[k + 1], q[k], dq[k] * dt, q[k + 1], dq[k + 1] * dt,
+                                                  math.cos(half_swath / radius[i]))
+                    if sx < 0:
+                        continue
+                    if lit and h[k] + sx * (h[k + 1] - h[k]) < 0:
+                        continue
+                    pieces.append((t[k] + sx * (t[k + 1] - t[k]),) * 2)
+                continue
             f = np.empty(t.size)
             g = np.empty(t.size)
             for k in range(t.size):
@@ -46,6 +67,8 @@ def brute_force(const, grid, window):
             for k in range(t.size - 1):
                 dt = t[k + 1] - t[k]
                 sa, sb = K.interval_access.py_func(f[k], g[k], f[k + 1], g[k + 1], dt)
+                if sa >= 0 and lit:
+                    sa, sb = K.lit_clip.py_func(sa, sb, h[k], h[k + 1])
                 if sa < 0:
                     continue
                 a = t[k] if sa == 0.0 else t[k] + sa * dt
@@ -69,20 +92,27 @@ def brute_force(const, grid, window):
     return out
 
 
-def random_constellation(rng, n):
+def random_constellation(rng, n, kind="off_nadir", lit=False):
     orbits = [CircularOrbit(START, rng.uniform(450, 900), rng.uniform(30, 110), rng.uniform(0, 360),
                             rng.uniform(0, 360)) for _ in range(n)]
-    return Constellation.from_orbits("random", orbits, Sensor(max_off_nadir_deg=rng.uniform(20, 60),
-                                                              min_elevation_deg=rng.uniform(0, 20)))
+    sun = float(rng.uniform(-5, 30)) if lit else None
+    if kind == "swath":
+        sensor = Sensor(kind="swath", swath_km=float(rng.uniform(100, 1500)), min_sun_elevation_deg=sun)
+    else:
+        sensor = Sensor(max_off_nadir_deg=rng.uniform(20, 60), min_elevation_deg=rng.uniform(0, 20),
+                        min_sun_elevation_deg=sun)
+    return Constellation.from_orbits("random", orbits, sensor)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_kernel_equals_brute_force(seed):
+@pytest.mark.parametrize("seed,kind,lit", [(1, "off_nadir", False), (2, "off_nadir", False),
+                                           (3, "off_nadir", False), (4, "off_nadir", True),
+                                           (5, "swath", False), (6, "swath", True)])
+def test_kernel_equals_brute_force(seed, kind, lit):
     rng = np.random.default_rng(seed)
-    const = random_constellation(rng, int(rng.integers(2, 5)))
-    if seed == 1:
+    const = random_constellation(rng, int(rng.integers(2, 5)), kind, lit)
+    if seed in (1, 4, 5):
         grid = Grid.regular(15.0)
-    elif seed == 2:
+    elif seed in (2, 6):
         grid = Grid.regular(10.0, -40, 75)
     else:
         grid = Grid.points(rng.uniform(-89, 89, 60), rng.uniform(-180, 180, 60))

@@ -1,0 +1,71 @@
+"""The Sun's direction in the Earth-fixed frame, for lighting constraints.
+
+Positions come from JPL's DE421 ephemeris through skyfield; the file ships
+inside the ``skyfield-data`` wheel, so nothing is downloaded (DE421 covers
+1900-2050).  The direction is the apparent one (light time, aberration) seen
+from the Earth's centre; the Sun's parallax from a ground point (8.8 arcsec)
+is below anything a lighting threshold cares about.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from .propagate import Window, gmst82_rad, timescale
+
+
+@lru_cache(maxsize=1)
+def ephemeris():
+    """DE421 from the skyfield-data package (offline)."""
+    from skyfield.api import load_file
+
+    path = resources.files("skyfield_data") / "data" / "de421.bsp"
+    return load_file(str(path))
+
+
+# The Sun's direction is computed in the inertial (TEME) frame every this many
+# seconds and interpolated: it moves 0.04 deg an hour there, so a chord is
+# within 1e-5 deg of the arc.  The Earth's turn is then applied exactly.
+SUN_NODE_STEP_S = 3600.0
+
+
+def sun_unit_ecef(window: Window, k0: int, k1: int) -> np.ndarray:
+    """Unit vectors (nk, 3) towards the Sun at window samples k0 .. k1-1, in the
+    Earth-fixed frame the satellites are propagated in (TEME turned by GMST)."""
+    from skyfield.sgp4lib import TEME
+
+    t_s = window.sample_times(k0, k1)
+    first = math.floor(t_s[0] / SUN_NODE_STEP_S) * SUN_NODE_STEP_S
+    nodes = np.arange(first, t_s[-1] + SUN_NODE_STEP_S, SUN_NODE_STEP_S)
+    start = window.start
+    times = timescale().utc(start.year, start.month, start.day, start.hour, start.minute,
+                            start.second + start.microsecond * 1e-6 + nodes)
+    eph = ephemeris()
+    xyz = np.asarray(eph["earth"].at(times).observe(eph["sun"]).apparent().frame_xyz(TEME).km,
+                     dtype=np.float64).reshape(3, -1)
+    teme = np.stack([np.interp(t_s, nodes, xyz[j]) for j in range(3)], axis=1)
+    jd_whole, jd_frac = window.jd_utc()
+    theta = gmst82_rad(jd_whole, jd_frac + (t_s + window.dut1_s()) / 86400.0)
+    c = np.cos(theta)
+    s = np.sin(theta)
+    out = np.empty_like(teme)
+    out[:, 0] = c * teme[:, 0] + s * teme[:, 1]
+    out[:, 1] = -s * teme[:, 0] + c * teme[:, 1]
+    out[:, 2] = teme[:, 2]
+    return np.ascontiguousarray(out / np.linalg.norm(out, axis=1)[:, None])
+
+
+def sun_elevation_deg(window: Window, k: int, lat_deg, lon_deg) -> np.ndarray:
+    """Sun elevation (deg) above the geodetic horizon of points at sample k."""
+    from .grid import geodetic_to_ecef
+
+    _, up = geodetic_to_ecef(np.atleast_1d(lat_deg), np.atleast_1d(lon_deg))
+    sun = sun_unit_ecef(window, k, k + 1)[0]
+    return np.degrees(np.arcsin(np.clip(up @ sun, -1.0, 1.0)))
+
+
+__all__ = ["sun_unit_ecef", "sun_elevation_deg", "ephemeris"]
