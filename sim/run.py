@@ -73,6 +73,8 @@ class Result:
     # How the result was made (inputs and their sha256, versions, settings, time):
     # see sim.provenance.build_provenance; stored by every writer, not in summary().
     provenance: dict = field(default_factory=dict)
+    # Each group flown alone (run(..., per_group=True)), by group name.
+    groups: dict = field(default_factory=dict)
 
     @property
     def seen(self) -> np.ndarray:
@@ -146,19 +148,29 @@ class Result:
             "unseen_share": float(np.sum(w[~self.seen])),
             "targets": self.target_results(),
         }
+        if self.groups:
+            out["groups"] = [dict(group=name, **{k: v for k, v in g.summary().items() if k in GROUP_FIELDS})
+                             for name, g in self.groups.items()]
         out.update(self.meta)
         return out
 
 
+# What a per-group summary keeps of a full one.
+GROUP_FIELDS = ("satellites", "sensors", "max_revisit_s", "mean_revisit_s", "mean_response_s",
+                "coverage_fraction", "accesses_per_day", "unseen_share", "targets")
+
+
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
         progress: Callable[[int, int], None] | None = None, chunk_samples: int | None = None,
-        n_blocks: int | None = None, memory_limit_bytes: int | None = None) -> Result:
+        n_blocks: int | None = None, memory_limit_bytes: int | None = None, per_group: bool = False) -> Result:
     """Simulate ``constellation`` over ``window`` on ``grid``; figures per point.
 
     Satellites are propagated with sgp4 a chunk of samples at a time (memory is
     bounded whatever the window), and each chunk's accesses are folded into a
     per-point accumulator by :func:`sim.kernels.accumulate_chunk`.
     ``progress(done_samples, total_samples)`` is called after each chunk.
+    ``per_group``: also fly each group alone (``Result.groups``; summaries
+    list them), to see what each kind of satellite contributes.
     Before anything runs, its memory is checked against ``memory_limit_bytes``
     (default: half the available memory; :func:`sim.memory.plan_chunk_samples`):
     too big, it streams in smaller chunks or raises ``MemoryLimitError``.
@@ -193,7 +205,13 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         k0 = k1 - 1  # chunks share their boundary sample
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
     sensors = sorted({g.sensor.describe() for g in constellation.groups})
-    return Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets))
+    result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets))
+    if per_group and len(constellation.groups) > 1:
+        for g in constellation.groups:
+            alone = Constellation(f"{result.name}/{g.name}", [g])
+            result.groups[g.name] = run(alone, grid, window, targets, progress=None, chunk_samples=chunk_samples,
+                                        n_blocks=n_blocks, memory_limit_bytes=memory_limit_bytes)
+    return result
 
 
 __all__ = ["run", "Result", "Window", "Grid", "Target", "FIGURES"]
