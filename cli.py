@@ -174,6 +174,12 @@ def simulation_options(f):
                      help="Sensor's maximum off-nadir angle (deg), for every group."),
         click.option("--min-elevation", type=click.FloatRange(min=0, max=90, max_open=True),
                      help="Minimum elevation of the satellite seen from the ground (deg)."),
+        click.option("--swath-km", type=click.FloatRange(min=0, min_open=True, max=5000),
+                     help="Make every group a fixed nadir push-broom of this swath width (km)."),
+        click.option("--min-sun-elevation", type=click.FloatRange(min=-90, max=90, max_open=True),
+                     help="Image only while the Sun is at least this high at the point (deg), every group."),
+        click.option("--day-and-night", is_flag=True,
+                     help="Drop the scenario's lighting constraint: image day and night."),
         click.option("--target", "targets", multiple=True,
                      help="A revisit claim to check, e.g. 30min, 1day (repeatable; added to the scenario's)."),
         click.option("--memory-limit", callback=_memory_limit_option, metavar="SIZE",
@@ -206,13 +212,14 @@ def load_jobs(scenarios, tle_path) -> list[dict]:
             jobs.append(dict(name=sc.name, constellation=sc.constellation, source=str(p), start=sc.start,
                              duration_s=sc.duration_s, step_s=sc.step_s, res=sc.grid_res_deg,
                              lat_min=sc.lat_min_deg, lat_max=sc.lat_max_deg, claim=sc.claim,
-                             targets=[Target(t.name, t.threshold_s, t.claim) for t in sc.targets]))
+                             targets=[Target(t.name, t.threshold_s, t.claim) for t in sc.targets],
+                             capacity=sc.capacity, survey=sc.survey))
     return jobs
 
 
 def prepare_job(job: dict, start=None, days=None, step_s=None, grid_res=None, lat_min=None, lat_max=None,
-                off_nadir=None, min_elevation=None, targets=(), land_only=None, select=(), max_epoch_age=14.0,
-                **_ignored):
+                off_nadir=None, min_elevation=None, swath_km=None, min_sun_elevation=None, day_and_night=False,
+                targets=(), land_only=None, select=(), max_epoch_age=14.0, **_ignored):
     """Apply command-line overrides to a job: -> (constellation, grid, window, targets).
 
     Catalog satellites that sgp4 cannot propagate over the window are dropped, with
@@ -232,6 +239,18 @@ def prepare_job(job: dict, start=None, days=None, step_s=None, grid_res=None, la
         changes["max_off_nadir_deg"] = off_nadir
     if min_elevation is not None:
         changes["min_elevation_deg"] = min_elevation
+    if swath_km is not None:
+        if off_nadir is not None:
+            raise click.UsageError("give --off-nadir (an agile sensor) or --swath-km (a push-broom), not both")
+        changes.update(kind="swath", swath_km=swath_km)
+    elif off_nadir is not None:
+        changes.update(kind="off_nadir", swath_km=None)
+    if min_sun_elevation is not None and day_and_night:
+        raise click.UsageError("give --min-sun-elevation or --day-and-night, not both")
+    if min_sun_elevation is not None:
+        changes["min_sun_elevation_deg"] = min_sun_elevation
+    if day_and_night:
+        changes["min_sun_elevation_deg"] = None
     if changes:
         for g in const.groups:
             g.sensor = dataclasses.replace(g.sensor, **changes)
@@ -268,7 +287,7 @@ def simulate_job(job: dict, **overrides):
             done[0] = k
 
         result = run(const, grid, window, targets, name=job["name"], progress=progress,
-                     memory_limit_bytes=overrides.get("memory_limit"))
+                     memory_limit_bytes=overrides.get("memory_limit"), per_group=overrides.get("per_group", False))
     source = job.get("source")
     result.provenance = build_provenance(
         result, const, scenario_path=None if job.get("catalog") else source,
@@ -297,6 +316,8 @@ def user_errors():
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Write the result, with its provenance: .nc (NetCDF, CF), .csv, .geojson (per point) or .json "
                    "(summary). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
+@click.option("--per-group", is_flag=True,
+              help="Also fly each group of a mixed constellation alone and report it (takes longer).")
 def run_cmd(scenarios, tle_path, as_json, plots_dir, out_path, **overrides):
     """Simulate scenarios (default: every built-in Jilin-1 milestone) or a catalog.
 
@@ -315,6 +336,7 @@ def run_cmd(scenarios, tle_path, as_json, plots_dir, out_path, **overrides):
             result = simulate_job(job, **overrides)
             result.meta["claim"] = job["claim"]
             summary = result.summary()
+            summary.update(beyond_revisit(job))
             results.append(summary)
             if out_path:
                 click.echo(f"wrote {result.save(output_path_for(out_path, job['name'], len(jobs) > 1))}", err=True)
@@ -482,13 +504,630 @@ def milestone_table(results: list[dict]) -> str:
                      f"{format_duration(mrt['p95']):>8} {format_duration(mrt['max']):>8} "
                      f"{format_duration(r['mean_revisit_s']):>8} {format_duration(r['mean_response_s']):>8} "
                      f"{met:>7}  {verdict}")
+        for g in r.get("groups", []):
+            gm = g["max_revisit_s"]
+            gmet = ", ".join(format_share(t["share_met"]) for t in g["targets"]) if g["targets"] else "-"
+            label = f"  {g['group']}"[:18]
+            lines.append(f"{label:<18} {g['satellites']:>5} {'(' + '; '.join(g['sensors']) + ')':<24.24} "
+                         f"{format_duration(gm['p50']):>8} {format_duration(gm['p95']):>8} "
+                         f"{format_duration(gm['max']):>8} {format_duration(g['mean_revisit_s']):>8} "
+                         f"{format_duration(g['mean_response_s']):>8} {gmet:>7}")
     lines.append("")
     lines.append("MRT: area-weighted percentiles of each point's longest gap (gaps at the window's edges count); "
                  "mean rev: mean gap; response: mean wait for a random request, sum(gap^2)/(2T); "
                  "met: share of the area whose MRT meets the claim.")
     if any(r.get("unseen_share", 0) > 0 for r in results):
         lines.append("Points never seen in a window count with MRT = the window length.")
+    lines.extend(beyond_revisit_lines(results))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- target capacity and area survey
+def beyond_revisit(job: dict) -> dict:
+    """A scenario's claims beyond revisit, [capacity] and [survey], tested with the
+    assumptions its file states (command-line overrides of the revisit run do not
+    apply): {"capacity": {...}, "survey": {...}}, or {} when it has none."""
+    if not (job.get("capacity") or job.get("survey")):
+        return {}
+    from constellation.scenario import load_scenario
+    from sim.capacity import check_capacity_claim
+    from sim.survey import check_survey_claim
+
+    sc = load_scenario(job["source"])  # the file's own sensors
+    out = {}
+    if sc.capacity:
+        click.echo(f"{sc.name}: testing '{sc.capacity.claim}' ({sc.capacity.random_targets} targets)", err=True)
+        out["capacity"] = check_capacity_claim(sc.capacity, sc.constellation, sc.start, sc.step_s, sc.name)
+    if sc.survey:
+        click.echo(f"{sc.name}: testing '{sc.survey.claim}' ({sc.survey.days:g} days over {sc.survey.region})",
+                   err=True)
+        out["survey"] = check_survey_claim(sc.survey, sc.constellation, sc.start, sc.name)
+    return out
+
+
+def _count(x: float) -> str:
+    return f"{x:,.0f}" if abs(x - round(x)) < 0.05 else f"{x:,.1f}"
+
+
+def beyond_revisit_lines(results: list[dict]) -> list[str]:
+    """The milestone table's extra lines: capacity and survey verdicts with their assumptions."""
+    rows = []
+    for r in results:
+        c = r.get("capacity")
+        if c:
+            limit = ("; every reachable target imaged: the list, not the satellites, is the limit"
+                     if c.get("list_limited") else "")
+            rows.append((r["scenario"], f"{c['claim']}: {_count(c['scheduled_per_day'])} targets imaged a day "
+                                        f"(bound {_count(c['reachable_per_day'])}, {c['targets']:,} targets{limit})",
+                         c["verdict"], c["assumptions"]))
+        s = r.get("survey")
+        if s:
+            req = s["required_share"]
+            t = s["time_to_required_s"]
+            got = (f"{100 * req:g} % of {s['region']} in {format_duration(t)}" if t is not None
+                   else f"{format_share(s['share_imaged'])} of {s['region']} in {format_duration(s['duration_s'])}")
+            t95 = s.get("time_to_95_s")
+            extra = f" (95 % in {format_duration(t95)})" if t95 is not None and req > 0.95 else ""
+            rows.append((r["scenario"], f"{s['claim']}: {got}{extra}", s["verdict"], s["assumptions"]))
+    if not rows:
+        return []
+    lines = ["", "Beyond revisit: claims tested with the assumptions stated in the scenario files "
+                 "(`revisit targets`, `revisit survey`):"]
+    for name, text, verdict, assumptions in rows:
+        lines.append(f"{name:<18} {text}  {verdict}")
+        lines.append(f"{'':<18}   assuming {assumptions}")
+    return lines
+
+
+@main.command("targets")
+@click.argument("scenario", nargs=-1)
+@click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
+              help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
+@click.option("--select", "select", multiple=True, help=SELECT_HELP)
+@click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
+              help="Warn when the window starts more than this many days from a catalog element set's epoch.")
+@click.option("--targets", "targets_csv", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="Targets: rows lat,lon[,name] in degrees, or a header naming lat and lon (and name) columns.")
+@click.option("--random", "n_random", type=click.IntRange(1, 1_000_000),
+              help="N random targets on land, uniform by area (default: the scenario's [capacity], else 1000).")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the random targets (default: the scenario's, else 0).")
+@click.option("--lat-min", type=click.FloatRange(-90, 90), help="Random targets: southern limit (deg).")
+@click.option("--lat-max", type=click.FloatRange(-90, 90), help="Random targets: northern limit (deg).")
+@click.option("--dwell-s", type=click.FloatRange(min=0, max=3600), help="Seconds per image (default 10).")
+@click.option("--slew-deg-s", type=click.FloatRange(min=0, min_open=True, max=180),
+              help="Slew rate of the line of sight, deg/s (default 1.5).")
+@click.option("--settle-s", type=click.FloatRange(min=0, max=3600), help="Settling time after a slew, s (default 5).")
+@click.option("--start", help="Window start, ISO UTC. Default: the scenario's, or the catalog's latest epoch.")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True, max=31),
+              help="Window length in days (default: the scenario's [capacity], else its window).")
+@click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=600), help="Sample step in seconds.")
+@click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
+              help="Agile sensors' maximum off-nadir angle (deg), for every group.")
+@click.option("--min-sun-elevation", type=click.FloatRange(min=-90, max=90, max_open=True),
+              help="Image only while the Sun is at least this high at the target (deg).")
+@click.option("--day-and-night", is_flag=True, help="No lighting constraint.")
+@click.option("--windows-out", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="Also write every access window: target, lat, lon, satellite, start_s, end_s.")
+@click.option("--schedule-out", type=click.Path(dir_okay=False), metavar="FILE.csv",
+              help="Also write the daily schedule's images: target, lat, lon, satellite, start_s, end_s.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random, seed, lat_min, lat_max, dwell_s,
+                slew_deg_s, settle_s, start, days, step_s, off_nadir, min_sun_elevation, day_and_night, windows_out,
+                schedule_out, as_json):
+    """How many point targets a constellation images a day.
+
+    Computes every satellite's access windows to each target (the coverage
+    kernel's geometry and lighting), then schedules images greedily with a
+    simple agile model: DWELL seconds per image inside one window, the line of
+    sight turning at SLEW deg/s plus SETTLE seconds between images, one target
+    at a time per satellite, each target once a day.  Reports targets imaged a
+    day (the schedule, and the bound that ignores slews), per satellite, and the
+    time to image every target once.  A scenario's [capacity] table gives the
+    defaults (targets, imaging model, sensor).
+    """
+    from sim.capacity import (DAY_S, capacity, random_land_targets, read_targets_csv, write_schedule_csv,
+                              write_windows_csv)
+
+    with user_errors():
+        if targets_csv and n_random:
+            raise click.UsageError("give --targets FILE or --random N, not both")
+        for p in (windows_out, schedule_out):
+            if p and not Path(p).resolve().parent.is_dir():
+                raise click.BadParameter(f"folder of {p!r} does not exist")
+        job = _one_job(scenario, tle_path, "targets")
+        spec = job.get("capacity")
+        if targets_csv:
+            tg = read_targets_csv(targets_csv)
+        else:
+            lo = lat_min if lat_min is not None else (spec.lat_min_deg if spec else -90.0)
+            hi = lat_max if lat_max is not None else (spec.lat_max_deg if spec else 90.0)
+            tg = random_land_targets(n_random or (spec.random_targets if spec else 1000),
+                                     seed if seed is not None else (spec.seed if spec else 0), lo, hi)
+        if off_nadir is None and spec and spec.max_off_nadir_deg is not None:
+            off_nadir = spec.max_off_nadir_deg
+        if min_sun_elevation is None and not day_and_night and spec and spec.min_sun_elevation_deg is not None:
+            min_sun_elevation = spec.min_sun_elevation_deg
+        days = days or (spec.days if spec else min(job["duration_s"] / DAY_S, 31.0))
+        const, _, window, _ = prepare_job(job, start=start, days=days, step_s=step_s, grid_res=90.0,
+                                          off_nadir=off_nadir, min_sun_elevation=min_sun_elevation,
+                                          day_and_night=day_and_night, select=select, max_epoch_age=max_epoch_age)
+        dwell = dwell_s if dwell_s is not None else (spec.dwell_s if spec else 10.0)
+        slew = slew_deg_s if slew_deg_s is not None else (spec.slew_deg_s if spec else 1.5)
+        settle = settle_s if settle_s is not None else (spec.settle_s if spec else 5.0)
+        res = capacity(const, tg, window, dwell, slew, settle, name=job["name"])
+        summary = res.summary()
+        if spec:
+            met = summary["scheduled_per_day"] >= spec.targets_per_day
+            summary.update(claim=spec.claim, claimed_per_day=spec.targets_per_day,
+                           verdict="met" if met else "not met")
+        for p, write in ((windows_out, write_windows_csv), (schedule_out, write_schedule_csv)):
+            if p:
+                click.echo(f"wrote {write(res, p)}", err=True)
+    if as_json:
+        click.echo(json.dumps(_jsonable(summary)))
+        return
+    click.echo(capacity_text(summary))
+
+
+def capacity_text(s: dict) -> str:
+    """`revisit targets` as text."""
+    ps = s["per_satellite_scheduled_per_day"]
+    n, reach = s["targets"], s["targets_reachable"]
+    lines = [
+        f"{s['scenario']}: {s['satellites']} satellites ({s['agile_satellites']} agile), {n:,} targets "
+        f"({s['targets_source']})",
+        f"window {s['start']} + {format_duration(s['duration_s'])}, step {s['step_s']:g} s; "
+        f"sensors: {'; '.join(s['sensors'])}",
+        f"imaging: {s['dwell_s']:g} s per image, slew {s['slew_deg_s']:g} deg/s + {s['settle_s']:g} s settle, "
+        "one target at a time per satellite, each target once a day",
+        "",
+        f"{'access windows':<30} {s['access_windows']:,}",
+        f"{'targets reachable':<30} {reach:,} of {n:,} (a whole image inside some access window)",
+        f"{'targets a day, bound':<30} {_count(s['reachable_per_day'])} (slews and one-at-a-time ignored)",
+        f"{'targets a day, scheduled':<30} {_count(s['scheduled_per_day'])} (greedy, earliest finish first)",
+        f"{'per satellite a day':<30} mean {ps['mean']:.1f}, min {_count(ps['min'])}, max {_count(ps['max'])} "
+        "scheduled",
+    ]
+    if s["time_to_image_all_s"] is not None:
+        lines.append(f"{'all targets imaged once':<30} after {format_duration(s['time_to_image_all_s'])} "
+                     f"(bound: {format_duration(s['time_all_reachable_s'])})")
+    else:
+        lines.append(f"{'all targets imaged once':<30} not within the window: {s['once_imaged']:,} of {n:,} imaged, "
+                     f"{n - reach:,} never reachable (lighting, latitude, short windows)")
+    if s["scheduled_per_day"] >= s["reachable_per_day"]:
+        lines.append("Every reachable target was imaged: the list, not the constellation, is the limit "
+                     "(more targets give more a day).")
+    if "verdict" in s:
+        lines.append(f"claim '{s['claim']}' ({_count(s['claimed_per_day'])} a day): {s['verdict']}")
+    lines.append("Model: " + s["model"] + ".")
+    return "\n".join(lines)
+
+
+def _parse_bbox(text: str):
+    from sim.survey import bbox_region
+
+    try:
+        vals = [float(v) for v in text.split(",")]
+        if len(vals) != 4:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees", param_hint="'--bbox'")
+    try:
+        return bbox_region(*vals)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--bbox'")
+
+
+@main.command("survey")
+@click.argument("scenario", nargs=-1)
+@click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
+              help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
+@click.option("--select", "select", multiple=True, help=SELECT_HELP)
+@click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
+              help="Warn when the window starts more than this many days from a catalog element set's epoch.")
+@click.option("--region", help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons "
+                               "(default: the scenario's [survey]).")
+@click.option("--bbox", help="A box instead: LON_MIN,LAT_MIN,LON_MAX,LAT_MAX (deg).")
+@click.option("--start", help="Window start, ISO UTC. Default: the scenario's, or the catalog's latest epoch.")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366),
+              help="Window length in days (default: the scenario's [survey], else 31).")
+@click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600), help="Sample step in seconds.")
+@click.option("--grid-res", type=click.FloatRange(min=0.01, max=10),
+              help="Grid resolution in degrees (default: the scenario's [survey], else 0.5).")
+@click.option("--swath-km", type=click.FloatRange(min=0, min_open=True, max=5000),
+              help="Every group a nadir push-broom of this swath (km), instead of the scenario's.")
+@click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
+              help="Every group an agile sensor reaching this off-nadir angle (deg): an optimistic bound.")
+@click.option("--min-sun-elevation", type=click.FloatRange(min=-90, max=90, max_open=True),
+              help="Image only while the Sun is at least this high at the point (deg).")
+@click.option("--day-and-night", is_flag=True, help="No lighting constraint.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="PNG",
+              help="Also draw the cumulative curve to this PNG.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, days, step_s, grid_res, swath_km,
+               off_nadir, min_sun_elevation, day_and_night, output, as_json):
+    """How long a constellation takes to image a whole region once.
+
+    The share of the region's area imaged at least once against time (the
+    area-weighted distribution of each grid point's first access, inside the
+    polygon), and the times to reach 95 % and 100 %.  Sensors: the scenario's
+    [survey] swaths (else its own sensors), with lighting.  Clouds are not
+    modelled: every access counts as an image.
+    """
+    from sim.survey import load_region, survey, survey_constellation
+
+    with user_errors():
+        if region and bbox:
+            raise click.UsageError("give --region or --bbox, not both")
+        if output and not Path(output).resolve().parent.is_dir():
+            raise click.BadParameter(f"folder of {output!r} does not exist", param_hint="'--output'")
+        job = _one_job(scenario, tle_path, "survey")
+        spec = job.get("survey")
+        if bbox:
+            reg = _parse_bbox(bbox)
+        elif region or spec:
+            reg = load_region(region or spec.region)
+        else:
+            raise click.UsageError("give --region (e.g. china, or a GeoJSON file) or --bbox: the scenario has no "
+                                   "[survey]")
+        if spec and swath_km is None and off_nadir is None and spec.swath_km:
+            job = dict(job, constellation=survey_constellation(job["constellation"], spec.swath_km))
+        if min_sun_elevation is None and not day_and_night and spec and spec.min_sun_elevation_deg is not None:
+            min_sun_elevation = spec.min_sun_elevation_deg
+        const, _, window, _ = prepare_job(job, start=start, days=days or (spec.days if spec else 31.0),
+                                          step_s=step_s or (spec.step_s if spec else None), grid_res=90.0,
+                                          off_nadir=off_nadir, swath_km=swath_km,
+                                          min_sun_elevation=min_sun_elevation, day_and_night=day_and_night,
+                                          select=select, max_epoch_age=max_epoch_age)
+        res = survey(const, reg, window, grid_res or (spec.grid_res_deg if spec else 0.5), name=job["name"])
+        summary = res.summary()
+        if spec:
+            t = res.time_to(spec.required_share)
+            summary.update(claim=spec.claim, claimed_days=spec.days, required_share=spec.required_share,
+                           time_to_required_s=t,
+                           verdict="met" if t is not None and t <= spec.days * 86400.0 else "not met")
+        summary["sensors_by_group"] = {g.name: g.sensor.describe() for g in const.groups}
+        if output:
+            from sim.plot import plot_survey
+
+            plot_survey([res], output, claim_days=spec.days if spec else None)
+            click.echo(f"wrote {output}", err=True)
+    if as_json:
+        click.echo(json.dumps(_jsonable(summary)))
+        return
+    click.echo(survey_text(summary))
+
+
+def survey_text(s: dict) -> str:
+    """`revisit survey` as text."""
+    by_day = "   ".join(f"{d} d {format_share(v)}" for d, v in s["share_imaged_by_day"].items())
+    times = "   ".join(f"{q} %: {format_duration(s[f'time_to_{q}_s']) if s[f'time_to_{q}_s'] is not None else 'never'}"
+                       for q in (50, 90, 95, 100))
+    lines = [
+        f"{s['scenario']} over {s['region']}: {s['points']:,} points at {s['grid_res_deg']:g} deg "
+        f"({s['area_km2'] / 1e6:.2f} million km2), {s['satellites']} satellites, "
+        f"{format_duration(s['duration_s'])} from {s['start']}, step {s['step_s']:g} s",
+        "sensors: " + "; ".join(f"{g}: {d}" for g, d in s["sensors_by_group"].items()),
+        "",
+        f"share imaged at least once:  {by_day}   end {format_share(s['share_imaged'])}",
+        f"time to reach:  {times}",
+    ]
+    if "verdict" in s:
+        t = s["time_to_required_s"]
+        lines.append(f"claim '{s['claim']}' ({100 * s['required_share']:g} % within {s['claimed_days']:g} d): "
+                     f"{s['verdict']}" + (f" ({format_duration(t)})" if t is not None else ""))
+    if "note" in s:
+        lines.append("Note: " + s["note"] + ".")
+    lines.append("Shares are measured at the grid points, area-weighted; " + s["clouds"] + ".")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- sweeps and sizing
+def sweep_dir() -> Path:
+    return seed_dir() / "sweeps"
+
+
+def _resolve_sweep(arg: str) -> Path:
+    p = Path(arg)
+    if p.exists():
+        return p
+    for s in sorted(sweep_dir().glob("*.toml")):
+        if s.stem == arg or s.stem.replace("_", "-") == arg:
+            return s
+    names = ", ".join(s.stem.replace("_", "-") for s in sorted(sweep_dir().glob("*.toml")))
+    raise click.ClickException(f"{arg}: no such file or built-in sweep (built-in: {names})")
+
+
+def sweep_options(f):
+    """Execution, resume and window/grid options shared by `sweep` and `size`."""
+    opts = [
+        click.option("--scheduler", metavar="tcp://HOST:PORT",
+                     help="Run on this existing Dask cluster (its workers need revisit installed). Default: a "
+                          "local cluster, one single-threaded worker process per core."),
+        click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the local cluster."),
+        click.option("--sequential", is_flag=True, help="Run in this process, one configuration after another "
+                                                        "(no Dask); the table is the same."),
+        click.option("--resume", is_flag=True, help="Continue an interrupted run: configurations in the journal "
+                                                    "(OUT with .jsonl) are not run again."),
+        click.option("--overwrite", is_flag=True, help="Start again over an existing journal."),
+        click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366), help="Window length in days."),
+        click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600), help="Sample step (s)."),
+        click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution (deg)."),
+        click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg)."),
+        click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line) instead of tables."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _sweep_spec(arg, days, step_s, grid_res, lat_min, lat_max, targets=()):
+    from constellation.sweepspec import load_sweep
+
+    spec = load_sweep(_resolve_sweep(arg))
+    window = {k: v for k, v in (("days", days), ("step_s", step_s)) if v is not None}
+    grid = {k: v for k, v in (("res_deg", grid_res), ("lat_min_deg", lat_min), ("lat_max_deg", lat_max))
+            if v is not None}
+    extra = [{"name": f"within {t}", "max_revisit_s": parse_duration_s(t)} for t in targets]
+    return spec.with_overrides(window, grid, extra)
+
+
+class _Bar:
+    """A click progress bar over tasks, opened at the first report (when the count is known)."""
+
+    def __init__(self, label: str, quiet: bool = False):
+        self.label, self.quiet, self.bar, self.done = label, quiet, None, 0
+
+    def __call__(self, done: int, total: int):
+        if self.quiet or total == 0:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_eta=True,
+                                         show_pos=True)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar, self.done = None, 0
+
+
+def sweep_table(rows: list[dict]) -> str:
+    """Configurations as text: label, satellites, MRT p50/p95/max, mean response, first target met share."""
+    slugs = [k[:-len("_share_met")] for r in rows[:1] for k in r if k.endswith("_share_met")]
+    width = max([len("configuration")] + [len(r["label"]) for r in rows])
+    head = (f"{'configuration':<{width}} {'sats':>5} {'MRT p50':>9} {'MRT p95':>9} {'MRT max':>9} {'response':>9}"
+            + (f" {'met':>7}  {slugs[0].replace('_', ' ')}" if slugs else ""))
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if r["status"] != "ok":
+            lines.append(f"{r['label']:<{width}} {'' if r['satellites'] is None else r['satellites']:>5} "
+                         f"failed: {r['error']}")
+            continue
+        met = ""
+        if slugs:
+            met = f" {format_share(r[slugs[0] + '_share_met']):>7}  {r[slugs[0] + '_verdict']}"
+        lines.append(f"{r['label']:<{width}} {r['satellites']:>5} {format_duration(r['max_revisit_p50_s']):>9} "
+                     f"{format_duration(r['max_revisit_p95_s']):>9} {format_duration(r['max_revisit_max_s']):>9} "
+                     f"{format_duration(r['mean_response_s']):>9}{met}")
+    return "\n".join(lines)
+
+
+def _executor(sequential, scheduler, workers):
+    from sim.sweep import make_executor
+
+    return make_executor(sequential, scheduler, workers)
+
+
+SHOW_ALL_ROWS = 40
+SWEEP_NOTE = ("MRT: area-weighted percentiles of each point's longest gap (window edges included); response: mean "
+              "wait for a random request; met: share of the area whose MRT meets the (first) target.")
+
+
+def _check_plot_path(plot_path):
+    if plot_path and not Path(plot_path).resolve().parent.is_dir():
+        raise click.BadParameter(f"folder of {plot_path!r} does not exist", param_hint="'--plot'")
+
+
+@main.command("sweep")
+@click.argument("spec")
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Table to write: .csv, or .nc (NetCDF) / .parquet with the .csv beside it. Default: the "
+                   "sweep's name + .csv here. Its journal (FILE with .jsonl) records each finished configuration.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), metavar="PNG",
+              help="Also draw the trade space: satellites vs MRT p95, coloured by the first target's met share.")
+@click.option("--target", "targets", multiple=True, help="A revisit claim to check, e.g. 30min (repeatable; added "
+                                                          "to the sweep's).")
+@click.option("--retry-failed", is_flag=True, help="With --resume, run failed configurations again.")
+@click.option("--list", "list_only", is_flag=True, help="Only list the configurations (key and parameters).")
+@sweep_options
+def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, scheduler, workers, sequential, resume,
+              overwrite, days, step_s, grid_res, lat_min, lat_max, as_json):
+    """Run every configuration of a sweep file (a grid or a list over Walker or SSO
+    patterns, altitude, inclination, local times, sensor, window, grid) and write
+    one table of their figures: MRT p50/p95/max, mean revisit, mean response,
+    each target's met share and verdict.  A failing configuration is recorded with
+    its error; the others go on.  Schema: constellation/sweepspec.py; built-in
+    examples in seeds/sweeps/.
+    """
+    from sim.sweep import pareto_front, sweep
+
+    bar = _Bar("configurations", quiet=as_json)
+    with user_errors():
+        sp = _sweep_spec(spec, days, step_s, grid_res, lat_min, lat_max, targets)
+        confs = sp.configurations()
+        if list_only:
+            for c in confs:
+                click.echo(json.dumps(_jsonable({"index": c.index, "key": c.key, **c.params})) if as_json
+                           else f"{c.index:>4} {c.key}  {c.label}")
+            return
+        out = Path(out_path or f"{re.sub(r'[^A-Za-z0-9._-]+', '_', sp.name)}.csv")
+        _check_plot_path(plot_path)
+        try:
+            with _executor(sequential, scheduler, workers) as ex:
+                if not as_json:
+                    click.echo(f"{sp.name}: {len(confs)} configurations on {ex.description}", err=True)
+                outcome = sweep(sp, out, ex, resume=resume, overwrite=overwrite, retry_failed=retry_failed,
+                                progress=bar, confs=confs)
+        except KeyboardInterrupt:
+            bar.close()
+            raise click.ClickException(f"interrupted: the finished configurations are in {out} and its journal; "
+                                       f"run again with --resume to do the rest")
+        finally:
+            bar.close()
+        if plot_path:
+            from sim.plot import plot_pareto
+
+            try:
+                plot_pareto(outcome.rows, plot_path)
+                outcome.written.append(Path(plot_path))
+            except ValueError as exc:
+                click.echo(f"no plot: {exc}", err=True)
+    st = outcome.stats
+    if as_json:
+        for r in outcome.rows:
+            click.echo(json.dumps(_jsonable(r)))
+    else:
+        rows = outcome.rows
+        if len(rows) > SHOW_ALL_ROWS:
+            front = pareto_front(rows)
+            click.echo(f"Pareto front (fewest satellites for each MRT p95) of {len(rows)} configurations; "
+                       f"all of them are in {outcome.written[0]}:")
+            rows = front + [r for r in rows if r["status"] != "ok"]
+        click.echo(sweep_table(rows))
+        click.echo("")
+        click.echo(SWEEP_NOTE)
+    for p in outcome.written:
+        click.echo(f"wrote {p}", err=True)
+    click.echo(f"{st.ran} configurations run, {st.reused} taken from the journal {outcome.journal}, "
+               f"{st.failed} failed", err=True)
+
+
+def _parse_planes(text: str) -> list[int]:
+    """'4,6,8', '4-24', '4-24:2' or a mix ('2-6,8,12-20:4') -> sorted plane counts."""
+    out = set()
+    for part in text.split(","):
+        m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*(?::\s*(\d+)\s*)?)?", part)
+        if not m or int(m.group(1)) < 1 or (m.group(2) and int(m.group(2)) < int(m.group(1))) \
+                or (m.group(3) and int(m.group(3)) < 1):
+            raise click.BadParameter(f"{text!r}: give plane counts like 4,6,8 or 4-24 or 4-24:2",
+                                     param_hint="'--planes'")
+        a = int(m.group(1))
+        b = int(m.group(2) or a)
+        out.update(range(a, b + 1, int(m.group(3) or 1)))
+    return sorted(out)
+
+
+@main.command("size")
+@click.argument("family", default="walker-sso")
+@click.option("--target", help="The revisit target, e.g. 10min or 30min (default: the family's first target).")
+@click.option("--percentile", type=click.Choice(["100", "99", "95", "90", "50"]), default="100", show_default=True,
+              help="Met when this area-weighted percentile of max revisit is within the target (100: everywhere).")
+@click.option("--planes", "planes_text", help="Plane counts to try: 4,6,8 or 4-24 or 4-24:2 (default: the "
+                                              "family's [size] planes).")
+@click.option("--min-per-plane", type=click.IntRange(min=1), help="Fewest satellites per plane to try (default 1).")
+@click.option("--max-per-plane", type=click.IntRange(min=1), help="Most satellites per plane to try (default: the "
+                                                                  "family's, else 40).")
+@click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Table of every configuration evaluated (.csv, .nc or .parquet; journal beside it). Default: "
+                   "FAMILY-size.csv here.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), metavar="PNG",
+              help="Also draw the evaluated configurations: satellites vs MRT p95.")
+@sweep_options
+def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_plane, out_path, plot_path, scheduler,
+             workers, sequential, resume, overwrite, days, step_s, grid_res, lat_min, lat_max, as_json):
+    """Find the smallest constellation of a family that meets a revisit target.
+
+    FAMILY is a sweep file (or built-in, default walker-sso: seeds/sweeps/) whose [group] is the
+    family's fixed part (pattern, altitude, inclination or local times, sensor):
+    its members are planes x satellites per plane.  For each plane count the
+    search gallops (1, 2, 4, ... per plane) until a member meets the target, then
+    bisects; plane counts that cannot beat the best total are dropped.  It
+    assumes that, for a given number of planes, adding satellites per plane never
+    breaks a met target (departures seen are reported).
+    """
+    from sim.sweep import check_table_path, open_journal, size_search, write_table
+
+    with user_errors():
+        sp = _sweep_spec(family, days, step_s, grid_res, lat_min, lat_max)
+        if sp.vary or sp.points:
+            raise click.ClickException(f"{sp.path}: a sizing family varies only planes and sats_per_plane: remove "
+                                       "[vary] and [[point]]")
+        if target:
+            tname, thr = f"within {target}", parse_duration_s(target)
+        elif sp.targets:
+            from constellation.scenario import _read_target, _Table
+
+            t = _read_target(_Table(dict(sp.targets[0]), sp.path, "target[1]"))
+            tname, thr = t.name, t.threshold_s
+        else:
+            raise click.UsageError("give --target (e.g. 10min): the family has no [[target]]")
+        planes = _parse_planes(planes_text) if planes_text else sp.size.get("planes")
+        if not planes:
+            raise click.UsageError("give --planes (e.g. 4-24): the family has no [size] planes")
+        lo = min_per_plane or sp.size.get("min_sats_per_plane", 1)
+        hi = max_per_plane or sp.size.get("max_sats_per_plane", 40)
+        out = Path(out_path or f"{re.sub(r'[^A-Za-z0-9._-]+', '_', sp.name)}-size.csv")
+        check_table_path(out)
+        _check_plot_path(plot_path)
+        journal, known = open_journal(out, resume, overwrite)
+        log = (lambda text: None) if as_json else (lambda text: click.echo(text, err=True))
+        try:
+            with _executor(sequential, scheduler, workers) as ex:
+                log(f"{sp.name}: {tname} at percentile {percentile}, planes {planes}, {lo}-{hi} per plane, on "
+                    f"{ex.description}")
+                res = size_search(sp, tname, thr, ex, planes, lo, hi, int(percentile), journal, known, log)
+        except KeyboardInterrupt:
+            raise click.ClickException(f"interrupted: finished configurations are in the journal {journal.path}; "
+                                       "run again with --resume to continue")
+        res.written = write_table(res.rows, out, {"family": sp.name, "target": tname, "threshold_s": thr,
+                                                  "percentile": int(percentile)})
+        if plot_path and res.rows:
+            from sim.plot import plot_pareto
+
+            with contextlib.suppress(ValueError):
+                plot_pareto(res.rows, plot_path)
+                res.written.append(Path(plot_path))
+    best = res.best
+    if as_json:
+        click.echo(json.dumps(_jsonable({"family": sp.name, "target": tname, "threshold_s": thr,
+                                         "percentile": int(percentile), "best": best, "per_planes": res.per_planes,
+                                         "evaluated": len(res.rows), "rounds": res.rounds,
+                                         "warnings": res.warnings})))
+    else:
+        grid = sp.grid
+        region = (f"latitudes {grid.get('lat_min_deg', -90):g}..{grid.get('lat_max_deg', 90):g} deg"
+                  if "lat_min_deg" in grid or "lat_max_deg" in grid else "the globe")
+        reading = ("every point's max revisit" if percentile == "100"
+                   else f"the max revisit of {percentile} % of the area")
+        click.echo(f"{sp.title}: {reading} within {format_duration(thr)} over {region}")
+        if best is None:
+            click.echo(f"no member up to {hi} per plane at {planes} planes meets it")
+        else:
+            click.echo(f"smallest: {best['planes']} planes x {best['sats_per_plane']} = {best['satellites']} "
+                       f"satellites (MRT p50 {format_duration(best['max_revisit_p50_s'])}, p95 "
+                       f"{format_duration(best['max_revisit_p95_s'])}, max {format_duration(best['max_revisit_max_s'])}, "
+                       f"mean response {format_duration(best['mean_response_s'])})")
+        click.echo("")
+        click.echo(f"{'planes':>6} {'per plane':>9} {'sats':>5}  smallest meeting it")
+        for p in res.per_planes:
+            if p["sats_per_plane"] is None:
+                click.echo(f"{p['planes']:>6} {'-':>9} {'-':>5}  {p['status']}")
+            else:
+                click.echo(f"{p['planes']:>6} {p['sats_per_plane']:>9} {p['satellites']:>5}")
+        click.echo("")
+        click.echo(sweep_table(res.rows))
+        click.echo("")
+        click.echo(SWEEP_NOTE)
+        for w in res.warnings:
+            click.echo(f"Warning: {w}", err=True)
+    for p in res.written:
+        click.echo(f"wrote {p}", err=True)
+    click.echo(f"{res.stats.ran} configurations run in {res.rounds} rounds, {res.stats.reused} taken from the "
+               f"journal {journal.path}", err=True)
 
 
 if __name__ == "__main__":

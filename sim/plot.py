@@ -490,6 +490,77 @@ def _share(share: float) -> str:
     return text
 
 
+# ---------------------------------------------------------------------- sweeps
+PARETO_SIZE_IN = (10.0, 6.4)
+
+
+def plot_pareto(rows, path=None, target: str | None = None, y: str = "max_revisit_p95_s",
+                title: str | None = None, annotate_front: bool = True):
+    """A sweep's trade space: satellites against an area-weighted max revisit figure
+    (``y``, a column of the sweep table, default the 95th percentile; log time
+    axis), one point per configuration (rows of :func:`sim.sweep.table_rows`),
+    coloured by the share of the area that meets ``target`` (a target's name or
+    its column slug; default the table's first), stars where it is met everywhere.
+    The Pareto front (fewest satellites for each revisit) is a step line, the
+    target's threshold a dashed line.  Failed configurations are left out (counted
+    in the title)."""
+    from .sweep import pareto_front
+    from constellation.sweepspec import slug
+
+    rows = list(rows)
+    ok = [r for r in rows if r.get("status") == "ok" and r.get(y) is not None and r.get("satellites")]
+    if not ok:
+        raise ValueError("no configuration ran: nothing to plot")
+    slugs = [k[:-len("_share_met")] for k in ok[0] if k.endswith("_share_met")]
+    tslug = slug(target) if target else (slugs[0] if slugs else None)
+    if tslug is not None and tslug not in slugs:
+        raise ValueError(f"no target {target!r} in the table (targets: {', '.join(slugs) or 'none'})")
+    fig = _new_figure(path, PARETO_SIZE_IN)
+    ax = fig.add_subplot()
+    x = np.array([r["satellites"] for r in ok], dtype=float)
+    v = np.array([r[y] for r in ok], dtype=float)
+    thr = None
+    if tslug is not None:
+        share = np.array([np.nan if r.get(f"{tslug}_share_met") is None else r[f"{tslug}_share_met"] for r in ok])
+        thr = ok[0].get(f"{tslug}_threshold_s")
+        met = share >= 1.0
+        kw = dict(cmap="viridis", vmin=0.0, vmax=100.0, edgecolors="black", linewidths=0.4)
+        sc = ax.scatter(x[~met], v[~met], c=100.0 * share[~met], s=36, marker="o", zorder=3, **kw)
+        if met.any():
+            ax.scatter(x[met], v[met], c=100.0 * share[met], s=150, marker="*", zorder=4,
+                       label=f"meets '{tslug.replace('_', ' ')}' everywhere", **kw)
+        cbar = fig.colorbar(sc, ax=ax, pad=0.01)
+        cbar.set_label(f"share of the area meeting '{tslug.replace('_', ' ')}' (%)")
+    else:
+        ax.scatter(x, v, s=36, color="#31688e", edgecolors="black", linewidths=0.4, zorder=3)
+    front = pareto_front(ok, y)
+    fx = [r["satellites"] for r in front] + [float(x.max())]
+    fy = [r[y] for r in front] + [front[-1][y]]
+    ax.step(fx, fy, where="post", color="#7f7f7f", linewidth=1.2, zorder=2, label="Pareto front")
+    if annotate_front and len(front) <= 15:
+        for r in front:
+            note = ax.annotate(r.get("label", ""), xy=(r["satellites"], r[y]), xytext=(4, 4),
+                               textcoords="offset points", fontsize=7, color="#404040", clip_on=True)
+            note.set_in_layout(False)
+    lo, hi = float(np.nanmin(v)), float(np.nanmax(v))
+    if thr is not None:
+        ax.axhline(thr, color=TARGET_COLOR, linestyle="--", linewidth=1.2, zorder=1,
+                   label=f"target: {format_time(thr)}")
+        lo, hi = min(lo, thr), max(hi, thr)
+    _time_axis(ax, max(lo, 1.0) / 1.5, hi * 1.5, axis="y")
+    ax.grid(True, alpha=0.3)
+    ax.set_xlabel("satellites")
+    figure_name = y.replace("max_revisit_", "MRT ").replace("_s", "").replace("MRT max", "MRT max (worst point)")
+    ax.set_ylabel(f"{figure_name}, area-weighted (log scale)")
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.9)
+    if title is None:
+        failed = len(rows) - len(ok)
+        title = (f"Trade space: {len(ok)} configurations" + (f" ({failed} failed, not shown)" if failed else "")
+                 + f"\nMRT: each grid point's longest gap; {figure_name} of the area")
+    ax.set_title(title, fontsize=11)
+    return _save(fig, path)
+
+
 # ---------------------------------------------------------------------- ground tracks
 def ground_tracks(constellation, start, hours: float = 1.5, step_s: float = 30.0):
     """Sub-satellite points: (t_s (nk,), lat_deg (nsat, nk), lon_deg (nsat, nk)), WGS-84
@@ -579,6 +650,55 @@ def plot_tracks(constellation, start, path=None, hours: float = 1.5, step_s: flo
                  f"{s} + {format_time(hours * 3600.0)} ({step_s:g} s samples); dots: positions at the start"
                  + ("" if with_legend else "; colour: " + ("the plane's RAAN" if len(groups) == 1 else "group")))
     ax.set_title(title, fontsize=11)
+    return _save(fig, path)
+
+
+# ---------------------------------------------------------------------- area survey
+SURVEY_SIZE_IN = (10.0, 6.0)
+
+
+def plot_survey(surveys, path=None, title: str | None = None, claim_days: float | None = None):
+    """Cumulative share of a region imaged at least once against time (days), one
+    step curve per survey (:class:`sim.survey.SurveyResult`), with the times to
+    95 % and 100 % marked and, given ``claim_days``, the claimed horizon dashed."""
+    surveys = list(surveys)
+    if not surveys:
+        raise ValueError("no survey to plot")
+    fig = _new_figure(path, SURVEY_SIZE_IN)
+    ax = fig.add_subplot()
+    colors = _palette(len(surveys))
+    x_max = max(s.window.duration_s for s in surveys) / 86400.0
+    for s, color in zip(surveys, colors):
+        t, share = s.curve()
+        ax.plot(t / 86400.0, 100.0 * share, drawstyle="steps-post", color=color, linewidth=2,
+                label=f"{s.name} ({s.result.n_satellites} sats) over {s.region.name}")
+        for q, marker in ((0.95, "o"), (1.0, "s")):
+            tq = s.time_to(q)
+            if tq is not None:
+                ax.plot([tq / 86400.0], [100.0 * q], marker, color=color, markersize=7, zorder=4)
+                ax.annotate(f"{100 * q:.0f} % in {format_time(tq)}", xy=(tq / 86400.0, 100.0 * q), xytext=(6, -14),
+                            textcoords="offset points", fontsize=8, color=color)
+    for q in (95.0, 100.0):
+        ax.axhline(q, color="0.6", linewidth=0.8, linestyle=":", zorder=0)
+    if claim_days is not None:
+        ax.axvline(claim_days, color=TARGET_COLOR, linestyle="--", linewidth=1.2, zorder=0)
+        ax.annotate(f"claim: {claim_days:g} d", xy=(claim_days, 2), xytext=(-4, 0), textcoords="offset points",
+                    ha="right", va="bottom", color=TARGET_COLOR, fontsize=8, rotation=90)
+        x_max = max(x_max, claim_days)
+    ax.set_xlim(0, x_max)
+    ax.set_ylim(0, 102)
+    ax.set_yticks(np.arange(0, 101, 10))
+    ax.grid(True, alpha=0.3)
+    ax.set_xlabel("days from the window start")
+    ax.set_ylabel("share of the region imaged at least once (%)")
+    ax.legend(loc="lower right", fontsize=8, framealpha=0.95)
+    if title is None:
+        s0 = surveys[0]
+        g = s0.result.grid
+        title = (f"Area survey: cumulative share imaged ({'; '.join(s0.result.sensors)})\n"
+                 f"{g.name} grid ({len(g):,} points, area-weighted), from "
+                 f"{s0.window.start.strftime('%Y-%m-%d')}; clouds not modelled")
+    ax.set_title(title, fontsize=10)
     return _save(fig, path)
 
 

@@ -1,0 +1,668 @@
+"""Trade studies: many configurations through :func:`sim.run`, one table; sizing searches.
+
+A sweep (:class:`constellation.sweepspec.SweepSpec`) expands into
+configurations; each runs as one task, in this process (:class:`SequentialExecutor`)
+or on a Dask cluster (:class:`DaskExecutor`: a ``LocalCluster`` of one
+single-threaded worker process per core by default, or any running scheduler
+at ``tcp://host:port``).  Numba's kernels are compiled once per worker (the
+JIT cache on disk is shared); numba holds the GIL here, so workers are
+processes, each running its kernel on one thread (``numba_threads``).
+
+Every finished configuration is appended to a JSON-lines journal beside the
+table (one line, flushed and fsynced, per task), so an interrupted sweep
+resumes without redoing what finished: configurations are known by a stable
+hash of their parameters (:func:`constellation.sweepspec.configuration_key`).
+A configuration that fails (an impossible orbit, an error in the run) is
+recorded with its error and the others go on.  The table (CSV always;
+NetCDF or Parquet as well) is rewritten from the journal in the spec's order,
+so a sweep run sequentially and on a cluster gives the same bytes.
+
+Sizing (:func:`size_search`): the smallest constellation of a family (planes x
+satellites per plane) that meets a revisit target, searched for each plane
+count by galloping then k-section on satellites per plane.  It assumes that,
+for a given number of planes, meeting the target is monotone in satellites
+per plane (if n per plane meet it, n + 1 do); violations met on the way are
+reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import io
+import json
+import math
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from constellation.errors import InputError
+from constellation.sweepspec import Configuration, SweepSpec, slug
+
+from .io import _jsonable, atomic_write
+
+PERCENTILE_KEYS = {50: "p50", 90: "p90", 95: "p95", 99: "p99", 100: "max"}
+FIGURE_COLUMNS = ("satellites", "points", "max_revisit_p50_s", "max_revisit_p90_s", "max_revisit_p95_s",
+                  "max_revisit_p99_s", "max_revisit_max_s", "mean_revisit_s", "mean_response_s",
+                  "coverage_fraction", "accesses_per_day", "unseen_share")
+TABLE_FORMATS = {".csv": "csv", ".nc": "netcdf", ".parquet": "parquet"}
+
+
+# ---------------------------------------------------------------- one configuration
+def _error_text(exc: BaseException) -> str:
+    text = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
+def _record(conf: dict, result: dict | None, error: str | None, wall_s: float = 0.0) -> dict:
+    return {"key": conf["key"], "label": conf["label"], "params": conf["params"],
+            "status": "error" if error else "ok", "error": error, "result": result or {},
+            "wall_s": wall_s, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+
+
+def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
+    """Run one configuration (``Configuration.to_dict()``) -> its journal record.
+
+    Never raises: a failure is the record's ``error`` (one line).  With
+    ``numba_threads`` the kernel uses that many threads (1 in Dask workers,
+    which run one task per core)."""
+    from constellation.sweepspec import build_configuration
+
+    from .grid import Grid
+    from .metrics import Target
+    from .propagate import Window
+    from .run import run
+
+    t0 = time.perf_counter()
+    result = {}
+    try:
+        if numba_threads:
+            import numba
+
+            numba.set_num_threads(max(1, min(int(numba_threads), numba.config.NUMBA_NUM_THREADS)))
+        sc = build_configuration(conf)
+        result["satellites"] = len(sc.constellation)
+        grid = Grid.regular(sc.grid_res_deg, sc.lat_min_deg, sc.lat_max_deg)
+        window = Window(sc.start, sc.duration_s, sc.step_s)
+        targets = [Target(t.name, t.threshold_s, t.claim) for t in sc.targets]
+        s = run(sc.constellation, grid, window, targets, name=conf["label"]).summary()
+    except Exception as exc:  # recorded, never stops the sweep
+        return _record(conf, result, _error_text(exc), time.perf_counter() - t0)
+    mrt = s["max_revisit_s"]
+    result.update({"satellites": s["satellites"], "points": s["points"],
+                   **{f"max_revisit_{k}_s": mrt[k] for k in ("p50", "p90", "p95", "p99", "max")},
+                   "mean_revisit_s": s["mean_revisit_s"], "mean_response_s": s["mean_response_s"],
+                   "coverage_fraction": s["coverage_fraction"], "accesses_per_day": s["accesses_per_day"],
+                   "unseen_share": s["unseen_share"],
+                   "targets": [{k: t.get(k) for k in ("name", "threshold_s", "share_met", "verdict",
+                                                       "share_mean_response_met")} for t in s["targets"]]})
+    return _record(conf, result, None, time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------- journal
+class Journal:
+    """Append-only JSON lines, one record per finished configuration (flushed and
+    fsynced line by line); a torn last line (an interrupted write) is ignored."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.torn = 0
+
+    def exists(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > 0
+
+    def records(self) -> dict[str, dict]:
+        """key -> the latest record of each configuration in the journal."""
+        out = {}
+        self.torn = 0
+        if not self.path.exists():
+            return out
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rec = json.loads(line)
+                    out[rec["key"]] = rec
+                except (ValueError, KeyError, TypeError):
+                    self.torn += 1
+        return out
+
+    def start(self, fresh: bool = False) -> None:
+        """Begin writing: truncate (``fresh``) or make sure the file ends with a newline."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if fresh or not self.path.exists():
+            with open(self.path, "w", encoding="utf-8"):
+                pass
+            return
+        with open(self.path, "rb+") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() > 0:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    f.write(b"\n")
+
+    def append(self, record: dict) -> None:
+        line = json.dumps(_jsonable(record), allow_nan=False, separators=(",", ":")) + "\n"
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+# ---------------------------------------------------------------- executors
+class SequentialExecutor:
+    """Runs configurations one after the other in this process (no Dask)."""
+
+    slots = 1
+    description = "sequential (this process)"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map_unordered(self, confs: list[dict]) -> Iterator[dict]:
+        for c in confs:
+            yield run_configuration(c)
+
+
+class DaskExecutor:
+    """Runs configurations as Dask tasks: on ``scheduler`` ('tcp://host:port', an
+    existing cluster whose workers have revisit installed), on ``client`` (a
+    ``distributed.Client``), or by default on a ``LocalCluster`` of ``n_workers``
+    single-threaded processes (default: this machine's cores).  Results stream
+    back as they complete."""
+
+    def __init__(self, scheduler: str | None = None, n_workers: int | None = None, client=None,
+                 numba_threads: int | None = 1, task: Callable | None = None):
+        self.task = task or run_configuration  # task(conf_dict, numba_threads) -> record
+        self.scheduler = scheduler
+        self.n_workers = n_workers
+        self.client = client
+        self.numba_threads = numba_threads
+        self._own = []
+
+    def __enter__(self):
+        import logging
+
+        from dask.distributed import Client, LocalCluster
+
+        if self.client is None:
+            if self.scheduler:
+                try:
+                    self.client = Client(self.scheduler, timeout="20s")
+                except (OSError, TimeoutError) as exc:
+                    raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler")
+                self._own.append(self.client)
+            else:
+                n = self.n_workers or default_workers()
+                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+                self.client = Client(cluster)
+                self._own += [self.client, cluster]
+        return self
+
+    def __exit__(self, *exc):
+        for obj in self._own:
+            with contextlib.suppress(Exception):
+                obj.close()
+        self._own = []
+        return False
+
+    @property
+    def slots(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    @property
+    def description(self) -> str:
+        n = self.client.nthreads()
+        return f"Dask at {self.client.scheduler.address} ({len(n)} workers, {sum(n.values())} threads)"
+
+    def map_unordered(self, confs: list[dict]) -> Iterator[dict]:
+        from dask.distributed import as_completed
+
+        futures = {self.client.submit(self.task, c, self.numba_threads, pure=False): c for c in confs}
+        try:
+            for fut in as_completed(list(futures)):
+                try:
+                    rec = fut.result()
+                except Exception as exc:  # a worker died, a task could not run
+                    rec = _record(futures[fut], None, _error_text(exc))
+                yield rec
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                with contextlib.suppress(Exception):
+                    self.client.cancel(pending)
+
+
+def default_workers() -> int:
+    """This machine's cores (those this process may run on)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def make_executor(sequential: bool = False, scheduler: str | None = None, n_workers: int | None = None):
+    if sequential:
+        if scheduler:
+            raise InputError("give --sequential or --scheduler, not both", field="--scheduler")
+        return SequentialExecutor()
+    return DaskExecutor(scheduler=scheduler, n_workers=n_workers)
+
+
+# ---------------------------------------------------------------- running many
+@dataclass
+class RunStats:
+    ran: int = 0
+    reused: int = 0
+    failed: int = 0
+
+
+def run_configurations(confs: list[Configuration], executor, journal: Journal | None = None,
+                       known: dict | None = None, retry_failed: bool = False,
+                       progress: Callable[[int, int], None] | None = None) -> tuple[list[dict], RunStats]:
+    """Records of ``confs`` (in their order): those in ``known`` (key -> record, e.g. a
+    journal's) are reused (failed ones rerun if ``retry_failed``), the rest run on
+    ``executor``; each new record is appended to ``journal`` as it arrives and added
+    to ``known``.  ``progress(done, total)`` counts the tasks run."""
+    known = {} if known is None else known
+    stats = RunStats()
+    todo, queued = [], set()
+    for c in confs:
+        rec = known.get(c.key)
+        if rec is not None and not (retry_failed and rec.get("status") == "error"):
+            continue
+        if c.key not in queued:
+            queued.add(c.key)
+            todo.append(c.to_dict())
+    stats.reused = len({c.key for c in confs}) - len(todo)
+    if progress is not None:
+        progress(0, len(todo))
+    if todo:
+        with contextlib.closing(executor.map_unordered(todo)) as results:
+            for rec in results:
+                if journal is not None:
+                    journal.append(rec)
+                known[rec["key"]] = rec
+                stats.ran += 1
+                if progress is not None:
+                    progress(stats.ran, len(todo))
+    records = [known[c.key] for c in confs]
+    stats.failed = sum(r.get("status") == "error" for r in records)
+    return records, stats
+
+
+# ---------------------------------------------------------------- the table
+def table_rows(confs: list[Configuration], records: list[dict], extra: list[dict] | None = None) -> list[dict]:
+    """One flat row per configuration: index, key, label, its parameters, the figures,
+    per target (by its name's slug) share met / verdict / share whose mean response
+    meets it, and the error (empty when it ran)."""
+    param_cols = list(dict.fromkeys(k for c in confs for k in c.params))
+    target_names = list(dict.fromkeys(t["name"] for r in records for t in r.get("result", {}).get("targets", [])))
+    rows = []
+    for i, (c, rec) in enumerate(zip(confs, records)):
+        res = rec.get("result") or {}
+        row = {"index": c.index, "key": c.key, "label": c.label}
+        for k in param_cols:
+            row[k] = c.params.get(k)
+        row["status"] = rec.get("status", "error")
+        for k in FIGURE_COLUMNS:
+            row[k] = res.get(k)
+        by_name = {t["name"]: t for t in res.get("targets", [])}
+        for name in target_names:
+            t = by_name.get(name, {})
+            s = slug(name)
+            row[f"{s}_threshold_s"] = t.get("threshold_s")
+            row[f"{s}_share_met"] = t.get("share_met")
+            row[f"{s}_verdict"] = t.get("verdict")
+            row[f"{s}_share_mean_response_met"] = t.get("share_mean_response_met")
+        if extra is not None:
+            row.update(extra[i])
+        row["error"] = rec.get("error") or ""
+        rows.append(row)
+    return rows
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ""
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, separators=(",", ":"))
+    return str(v)
+
+
+def table_csv(rows: list[dict]) -> str:
+    """The table as CSV text (floats written exactly, empty cells for missing values)."""
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow([_cell(r.get(k)) for k in cols])
+    return buf.getvalue()
+
+
+def table_format(path: str | Path) -> str:
+    ext = Path(path).suffix.lower()
+    if ext not in TABLE_FORMATS:
+        raise InputError(f"unknown table format {ext or '(no extension)'!r}: use .csv, .nc or .parquet", str(path))
+    return TABLE_FORMATS[ext]
+
+
+def check_table_path(path: str | Path) -> None:
+    """Fail early on a table path that cannot be written (or Parquet without pyarrow)."""
+    path = Path(path)
+    fmt = table_format(path)
+    if not path.parent.is_dir():
+        raise InputError(f"folder {str(path.parent)!r} does not exist", str(path))
+    if path.is_dir():
+        raise InputError("is a folder", str(path))
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError("Parquet needs pyarrow (pip install pyarrow); .csv and .nc work as they are", str(path))
+
+
+def _columns(rows: list[dict]) -> dict[str, list]:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    out = {}
+    for k in cols:
+        vals = [r.get(k) for r in rows]
+        if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in vals) \
+                and any(v is not None for v in vals):
+            if all(v is None or isinstance(v, int) for v in vals) and all(v is not None for v in vals):
+                out[k] = vals
+            else:
+                out[k] = [float("nan") if v is None else float(v) for v in vals]
+        else:
+            out[k] = [_cell(v) for v in vals]
+    return out
+
+
+def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) -> list[Path]:
+    """Write the table atomically: CSV always (``path`` with .csv), and NetCDF (dimension
+    ``config``) or Parquet when ``path`` ends in .nc or .parquet."""
+    import numpy as np
+
+    path = Path(path)
+    fmt = table_format(path)
+    csv_path = path.with_suffix(".csv")
+    text = table_csv(rows)
+
+    def write_csv(tmp):
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    written = [atomic_write(csv_path, write_csv)]
+    if fmt == "netcdf":
+        import xarray as xr
+
+        cols = _columns(rows)
+        ds = xr.Dataset({k: ("config", np.asarray(v, dtype=object if isinstance(v[0], str) else None)
+                             if v else np.zeros(0)) for k, v in cols.items()})
+        for k in ds.data_vars:
+            if k.endswith("_s"):
+                ds[k].attrs["units"] = "s"
+        ds.attrs["revisit_sweep"] = json.dumps(_jsonable(meta or {}))
+        written.append(atomic_write(path, lambda tmp: ds.to_netcdf(tmp)))
+    elif fmt == "parquet":
+        import pandas as pd
+
+        df = pd.DataFrame(_columns(rows))
+        written.append(atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False)))
+    return written
+
+
+def journal_path(table_path: str | Path) -> Path:
+    """The journal beside a table: ``sweep.csv`` -> ``sweep.jsonl``."""
+    return Path(table_path).with_suffix(".jsonl")
+
+
+def open_journal(table_path: str | Path, resume: bool, overwrite: bool) -> tuple[Journal, dict]:
+    """The journal of ``table_path`` and the records to reuse (``resume``); refuses to
+    start over an existing journal unless ``overwrite``."""
+    journal = Journal(journal_path(table_path))
+    known = {}
+    if journal.exists():
+        if resume:
+            known = journal.records()
+        elif not overwrite:
+            raise InputError("a journal of an earlier sweep is here: pass --resume to continue it, or --overwrite "
+                             "to start again", str(journal.path))
+    journal.start(fresh=not resume)
+    return journal, known
+
+
+@dataclass
+class SweepOutcome:
+    rows: list[dict]
+    stats: RunStats
+    written: list[Path] = field(default_factory=list)
+    journal: Path | None = None
+    interrupted: bool = False
+
+
+def sweep(spec: SweepSpec, table_path: str | Path, executor, resume: bool = False, overwrite: bool = False,
+          retry_failed: bool = False, progress: Callable[[int, int], None] | None = None,
+          confs: list[Configuration] | None = None) -> SweepOutcome:
+    """Run every configuration of ``spec`` (those already in the journal skipped when
+    ``resume``) and write the table.  Interrupted (Ctrl-C), the table of what
+    finished is written before the interruption propagates."""
+    check_table_path(table_path)
+    confs = spec.configurations() if confs is None else confs
+    journal, known = open_journal(table_path, resume, overwrite)
+    meta = {"sweep": spec.name, "spec": spec.path, "configurations": len(confs)}
+    try:
+        records, stats = run_configurations(confs, executor, journal, known, retry_failed, progress)
+    except BaseException:
+        done = [c for c in confs if c.key in known]
+        write_table(table_rows(done, [known[c.key] for c in done]), table_path, meta)
+        raise
+    rows = table_rows(confs, records)
+    return SweepOutcome(rows, stats, write_table(rows, table_path, meta), journal.path)
+
+
+def pareto_front(rows: list[dict], y: str = "max_revisit_p95_s") -> list[dict]:
+    """Rows not beaten by another (no more satellites and a lower ``y``, or fewer
+    satellites and no higher ``y``), by satellites."""
+    ok = sorted((r for r in rows if r.get("status") == "ok" and r.get(y) is not None),
+                key=lambda r: (r["satellites"], r[y]))
+    front, best = [], math.inf
+    for r in ok:
+        if r[y] < best:
+            front.append(r)
+            best = r[y]
+    return front
+
+
+# ---------------------------------------------------------------- sizing
+@dataclass
+class SizeOutcome:
+    """What a sizing search found: ``best`` (a table row, or None), per plane count the
+    smallest satellites per plane meeting the target (or why none), every row
+    evaluated, and the departures from monotonicity seen."""
+
+    target: dict
+    percentile: int
+    best: dict | None
+    per_planes: list[dict]
+    rows: list[dict]
+    stats: RunStats
+    rounds: int
+    warnings: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+def meets_target(row: dict, target_name: str, threshold_s: float, percentile: int = 100) -> bool:
+    """Whether a row meets the target: every point's max revisit within it (percentile
+    100: the target's share met is 100 %), or the area-weighted percentile of max
+    revisit within it.  A failed configuration does not."""
+    if row.get("status") != "ok":
+        return False
+    if percentile == 100:
+        return row.get(f"{slug(target_name)}_share_met") == 1.0
+    v = row.get(f"max_revisit_{PERCENTILE_KEYS[percentile]}_s")
+    return v is not None and v <= threshold_s
+
+
+def family_spec(spec: SweepSpec, target_name: str, threshold_s: float) -> SweepSpec:
+    """The family with the sizing target as its only target."""
+    return dataclasses.replace(spec, targets=[{"name": target_name, "max_revisit_s": float(threshold_s)}])
+
+
+def family_configuration(spec: SweepSpec, planes: int, sats_per_plane: int, index: int = 0) -> Configuration:
+    return spec.configuration({"planes": planes, "sats_per_plane": sats_per_plane}, index)
+
+
+def _probes(lo: int, hi: int | None, cap: int, k: int) -> list[int]:
+    """Up to ``k`` satellites-per-plane values to try in the unknown range (lo, u]."""
+    u = cap if hi is None else min(cap, hi - 1)
+    if u <= lo:
+        return []
+    if hi is None or hi - 1 > cap:  # no member known to meet (within the cap): gallop upwards
+        out, x = [], lo
+        for _ in range(k):
+            x = min(u, max(x + 1, 2 * x))
+            out.append(x)
+            if x == u:
+                break
+        return out
+    n = u - lo  # unknowns lo+1 .. u; the answer is the first meeting one, or hi
+    k = min(k, n)
+    return sorted({lo + max(1, round(n * (j + 1) / (k + 1))) for j in range(k)} - {lo})
+
+
+def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor, planes: list[int],
+                min_sats_per_plane: int = 1, max_sats_per_plane: int = 40, percentile: int = 100,
+                journal: Journal | None = None, known: dict | None = None,
+                log: Callable[[str], None] | None = None) -> SizeOutcome:
+    """The smallest member (planes x sats_per_plane, fewest satellites, then fewest planes)
+    of the family ``spec`` (its group with ``planes`` and ``sats_per_plane`` set) that
+    meets the target.  For every plane count, satellites per plane are searched by
+    galloping (1, 2, 4, ...) until one meets, then by k-section; each round runs one
+    batch of configurations (a few per plane count, to fill the executor's slots).
+    Plane counts that cannot beat the best total found are dropped.  Assumes meeting
+    is monotone in satellites per plane for fixed planes (violations seen are reported)."""
+    if percentile not in PERCENTILE_KEYS:
+        raise InputError(f"percentile must be one of {', '.join(map(str, PERCENTILE_KEYS))}", field="--percentile")
+    if not planes:
+        raise InputError("no plane counts to search", field="--planes")
+    if not 1 <= min_sats_per_plane <= max_sats_per_plane:
+        raise InputError(f"need 1 <= min_sats_per_plane ({min_sats_per_plane}) <= max_sats_per_plane "
+                         f"({max_sats_per_plane})", field="--max-per-plane")
+    planes = sorted(set(planes))
+    spec = family_spec(spec, target_name, threshold_s)
+    known = {} if known is None else known
+    meets, fails = {p: set() for p in planes}, {p: set() for p in planes}
+    confs, rows_by_key = {}, {}
+    stats = RunStats()
+    best = None  # (total, planes, sats_per_plane)
+    rounds = 0
+    warnings = []
+
+    def bounds(p):
+        hi = min(meets[p]) if meets[p] else None
+        lo = max([s for s in fails[p] if hi is None or s < hi], default=min_sats_per_plane - 1)
+        return lo, hi
+
+    def cap_of(p):
+        if best is None:
+            return max_sats_per_plane
+        total, bp, _ = best
+        limit = total // p if p < bp else (total - 1) // p
+        return min(max_sats_per_plane, limit)
+
+    while True:
+        wanted = {}
+        for p in planes:
+            lo, hi = bounds(p)
+            wanted[p] = (lo, hi, cap_of(p))
+        active = [p for p in planes if _probes(*wanted[p], 1)]
+        if not active:
+            break
+        k = max(1, executor.slots // len(active))
+        batch = []
+        for p in active:
+            for s in _probes(*wanted[p], k):
+                c = family_configuration(spec, p, s, len(confs))
+                confs.setdefault(c.key, c)
+                batch.append(confs[c.key])
+        rounds += 1
+        if log is not None:
+            shown = ", ".join(f"{c.params['planes']}x{c.params['sats_per_plane']}" for c in batch)
+            log(f"round {rounds}: {len(batch)} configurations ({shown})"
+                + (f"; best so far {best[1]}x{best[2]} = {best[0]}" if best else ""))
+        records, st = run_configurations(batch, executor, journal, known)
+        stats.ran += st.ran
+        stats.reused += st.reused
+        for c, rec in zip(batch, records):
+            row = table_rows([c], [rec])[0]
+            rows_by_key[c.key] = row
+            p, s = c.params["planes"], c.params["sats_per_plane"]
+            if meets_target(row, target_name, threshold_s, percentile):
+                meets[p].add(s)
+            else:
+                fails[p].add(s)
+                if row["status"] != "ok":
+                    warnings.append(f"{p}x{s} failed: {row['error']}")
+        for p in active:
+            lo, hi = bounds(p)
+            if hi is not None and hi - lo == 1 and hi <= cap_of(p):
+                cand = (p * hi, p, hi)
+                if best is None or cand[:2] < best[:2]:
+                    best = cand
+    per_planes = []
+    for p in planes:
+        lo, hi = bounds(p)
+        bad = sorted(s for s in fails[p] if hi is not None and s > hi)
+        if bad:
+            warnings.append(f"not monotone at {p} planes: {hi} per plane meet the target but {bad} do not")
+        if hi is not None and hi - lo == 1:
+            per_planes.append({"planes": p, "sats_per_plane": hi, "satellites": p * hi, "status": "smallest"})
+        elif cap_of(p) < max_sats_per_plane and best is not None:
+            per_planes.append({"planes": p, "sats_per_plane": None, "satellites": None,
+                               "status": f"more than {lo} per plane; cannot beat {best[0]}"})
+        else:
+            per_planes.append({"planes": p, "sats_per_plane": None, "satellites": None,
+                               "status": f"none up to {max_sats_per_plane} per plane"})
+    ordered = sorted(confs.values(), key=lambda c: (c.params["planes"], c.params["sats_per_plane"]))
+    rows = []
+    for c in ordered:
+        row = dict(rows_by_key[c.key])
+        row["meets_target"] = meets_target(row, target_name, threshold_s, percentile)
+        err = row.pop("error")
+        row["error"] = err
+        rows.append(row)
+    best_row = None
+    if best is not None:
+        best_row = next(r for r in rows if r["planes"] == best[1] and r["sats_per_plane"] == best[2])
+    stats.failed = sum(r["status"] != "ok" for r in rows)
+    return SizeOutcome({"name": target_name, "threshold_s": threshold_s}, percentile, best_row, per_planes, rows,
+                       stats, rounds, warnings)
+
+
+def brute_force_family(spec: SweepSpec, planes: Iterable[int], sats_per_plane: Iterable[int], executor,
+                       target_name: str, threshold_s: float, percentile: int = 100) -> tuple[dict | None, list]:
+    """Every member run (no search): the smallest meeting the target, and all rows.
+    The reference that :func:`size_search` is tested against."""
+    spec = family_spec(spec, target_name, threshold_s)
+    confs = [family_configuration(spec, p, s, i) for i, (p, s) in
+             enumerate((p, s) for p in planes for s in sats_per_plane)]
+    records, _ = run_configurations(confs, executor)
+    rows = table_rows(confs, records)
+    good = [r for r in rows if meets_target(r, target_name, threshold_s, percentile)]
+    best = min(good, key=lambda r: (r["satellites"], r["planes"])) if good else None
+    return best, rows
