@@ -276,6 +276,7 @@ def simulate_job(job: dict, **overrides):
     from sim.provenance import build_provenance, utc_now
 
     const, grid, window, targets = prepare_job(job, **overrides)
+    job["simulated"] = const  # after --select and dropped satellites: what the plots must show
     started, t0 = utc_now(), time.perf_counter()
     total = window.n_samples - 1
     label = f"{job['name']} ({len(const)} sats, {len(grid):,} points)"
@@ -342,7 +343,7 @@ def run_cmd(scenarios, tle_path, as_json, plots_dir, out_path, **overrides):
                 click.echo(f"wrote {result.save(output_path_for(out_path, job['name'], len(jobs) > 1))}", err=True)
             if plots_dir:
                 runs.append(result)
-                constellations.append(job["constellation"])
+                constellations.append(job.get("simulated", job["constellation"]))
             if as_json:
                 click.echo(json.dumps(_jsonable(summary)))
         if plots_dir:
@@ -590,7 +591,8 @@ def beyond_revisit_lines(results: list[dict]) -> list[str]:
               help="Targets: rows lat,lon[,name] in degrees, or a header naming lat and lon (and name) columns.")
 @click.option("--random", "n_random", type=click.IntRange(1, 1_000_000),
               help="N random targets on land, uniform by area (default: the scenario's [capacity], else 1000).")
-@click.option("--seed", type=click.IntRange(min=0), help="Seed of the random targets (default: the scenario's, else 0).")
+@click.option("--seed", type=click.IntRange(min=0),
+              help="Seed of the random targets (default: the scenario's, else 0).")
 @click.option("--lat-min", type=click.FloatRange(-90, 90), help="Random targets: southern limit (deg).")
 @click.option("--lat-max", type=click.FloatRange(-90, 90), help="Random targets: northern limit (deg).")
 @click.option("--dwell-s", type=click.FloatRange(min=0, max=3600), help="Seconds per image (default 10).")
@@ -648,8 +650,8 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
         if min_sun_elevation is None and not day_and_night and spec and spec.min_sun_elevation_deg is not None:
             min_sun_elevation = spec.min_sun_elevation_deg
         days = days or (spec.days if spec else min(job["duration_s"] / DAY_S, 31.0))
-        const, _, window, _ = prepare_job(job, start=start, days=days, step_s=step_s, grid_res=90.0,
-                                          off_nadir=off_nadir, min_sun_elevation=min_sun_elevation,
+        const, _, window, _ = prepare_job(job, start=start, days=days, step_s=step_s, grid_res=90.0, lat_min=-90.0,
+                                          lat_max=90.0, off_nadir=off_nadir, min_sun_elevation=min_sun_elevation,
                                           day_and_night=day_and_night, select=select, max_epoch_age=max_epoch_age)
         dwell = dwell_s if dwell_s is not None else (spec.dwell_s if spec else 10.0)
         slew = slew_deg_s if slew_deg_s is not None else (spec.slew_deg_s if spec else 1.5)
@@ -674,8 +676,8 @@ def capacity_text(s: dict) -> str:
     ps = s["per_satellite_scheduled_per_day"]
     n, reach = s["targets"], s["targets_reachable"]
     lines = [
-        f"{s['scenario']}: {s['satellites']} satellites ({s['agile_satellites']} agile), {n:,} targets "
-        f"({s['targets_source']})",
+        f"{s['scenario']}: {s['satellites']} satellites ({s['agile_satellites']} agile), {n:,} targets: "
+        f"{s['targets_source']}",
         f"window {s['start']} + {format_duration(s['duration_s'])}, step {s['step_s']:g} s; "
         f"sensors: {'; '.join(s['sensors'])}",
         f"imaging: {s['dwell_s']:g} s per image, slew {s['slew_deg_s']:g} deg/s + {s['settle_s']:g} s settle, "
@@ -776,7 +778,7 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
             min_sun_elevation = spec.min_sun_elevation_deg
         const, _, window, _ = prepare_job(job, start=start, days=days or (spec.days if spec else 31.0),
                                           step_s=step_s or (spec.step_s if spec else None), grid_res=90.0,
-                                          off_nadir=off_nadir, swath_km=swath_km,
+                                          lat_min=-90.0, lat_max=90.0, off_nadir=off_nadir, swath_km=swath_km,
                                           min_sun_elevation=min_sun_elevation, day_and_night=day_and_night,
                                           select=select, max_epoch_age=max_epoch_age)
         res = survey(const, reg, window, grid_res or (spec.grid_res_deg if spec else 0.5), name=job["name"])

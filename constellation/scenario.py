@@ -30,6 +30,42 @@ class TargetSpec:
 
 
 @dataclass
+class CapacitySpec:
+    """[capacity]: a daily target-imaging claim and the assumptions to test it with
+    (read by ``revisit run`` and ``revisit targets``; see sim/capacity.py)."""
+
+    claim: str
+    targets_per_day: float
+    random_targets: int = 1000
+    seed: int = 0
+    lat_min_deg: float = -90.0
+    lat_max_deg: float = 90.0
+    days: float = 1.0
+    dwell_s: float = 10.0
+    slew_deg_s: float = 1.5
+    settle_s: float = 5.0
+    max_off_nadir_deg: float | None = None
+    min_sun_elevation_deg: float | None = None
+
+
+@dataclass
+class SurveySpec:
+    """[survey]: an area-survey claim ("a survey of REGION within DAYS") and the
+    sensors to test it with (read by ``revisit run`` and ``revisit survey``; see
+    sim/survey.py).  ``swath_km``: group name -> nadir swath (km); groups not
+    named take no part.  None: the groups' own sensors."""
+
+    claim: str
+    region: str = "china"
+    days: float = 31.0
+    grid_res_deg: float = 0.5
+    step_s: float = 60.0
+    required_share: float = 1.0
+    min_sun_elevation_deg: float | None = None
+    swath_km: dict | None = None
+
+
+@dataclass
 class Scenario:
     name: str
     title: str
@@ -44,6 +80,8 @@ class Scenario:
     lat_max_deg: float = 90.0
     targets: list[TargetSpec] = field(default_factory=list)
     path: str | None = None
+    capacity: CapacitySpec | None = None
+    survey: SurveySpec | None = None
 
 
 class _Table:
@@ -135,6 +173,63 @@ def _read_target(tab: _Table) -> TargetSpec:
     claim = tab.get("claim", str, "")
     tab.finish()
     return TargetSpec(name, float(threshold), claim)
+
+
+def _float_or_none(v):
+    return None if v is None else float(v)
+
+
+def _read_capacity(tab: _Table) -> CapacitySpec:
+    spec = CapacitySpec(
+        claim=tab.get("claim", str),
+        targets_per_day=float(tab.get("targets_per_day", NUMBER, check=_positive)),
+        random_targets=tab.get("random_targets", int, 1000, check=_range(1, 1_000_000)),
+        seed=tab.get("seed", int, 0, check=_range(0, 2**63 - 1)),
+        lat_min_deg=float(tab.get("lat_min_deg", NUMBER, -90.0, check=_range(-90, 90))),
+        lat_max_deg=float(tab.get("lat_max_deg", NUMBER, 90.0, check=_range(-90, 90))),
+        days=float(tab.get("days", NUMBER, 1.0, check=_range(0, 366, incl_lo=False))),
+        dwell_s=float(tab.get("dwell_s", NUMBER, 10.0, check=_range(0, 3600))),
+        slew_deg_s=float(tab.get("slew_deg_s", NUMBER, 1.5, check=_range(0, 180, incl_lo=False))),
+        settle_s=float(tab.get("settle_s", NUMBER, 5.0, check=_range(0, 3600))),
+        max_off_nadir_deg=_float_or_none(tab.get("max_off_nadir_deg", NUMBER, None,
+                                                 check=_range(0, 90, incl_lo=False))),
+        min_sun_elevation_deg=_float_or_none(tab.get("min_sun_elevation_deg", NUMBER, None,
+                                                     check=_range(-90, 90, incl_hi=False))),
+    )
+    if spec.lat_min_deg >= spec.lat_max_deg:
+        raise ScenarioError(f"lat_min_deg ({spec.lat_min_deg}) must be below lat_max_deg ({spec.lat_max_deg})",
+                            tab.path, field=tab.key("lat_min_deg"))
+    tab.finish()
+    return spec
+
+
+def _read_survey(tab: _Table, group_names: list[str]) -> SurveySpec:
+    region = tab.get("region", str, "china")
+    if region.lower().endswith((".geojson", ".json")):
+        region = str(Path(tab.path).parent / region)  # a file: relative to the scenario's folder
+    spec = SurveySpec(
+        claim=tab.get("claim", str),
+        region=region,
+        days=float(tab.get("days", NUMBER, 31.0, check=_range(0, 366, incl_lo=False))),
+        grid_res_deg=float(tab.get("grid_res_deg", NUMBER, 0.5, check=_range(0.01, 10))),
+        step_s=float(tab.get("step_s", NUMBER, 60.0, check=_range(0.01, 3600))),
+        required_share=float(tab.get("required_share", NUMBER, 1.0, check=_range(0, 1, incl_lo=False))),
+        min_sun_elevation_deg=_float_or_none(tab.get("min_sun_elevation_deg", NUMBER, None,
+                                                     check=_range(-90, 90, incl_hi=False))),
+    )
+    swaths = tab.sub("swath_km", None)
+    if swaths is not None:
+        spec.swath_km = {}
+        for g in list(swaths.data):
+            if g not in group_names:
+                raise ScenarioError(f"no group named {g!r} (groups: {', '.join(group_names)})", tab.path,
+                                    field=swaths.key(g))
+            spec.swath_km[g] = float(swaths.get(g, NUMBER, check=_range(0, 5000, incl_lo=False)))
+        if not spec.swath_km:
+            raise ScenarioError("name at least one group", tab.path, field=tab.key("swath_km"))
+        swaths.finish()
+    tab.finish()
+    return spec
 
 
 def _read_sensor(tab: _Table | None) -> Sensor:
@@ -324,6 +419,10 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
         grp = _read_group(_Table(g, spath, f"group[{i + 1}]"), start, i, satnum)
         satnum += len(grp.satellites)
         groups.append(grp)
+    cap = top.sub("capacity", None)
+    capacity = _read_capacity(cap) if cap is not None else None
+    sv = top.sub("survey", None)
+    survey = _read_survey(sv, [g.name for g in groups]) if sv is not None else None
     top.finish()
     return Scenario(name, title, source, claim, Constellation(name, groups), start, duration, step,
-                    res, lat_min, lat_max, targets, spath)
+                    res, lat_min, lat_max, targets, spath, capacity, survey)

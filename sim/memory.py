@@ -32,8 +32,8 @@ from .kernels import NSTATE
 GRID_BYTES_PER_POINT = 200      # lat/lon/weight (24), xyz/up/unit vectors (72), lon, block index, build temporaries
 STATE_BYTES_PER_POINT = 8 * NSTATE
 KERNEL_BYTES_PER_POINT = 32     # per chunk: open-pass keys and starts, counting-sort tables
-FIGURES_BYTES_PER_POINT = 8 * NSTATE + 8 * 11 + 1 + 8 * 8   # state copy, figures, seen, temporaries
-OUTPUT_BYTES_PER_POINT = 8 * 14  # writers: one converted copy of the per-point columns
+FIGURES_BYTES_PER_POINT = 8 * NSTATE + 8 * 12 + 1 + 8 * 8   # state copy, figures, seen, temporaries
+OUTPUT_BYTES_PER_POINT = 8 * 15  # writers: one converted copy of the per-point columns
 # Per satellite and sample of a chunk: sgp4's r, v (48) and error code, Earth-fixed
 # pos/vel (48), rotation temporaries (~32), unit vectors and rates (48), radius,
 # radial rate and reach (24), validity.

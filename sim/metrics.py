@@ -30,6 +30,7 @@ FIGURES = {
     "access_min_s": "shortest access (s)",
     "access_mean_s": "mean access (s)",
     "access_max_s": "longest access (s)",
+    "first_access_s": "start of the first access, from the window start (s); NaN if never accessed",
 }
 
 
@@ -66,6 +67,7 @@ def per_point_figures(state: np.ndarray, duration_s: float, min_gap_s: float) ->
         "access_min_s": np.where(n_acc > 0, st[:, K.DUR_MIN], np.nan),
         "access_mean_s": acc_mean,
         "access_max_s": np.where(n_acc > 0, st[:, K.DUR_MAX], np.nan),
+        "first_access_s": np.where(seen, st[:, K.FIRST_START], np.nan),
         "seen": seen,
     }
 

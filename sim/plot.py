@@ -59,6 +59,7 @@ FIGURE_TITLES = {
     "access_min_s": "shortest access",
     "access_mean_s": "mean access duration",
     "access_max_s": "longest access",
+    "first_access_s": "first access (from the window start)",
 }
 # Figures a revisit claim ("within X") can be read against: thresholds go on their colour bars.
 CLAIM_FIGURES = ("max_revisit_s", "mean_revisit_s", "mean_response_s", "max_revisit_interior_s",
@@ -682,10 +683,10 @@ def plot_survey(surveys, path=None, title: str | None = None, claim_days: float 
         ax.axhline(q, color="0.6", linewidth=0.8, linestyle=":", zorder=0)
     if claim_days is not None:
         ax.axvline(claim_days, color=TARGET_COLOR, linestyle="--", linewidth=1.2, zorder=0)
-        ax.annotate(f"claim: {claim_days:g} d", xy=(claim_days, 2), xytext=(-4, 0), textcoords="offset points",
-                    ha="right", va="bottom", color=TARGET_COLOR, fontsize=8, rotation=90)
+        ax.annotate(f"claim: {claim_days:g} d", xy=(claim_days, 50), xytext=(-3, 0), textcoords="offset points",
+                    ha="right", va="center", color=TARGET_COLOR, fontsize=8, rotation=90)
         x_max = max(x_max, claim_days)
-    ax.set_xlim(0, x_max)
+    ax.set_xlim(0, x_max * 1.04)
     ax.set_ylim(0, 102)
     ax.set_yticks(np.arange(0, 101, 10))
     ax.grid(True, alpha=0.3)
@@ -695,9 +696,9 @@ def plot_survey(surveys, path=None, title: str | None = None, claim_days: float 
     if title is None:
         s0 = surveys[0]
         g = s0.result.grid
-        title = (f"Area survey: cumulative share imaged ({'; '.join(s0.result.sensors)})\n"
+        title = (f"Area survey of {s0.region.name}: cumulative share imaged at least once\n"
                  f"{g.name} grid ({len(g):,} points, area-weighted), from "
-                 f"{s0.window.start.strftime('%Y-%m-%d')}; clouds not modelled")
+                 f"{s0.window.start.strftime('%Y-%m-%d')}, step {s0.window.step_s:g} s; clouds not modelled")
     ax.set_title(title, fontsize=10)
     return _save(fig, path)
 
