@@ -12,47 +12,21 @@ window, then scaled to a day; the script says so in its output.
 from __future__ import annotations
 
 import json
-import statistics
+import os
 import sys
-import time
 from datetime import datetime, timezone
 
-import numpy as np
 from sgp4.api import SatrecArray
 
 from constellation import Constellation, Sensor, sso_inclination_deg, walker_delta
 from sim import Grid, Window, run
 from sim.propagate import propagate_ecef
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _common import median_time, numpy_brute_force  # noqa: E402  (shared with peers.py)
+
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-
-def median_time(fn, repeats=3):
-    fn()  # warm-up (numba compile / cache load)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def numpy_brute_force(const, grid, window):
-    """Per sample: every point x every satellite, vectorised; returns per-point sampled-access counts."""
-    _, pos, _, _ = propagate_ecef(SatrecArray([s.satrec for s in const.satellites]), window, 0, window.n_samples)
-    rows = grid.rows()
-    p = rows["phat"]
-    radius = np.repeat(rows["row_radius"], rows["row_count"])
-    eta = np.radians(const.groups[0].sensor.max_off_nadir_deg)
-    counts = np.zeros(len(grid), np.int64)
-    for k in range(pos.shape[1]):
-        r = pos[:, k, :]
-        rn = np.linalg.norm(r, axis=1)
-        x = rn[None, :] * np.sin(eta) / radius[:, None]
-        cos_lam = np.where(x < 1, np.sqrt(np.clip(1 - x * x, 0, 1)) * np.cos(eta) + x * np.sin(eta),
-                           radius[:, None] / rn[None, :])
-        counts += ((p @ (r / rn[:, None]).T) >= cos_lam).any(axis=1)
-    return counts
 
 
 def main(quick=False):
