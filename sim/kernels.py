@@ -78,38 +78,59 @@ def _cubic(a0, a1, a2, a3, s):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi):
+def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     """Root of the cubic in [lo, hi] where p(lo) and p(hi) differ in sign.
 
-    The secant guess followed by Newton steps kept inside the bracket; the
-    margin is close to linear across an edge, so two or three steps reach
-    1e-9 of the step.
+    Safeguarded Newton from ``guess`` (the secant guess when it is outside
+    the bracket): each evaluation also shrinks the bracket, and a Newton step
+    that would leave it becomes a bisection, so convergence never stalls.  It
+    stops when the quadratic model of the cubic puts the remaining error
+    below 1e-9 of the step (or the step below 1e-7).
     """
-    s = lo + (hi - lo) * plo / (plo - phi)
-    for _ in range(8):
-        p = ((a3 * s + a2) * s + a1) * s + a0
-        dp = (3.0 * a3 * s + 2.0 * a2) * s + a1
-        step = p / dp
-        s_new = s - step
-        if not (lo < s_new < hi):
-            break
-        s = s_new
-        # Newton converges quadratically: a step this small leaves an error
-        # far below it (1e-7 of a 60 s step is 6 microseconds).
-        if abs(step) < 1e-7:
-            return s
-    # Rare: Newton left the bracket; bisect instead.
+    s = guess
+    if not (lo < s < hi):
+        s = lo + (hi - lo) * plo / (plo - phi)
     for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        p = ((a3 * mid + a2) * mid + a1) * mid + a0
+        p = ((a3 * s + a2) * s + a1) * s + a0
+        if p == 0.0:
+            return s
         if (p > 0.0) == (plo > 0.0):
-            lo = mid
+            lo = s
             plo = p
         else:
-            hi = mid
-        if hi - lo < 1e-9:
-            break
-    return 0.5 * (lo + hi)
+            hi = s
+        dp = (3.0 * a3 * s + 2.0 * a2) * s + a1
+        if dp != 0.0:
+            step = p / dp
+            s_new = s - step
+            if lo < s_new < hi:
+                # Error after this step ~ |p''| step^2 / (2 |p'|).
+                if abs(step) < 1e-7 or abs(6.0 * a3 * s + 2.0 * a2) * step * step < 2e-9 * abs(dp):
+                    return s_new
+                s = s_new
+                continue
+        s_new = 0.5 * (lo + hi)
+        if hi - lo < 1e-7:
+            return s_new
+        s = s_new
+    return s
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _edge_guess(f0, G0, f1, G1):
+    """Where the margin crosses zero in [0, 1], from the cubic Hermite of the
+    inverse function s(f) (known at f0 and f1 with slopes 1/G0, 1/G1): within
+    ~1e-5 of the root on a typical edge, so one Newton step finishes it.
+    Returns -1 when the ends' slopes do not agree with the crossing."""
+    d = f1 - f0
+    if not (G0 * d > 0.0 and G1 * d > 0.0):
+        return -1.0
+    u = -f0 / d
+    m0 = d / G0
+    m1 = d / G1
+    u2 = u * u
+    u3 = u2 * u
+    return (u3 - 2.0 * u2 + u) * m0 + (3.0 * u2 - 2.0 * u3) + (u3 - u2) * m1
 
 
 @njit(cache=True, error_model="numpy")
@@ -145,9 +166,9 @@ def interval_access(f0, g0, f1, g1, dt):
     a2 = -3.0 * f0 - 2.0 * G0 + 3.0 * f1 - G1
     a3 = 2.0 * f0 + G0 - 2.0 * f1 + G1
     if f0 >= 0.0:
-        return 0.0, _cubic_root(a0, a1, a2, a3, 0.0, 1.0, f0, f1)
+        return 0.0, _cubic_root(a0, a1, a2, a3, 0.0, 1.0, f0, f1, _edge_guess(f0, G0, f1, G1))
     if f1 >= 0.0:
-        return _cubic_root(a0, a1, a2, a3, 0.0, 1.0, f0, f1), 1.0
+        return _cubic_root(a0, a1, a2, a3, 0.0, 1.0, f0, f1, _edge_guess(f0, G0, f1, G1)), 1.0
     # Both ends below: the margin rises then falls.  Hermite basis bounds
     # (h00 + h01 = 1, 0 <= s(1-s)^2, s^2(1-s) <= 4/27) give p <= max(f0, f1)
     # + 4/27 (G0 - G1): most points beside the track stop here.
@@ -157,8 +178,8 @@ def interval_access(f0, g0, f1, g1, dt):
     p_peak = _cubic(a0, a1, a2, a3, s_peak)
     if p_peak < 0.0:
         return -1.0, -1.0
-    sa = _cubic_root(a0, a1, a2, a3, 0.0, s_peak, f0, p_peak) if p_peak > 0.0 else s_peak
-    sb = _cubic_root(a0, a1, a2, a3, s_peak, 1.0, p_peak, f1) if p_peak > 0.0 else s_peak
+    sa = _cubic_root(a0, a1, a2, a3, 0.0, s_peak, f0, p_peak, -1.0) if p_peak > 0.0 else s_peak
+    sb = _cubic_root(a0, a1, a2, a3, s_peak, 1.0, p_peak, f1, -1.0) if p_peak > 0.0 else s_peak
     return sa, sb
 
 
