@@ -10,6 +10,7 @@ is below anything a lighting threshold cares about.
 from __future__ import annotations
 
 import math
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from importlib import resources
 
@@ -31,6 +32,9 @@ def ephemeris():
 # seconds and interpolated: it moves 0.04 deg an hour there, so a chord is
 # within 1e-5 deg of the arc.  The Earth's turn is then applied exactly.
 SUN_NODE_STEP_S = 3600.0
+# The span of DE421 (the ephemeris inside skyfield-data), with a day to spare.
+DE421_FIRST = datetime(1899, 7, 30, tzinfo=timezone.utc)
+DE421_LAST = datetime(2053, 10, 8, tzinfo=timezone.utc)
 
 
 def sun_unit_ecef(window: Window, k0: int, k1: int) -> np.ndarray:
@@ -38,6 +42,10 @@ def sun_unit_ecef(window: Window, k0: int, k1: int) -> np.ndarray:
     Earth-fixed frame the satellites are propagated in (TEME turned by GMST)."""
     from skyfield.sgp4lib import TEME
 
+    end = window.start + timedelta(seconds=window.duration_s)
+    if not (DE421_FIRST <= window.start and end <= DE421_LAST):
+        raise ValueError(f"lighting needs the Sun's position, which DE421 gives from {DE421_FIRST:%Y-%m-%d} to "
+                         f"{DE421_LAST:%Y-%m-%d}; the window runs {window.start:%Y-%m-%d} to {end:%Y-%m-%d}")
     t_s = window.sample_times(k0, k1)
     first = math.floor(t_s[0] / SUN_NODE_STEP_S) * SUN_NODE_STEP_S
     nodes = np.arange(first, t_s[-1] + SUN_NODE_STEP_S, SUN_NODE_STEP_S)

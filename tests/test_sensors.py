@@ -196,3 +196,10 @@ def test_cli_sensor_options(tmp_path):
     assert out["sensors"] == ["nadir swath 120 km, Sun >= 10 deg"]
     r = CliRunner().invoke(main, ["run", str(p), "--swath-km", "120", "--off-nadir", "30"])
     assert r.exit_code != 0 and "not both" in r.output and "Traceback" not in r.output
+
+
+def test_lighting_outside_the_ephemeris_is_a_clear_error():
+    orbit = CircularOrbit(datetime(2055, 1, 1, tzinfo=timezone.utc), 535.0, 97.5, 0.0, 0.0)
+    const = Constellation.from_orbits("late", [orbit], Sensor(min_sun_elevation_deg=10.0))
+    with pytest.raises(ValueError, match="DE421 gives from 1899-07-30 to 2053-10-08"):
+        run(const, Grid.regular(30.0), Window(datetime(2055, 1, 1, tzinfo=timezone.utc), 3600.0, 60.0))
