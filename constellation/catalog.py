@@ -17,6 +17,7 @@ from pathlib import Path
 from .core import Constellation, Group, Satellite
 from .elements import WGS84_RADIUS_KM, satrec_epoch
 from .errors import CatalogError
+from .files import atomic_write
 from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, parse_omm
 from .orbits import SSO_NODE_RATE_RAD_S, local_time_of_node_hours
 from .sensor import Sensor
@@ -380,7 +381,8 @@ def write_catalog(constellation: Constellation, path: str | Path, fmt: str | Non
         text = format_tle_text(constellation, names=ext != ".2le") if fmt == "tle" else format_omm(constellation, fmt)
     except CatalogError as exc:
         raise CatalogError(exc.reason, str(path), None, exc.field)
-    path.write_bytes(text.encode("utf-8") if fmt != "tle" else text.encode("ascii"))
+    data = text.encode("utf-8") if fmt != "tle" else text.encode("ascii")
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
     return fmt
 
 

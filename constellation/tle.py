@@ -244,8 +244,3 @@ def format_tle_text(constellation: Constellation, names: bool = True) -> str:
     text = "\n".join(out) + "\n"
     parse_tle_text(text, "<written TLE>")  # what we write must read back
     return text
-
-
-def write_tle(constellation: Constellation, path: str | Path, names: bool = True) -> None:
-    """Write the constellation as a 3LE (``names=True``) or TLE file."""
-    Path(path).write_text(format_tle_text(constellation, names), encoding="ascii")

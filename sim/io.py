@@ -31,14 +31,13 @@ import csv
 import json
 import math
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from constellation.errors import InputError
+from constellation.files import atomic_write
 
 from .grid import Grid
 from .metrics import FIGURES, Target
@@ -79,41 +78,6 @@ def check_output_path(path: str | Path) -> None:
         raise InputError("is a folder", str(path))
     if not os.access(folder, os.W_OK):
         raise InputError(f"cannot write in folder {str(folder)!r}", str(path))
-
-
-def _new_file_mode(path: Path) -> int:
-    if path.exists():
-        return path.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file in ``path``'s folder, flush it
-    to disk and rename it over ``path``.  On any failure (KeyboardInterrupt
-    included) the temporary file is removed and ``path`` is left as it was."""
-    path = Path(path)
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    return path
 
 
 def _jsonable(obj):

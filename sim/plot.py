@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from constellation.files import atomic_write
+
 from .metrics import weighted_percentile
 
 DPI = 100
@@ -125,7 +127,7 @@ def _save(fig, path):
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=DPI, format="png")
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
     return fig
 
 
