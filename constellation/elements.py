@@ -15,7 +15,6 @@ from sgp4.api import SGP4_ERRORS
 # sgp4's epoch origin for sgp4init: days since 1949 December 31 00:00 UTC.
 SGP4_EPOCH_0 = datetime(1949, 12, 31, tzinfo=timezone.utc)
 JD_UNIX_EPOCH = 2440587.5
-JD_SGP4_EPOCH_0 = 2433281.5
 # TLE two-digit years: 57-99 -> 1957-1999, 00-56 -> 2000-2056.
 FIRST_YEAR, LAST_YEAR = 1957, 2056
 # WGS-84 equatorial radius (km), the reference for the altitudes catalogs report.
@@ -59,10 +58,6 @@ def satrec_epoch(sat) -> datetime:
     """The element set's epoch as a UTC datetime (to the microsecond)."""
     whole = timedelta(days=sat.jdsatepoch - JD_UNIX_EPOCH)
     return datetime(1970, 1, 1, tzinfo=timezone.utc) + whole + timedelta(days=sat.jdsatepochF)
-
-
-def satrec_epoch_jd(sat) -> float:
-    return sat.jdsatepoch + sat.jdsatepochF
 
 
 def days_since_sgp4_epoch(epoch: datetime) -> float:

@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 
 from sgp4.api import WGS72, Satrec
 
+from .elements import days_since_sgp4_epoch
+
 # WGS-72 constants: the ones sgp4 uses internally, so that a requested altitude
 # is the altitude sgp4 actually flies.
 MU_KM3_S2 = 398600.8
@@ -22,7 +24,6 @@ J2 = 0.001082616
 # orbit sun-synchronous (360 deg per tropical year).
 SSO_NODE_RATE_RAD_S = 2.0 * math.pi / (365.2421897 * 86400.0)
 
-_SGP4_EPOCH_0 = datetime(1949, 12, 31, tzinfo=timezone.utc)
 _XKE = 60.0 / math.sqrt(EARTH_RADIUS_KM**3 / MU_KM3_S2)  # sgp4's ke, er^1.5/min
 
 
@@ -122,7 +123,7 @@ class CircularOrbit:
             raise ValueError(f"inclination_deg must be in [0, 180], got {self.inclination_deg}")
         if not (0 <= self.ecc < 1):
             raise ValueError(f"ecc must be in [0, 1), got {self.ecc}")
-        epoch_days = (self.epoch.astimezone(timezone.utc) - _SGP4_EPOCH_0).total_seconds() / 86400.0
+        epoch_days = days_since_sgp4_epoch(self.epoch)
         a_er = (EARTH_RADIUS_KM + self.alt_km) / EARTH_RADIUS_KM
         target_no_unkozai = _XKE / a_er**1.5  # rad/min
         no_kozai = target_no_unkozai

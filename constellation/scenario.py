@@ -158,10 +158,6 @@ def _alt_check(v):
     return None
 
 
-def _time_value(v) -> float:
-    return float(v)
-
-
 def _read_target(tab: _Table) -> TargetSpec:
     name = tab.get("name", str)
     units = {"max_revisit_s": 1.0, "max_revisit_min": 60.0, "max_revisit_h": 3600.0, "max_revisit_days": 86400.0}

@@ -13,9 +13,10 @@ Pure geometry on sgp4 ``Satrec`` attributes; no numba.  Problems raise
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from .core import Constellation
+from .elements import satrec_epoch
 from .errors import InputError
 
 # WGS-84 equatorial radius: the largest radius of the Earth's surface, so the
@@ -24,8 +25,6 @@ EARTH_EQUATORIAL_RADIUS_KM = 6378.137
 # A window that starts more than this after the newest epoch of a catalog, or
 # ends more than this before its oldest one, is refused.
 MAX_DAYS_FROM_EPOCH = 365.0
-
-_JD_UNIX_EPOCH = 2440587.5
 
 
 def horizon_off_nadir_deg(radius_km: float) -> float:
@@ -78,9 +77,8 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
 
 def epoch_range_utc(constellation: Constellation) -> tuple[datetime, datetime]:
     """Oldest and newest element-set epochs of the constellation (UTC)."""
-    jds = [s.satrec.jdsatepoch + s.satrec.jdsatepochF for s in constellation.satellites]
-    base = datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return (base + timedelta(days=min(jds) - _JD_UNIX_EPOCH), base + timedelta(days=max(jds) - _JD_UNIX_EPOCH))
+    epochs = [satrec_epoch(s.satrec) for s in constellation.satellites]
+    return min(epochs), max(epochs)
 
 
 def check_window_near_epochs(constellation: Constellation, start: datetime, duration_s: float,

@@ -87,6 +87,3 @@ def build_provenance(result, constellation=None, scenario_path: str | Path | Non
         prov["options"] = {k: v for k, v in options.items() if v is not None and v != ()}
     return prov
 
-
-# Fields that differ between two runs of the same inputs (the rest must not).
-VOLATILE_FIELDS = ("started_utc", "wall_s")

@@ -452,7 +452,6 @@ class SweepOutcome:
     stats: RunStats
     written: list[Path] = field(default_factory=list)
     journal: Path | None = None
-    interrupted: bool = False
 
 
 def sweep(spec: SweepSpec, table_path: str | Path, executor, resume: bool = False, overwrite: bool = False,
