@@ -48,6 +48,21 @@ def _grow(a, n):
 
 
 @njit(cache=True, error_model="numpy")
+def _push(w_tgt, w_sat, w_a, w_b, n, i, s, a, b):
+    """Append the window (target i, satellite s, [a, b]); -> the arrays and new count."""
+    if n == w_tgt.shape[0]:
+        w_tgt = _grow(w_tgt, n + 1)
+        w_sat = _grow(w_sat, n + 1)
+        w_a = _grow(w_a, n + 1)
+        w_b = _grow(w_b, n + 1)
+    w_tgt[n] = i
+    w_sat[n] = s
+    w_a[n] = a
+    w_b[n] = b
+    return w_tgt, w_sat, w_a, w_b, n + 1
+
+
+@njit(cache=True, error_model="numpy")
 def step_prune_cos(u, reach, valid):
     """Per (satellite, step): cos of the largest angle rho between a point
     accessible during the step and the sub-satellite point at the step's start
@@ -150,9 +165,8 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
                     if sx < 0.0:
                         continue
                     if lit:
-                        h0 = nxyz[i, 0] * sun[k, 0] + nxyz[i, 1] * sun[k, 1] + nxyz[i, 2] * sun[k, 2] - sin_sun
-                        h1 = (nxyz[i, 0] * sun[k + 1, 0] + nxyz[i, 1] * sun[k + 1, 1]
-                              + nxyz[i, 2] * sun[k + 1, 2] - sin_sun)
+                        h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
+                                                sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
                         if h0 + sx * (h1 - h0) < 0.0:
                             continue
                     a = t0 + sx * dt
@@ -165,9 +179,8 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
                     if sa < 0.0:
                         continue
                     if lit:
-                        h0 = nxyz[i, 0] * sun[k, 0] + nxyz[i, 1] * sun[k, 1] + nxyz[i, 2] * sun[k, 2] - sin_sun
-                        h1 = (nxyz[i, 0] * sun[k + 1, 0] + nxyz[i, 1] * sun[k + 1, 1]
-                              + nxyz[i, 2] * sun[k + 1, 2] - sin_sun)
+                        h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
+                                                sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
                         sa, sb = K.lit_clip(sa, sb, h0, h1)
                         if sa < 0.0:
                             continue
@@ -178,30 +191,12 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
                         cur_b = b
                     continue
                 if is_open:
-                    if n == w_tgt.shape[0]:
-                        w_tgt = _grow(w_tgt, n + 1)
-                        w_sat = _grow(w_sat, n + 1)
-                        w_a = _grow(w_a, n + 1)
-                        w_b = _grow(w_b, n + 1)
-                    w_tgt[n] = i
-                    w_sat[n] = s
-                    w_a[n] = cur_a
-                    w_b[n] = cur_b
-                    n += 1
+                    w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
                 is_open = True
                 cur_a = a
                 cur_b = b
             if is_open:
-                if n == w_tgt.shape[0]:
-                    w_tgt = _grow(w_tgt, n + 1)
-                    w_sat = _grow(w_sat, n + 1)
-                    w_a = _grow(w_a, n + 1)
-                    w_b = _grow(w_b, n + 1)
-                w_tgt[n] = i
-                w_sat[n] = s
-                w_a[n] = cur_a
-                w_b[n] = cur_b
-                n += 1
+                w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
     return w_tgt[:n].copy(), w_sat[:n].copy(), w_a[:n].copy(), w_b[:n].copy()
 
 

@@ -377,6 +377,16 @@ def _lon_index_range(lon_c, half, lon0, dlon):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
+    """sin(Sun elevation) - sin(threshold) at point i, at both ends of the step."""
+    gx = nxyz[i, 0]
+    gy = nxyz[i, 1]
+    gz = nxyz[i, 2]
+    return (gx * sun0x + gy * sun0y + gz * sun0z - sin_sun,
+            gx * sun1x + gy * sun1y + gz * sun1z - sin_sun)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _unit(x, y, z):
     n = math.sqrt(x * x + y * y + z * z)
     return x / n, y / n, z / n
@@ -542,11 +552,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                     if sx < 0.0:
                         continue
                     if lit:
-                        gx = nxyz[i, 0]
-                        gy = nxyz[i, 1]
-                        gz = nxyz[i, 2]
-                        h0 = gx * sun0x + gy * sun0y + gz * sun0z - sin_sun
-                        h1 = gx * sun1x + gy * sun1y + gz * sun1z - sin_sun
+                        h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
                         if h0 + sx * (h1 - h0) < 0.0:
                             continue
                     buf_pt[n_buf] = i
@@ -586,11 +592,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                     if sa < 0.0:
                         continue
                 if lit:
-                    gx = nxyz[i, 0]
-                    gy = nxyz[i, 1]
-                    gz = nxyz[i, 2]
-                    h0 = gx * sun0x + gy * sun0y + gz * sun0z - sin_sun
-                    h1 = gx * sun1x + gy * sun1y + gz * sun1z - sin_sun
+                    h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
                     if (sa == 0.0 and sb == 1.0 and h0 >= 0.0 and h1 >= 0.0
                             and not (seg_start or seg_end) and open_sat[i] == s):
                         continue  # inside and lit throughout
