@@ -329,19 +329,23 @@ def _local_times(tab: _Table):
     return [float(x) for x in values], "descending" if has_d else "ascending"
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    path = Path(path)
+def read_toml(path: str | Path, error=ScenarioError) -> dict:
+    """A TOML file as a dict; a missing, non-UTF-8 or malformed file raises
+    ``error`` (an InputError class) naming the file."""
     spath = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError("file not found", spath)
+        raise error("file not found", spath)
     except UnicodeDecodeError:
-        raise ScenarioError("not a UTF-8 text file", spath)
+        raise error("not a UTF-8 text file", spath)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"TOML syntax error: {exc}", spath)
-    return scenario_from_dict(raw, spath)
+        raise error(f"TOML syntax error: {exc}", spath)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    return scenario_from_dict(read_toml(path), str(path))
 
 
 def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:

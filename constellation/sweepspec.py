@@ -70,13 +70,12 @@ import itertools
 import json
 import math
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .errors import InputError
-from .scenario import Scenario, scenario_from_dict
+from .scenario import Scenario, read_toml, scenario_from_dict
 from .sensor import Sensor
 
 
@@ -315,17 +314,7 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a sweep (or sizing family) file; problems raise SweepError naming the file and key."""
-    path = Path(path)
-    spath = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError("file not found", spath)
-    except UnicodeDecodeError:
-        raise SweepError("not a UTF-8 text file", spath)
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(f"TOML syntax error: {exc}", spath)
-    return parse_sweep(raw, spath)
+    return parse_sweep(read_toml(path, SweepError), str(path))
 
 
 # ---------------------------------------------------------------- building one configuration
