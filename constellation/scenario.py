@@ -6,6 +6,7 @@ in one line.  The schema is documented in ``seeds/README.md``.
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -102,7 +103,9 @@ class _Table:
         self.used.add(k)
         if k not in self.data:
             if default is ...:
-                raise ScenarioError("missing required key", self.path, field=self.key(k))
+                near = difflib.get_close_matches(k, [x for x in self.data if x not in self.used], n=1)
+                hint = f" (is {self.key(near[0])!r} a misspelling of it?)" if near else ""
+                raise ScenarioError("missing required key" + hint, self.path, field=self.key(k))
             return default
         v = self.data[k]
         if isinstance(v, bool) and bool not in (types if isinstance(types, tuple) else (types,)):

@@ -93,6 +93,8 @@ def test_run_tle(runner, tmp_path):
      "group[1].colour: unknown key"),
     (lambda s: s.replace("total = 4", 'total = "four"'), "group[1].total: expected a number"),
     (lambda s: s.replace("alt_km = 535\n", ""), "group[1].alt_km: missing required key"),
+    (lambda s: s.replace("alt_km = 535", "alt_kn = 535"),
+     "group[1].alt_km: missing required key (is 'group[1].alt_kn' a misspelling of it?)"),
     (lambda s: s.replace("max_off_nadir_deg = 45", "max_off_nadir_deg = 120"),
      "group[1].sensor.max_off_nadir_deg: must be in (0, 90]"),
     (lambda s: s.replace("hours = 3", "hours = 3\nhours = 4"), "TOML syntax error"),
