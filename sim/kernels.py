@@ -719,3 +719,24 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
                     row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
                     local_idx, block_sizes, min_gap_s, open_sat, open_start)
     return state
+
+
+@njit(cache=True, error_model="numpy")
+def step_row_ranges(u, reach, valid, row_geoc_lat):
+    """Per (satellite, step): the rows [r_lo, r_hi) of the disc of
+    :func:`_step_disc` (every point the satellite can access in the step);
+    r_hi == r_lo when it can access nothing (invalid sample, below the ground).
+    The GPU kernel (sim.gpu) prunes with these."""
+    nsat, nk = valid.shape
+    r_lo = np.zeros((nsat, max(nk - 1, 0)), np.int64)
+    r_hi = np.zeros((nsat, max(nk - 1, 0)), np.int64)
+    for s in range(nsat):
+        for k in range(nk - 1):
+            if not (valid[s, k] and valid[s, k + 1]):
+                continue
+            if reach[s, k] < 0.0 and reach[s, k + 1] < 0.0:
+                continue
+            lat_m, _, rho, _, _ = _step_disc(u, reach, s, k)
+            r_lo[s, k] = np.searchsorted(row_geoc_lat, lat_m - rho)
+            r_hi[s, k] = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
+    return r_lo, r_hi

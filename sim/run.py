@@ -12,6 +12,7 @@ from sgp4.api import SatrecArray
 
 from constellation.core import Constellation
 
+from . import gpu as gpu_path
 from . import kernels as K
 from .grid import Grid
 from .memory import plan_chunk_samples
@@ -162,7 +163,8 @@ GROUP_FIELDS = ("satellites", "sensors", "max_revisit_s", "mean_revisit_s", "mea
 
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
         progress: Callable[[int, int], None] | None = None, chunk_samples: int | None = None,
-        n_blocks: int | None = None, memory_limit_bytes: int | None = None, per_group: bool = False) -> Result:
+        n_blocks: int | None = None, memory_limit_bytes: int | None = None, per_group: bool = False,
+        device: str = "auto") -> Result:
     """Simulate ``constellation`` over ``window`` on ``grid``; figures per point.
 
     Satellites are propagated with sgp4 a chunk of samples at a time (memory is
@@ -174,6 +176,10 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     Before anything runs, its memory is checked against ``memory_limit_bytes``
     (default: half the available memory; :func:`sim.memory.plan_chunk_samples`):
     too big, it streams in smaller chunks or raises ``MemoryLimitError``.
+    ``device``: "cpu" (the numba kernel), "gpu" (sim.gpu, numba.cuda; the same
+    figures; ValueError when no CUDA GPU is found) or "auto" (the GPU when
+    one is found, else the CPU; a GPU failure falls back to the CPU, and
+    ``Result.meta["device"]`` says which ran).
     """
     sats = constellation.satellites
     if not sats:
@@ -187,6 +193,20 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     n_blocks = n_blocks or max(1, numba.get_num_threads())
     local_idx, block_sizes = grid.blocks(n_blocks)
     state = K.new_state(len(grid))
+    if device not in ("auto", "cpu", "gpu"):
+        raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
+    gpu_acc = None
+    used = "cpu"
+    if device == "gpu" or (device == "auto" and gpu_path.cuda_available()):
+        if not gpu_path.cuda_available():
+            raise ValueError("device='gpu' but numba finds no CUDA GPU (numba.cuda.is_available() is False)")
+        try:
+            gpu_acc = gpu_path.GpuAccumulator(rows, len(grid))
+            used = "gpu"
+        except Exception as exc:  # noqa: BLE001  (an optional accelerator must not stop the run)
+            if device == "gpu":
+                raise
+            used = f"cpu (GPU failed: {type(exc).__name__}: {exc})"
     n_samples = window.n_samples
     per_chunk = chunk_samples or estimate_chunk_samples(len(sats), len(grid), window.step_s, n_samples)
     per_chunk = max(2, per_chunk)
@@ -196,21 +216,35 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
         u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
-        K.accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, rows["phat"], rows["nxyz"],
-                           rows["pt_lon"],
-                           rows["row_start"], rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
-                           rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S)
+        if gpu_acc is not None:
+            gpu_acc.add_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, MIN_GAP_S)
+        else:
+            K.accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, rows["phat"], rows["nxyz"],
+                               rows["pt_lon"],
+                               rows["row_start"], rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
+                               rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S)
         if progress is not None:
             progress(k1 - 1, n_samples - 1)
         k0 = k1 - 1  # chunks share their boundary sample
+    if gpu_acc is not None:
+        gpu_state = gpu_acc.state()
+        if gpu_state is None:  # a point met too many satellites in one step for the GPU's buffers
+            again = run(constellation, grid, window, targets, name, progress=None, chunk_samples=chunk_samples,
+                        n_blocks=n_blocks, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
+                        device="cpu")
+            again.meta["device"] = (f"cpu (on the GPU a point met more than {gpu_path.MAX_PIECES_PER_STEP} "
+                                    f"passes beginning or ending in one step)")
+            return again
+        state = gpu_state
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
     sensors = sorted({g.sensor.describe() for g in constellation.groups})
-    result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets))
+    result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets),
+                    meta={"device": used})
     if per_group and len(constellation.groups) > 1:
         for g in constellation.groups:
             alone = Constellation(f"{result.name}/{g.name}", [g])
             result.groups[g.name] = run(alone, grid, window, targets, progress=None, chunk_samples=chunk_samples,
-                                        n_blocks=n_blocks, memory_limit_bytes=memory_limit_bytes)
+                                        n_blocks=n_blocks, memory_limit_bytes=memory_limit_bytes, device=device)
     return result
 
 

@@ -1,0 +1,294 @@
+"""Optional numba.cuda path of the coverage kernel: one GPU thread per ground point.
+
+The CPU kernel (sim.kernels.accumulate_chunk) is the reference; this path gives
+the same per-point figures, bit for bit, where a CUDA GPU is present:
+
+- the math is the same source: the margin primitives of sim.kernels
+  (cos_reach, interval_access, lit_clip, swath_crossing) are compiled again as
+  CUDA device functions from their Python source, and the margins are formed
+  with the same operations in the same order (CUDA without fastmath has IEEE
+  division and square root and no fused multiply-add, like the CPU build);
+- pruning only skips what cannot be seen: a thread looks at the satellite
+  steps whose disc (sim.kernels.step_row_ranges) covers its row;
+- passes are folded in time order as entry and exit events (a count of open
+  passes per point), which gives the same access intervals as the CPU's
+  sorted merge.
+
+Each thread walks the chunk's steps in order and, within a step, the
+satellites; a step's pieces at the point (at most MAX_PIECES_PER_STEP) are
+sorted and folded before the next step.  A point reached by more satellites in
+one step sets the overflow flag and the caller recomputes on the CPU.
+
+``NUMBA_ENABLE_CUDASIM=1`` runs this module on numba's CPU simulator of CUDA;
+the tests compare it with the CPU kernel there (tests/test_gpu.py).
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+
+from . import kernels as K
+
+MAX_PIECES_PER_STEP = 48
+THREADS_PER_BLOCK = 128
+N_STATE_GPU = K.NSTATE + 1  # the CPU state's columns plus the count of open passes
+N_OPEN = K.NSTATE
+NO_ENTRY = -math.inf
+NO_EXIT = math.inf
+
+
+def cuda_available() -> bool:
+    """True when numba finds a usable CUDA GPU (or its simulator is enabled)."""
+    try:
+        from numba import cuda
+        return bool(cuda.is_available())
+    except Exception:  # a broken CUDA driver install must not stop a CPU run
+        return False
+
+
+_COMPILED = None
+cuda = None  # numba.cuda, imported by _compile
+
+
+def _device(cuda, fn, **deps):
+    """``fn`` (a numba CPU primitive of sim.kernels) compiled as a CUDA device
+    function from its Python source, its callees replaced by device versions."""
+    py = fn.py_func
+    glb = dict(py.__globals__)
+    glb.update(deps)
+    clone = types.FunctionType(py.__code__, glb, py.__name__, py.__defaults__, py.__closure__)
+    return cuda.jit(device=True, inline=True)(clone)
+
+
+def _compile():
+    """Build the device functions and the kernel once (numba.cuda imported lazily:
+    CPU-only machines never touch it)."""
+    global _COMPILED, cuda
+    if _COMPILED is not None:
+        return _COMPILED
+    # A module global, not a local: the CUDA simulator swaps the ``cuda`` a
+    # kernel's globals name for its fake.
+    from numba import cuda as _cuda
+    from numba import float64, int8
+    cuda = _cuda
+
+    d_cubic = _device(cuda, K._cubic)
+    d_quadratic = _device(cuda, K._quadratic_root_01)
+    d_cubic_root = _device(cuda, K._cubic_root)
+    d_edge_guess = _device(cuda, K._edge_guess)
+    d_interval_access = _device(cuda, K.interval_access, _cubic=d_cubic, _cubic_root=d_cubic_root,
+                                _edge_guess=d_edge_guess, _quadratic_root_01=d_quadratic)
+    d_lit_clip = _device(cuda, K.lit_clip)
+    d_swath_crossing = _device(cuda, K.swath_crossing, _cubic=d_cubic)
+    d_cos_reach = _device(cuda, K.cos_reach)
+
+    @cuda.jit(device=True, inline=True)
+    def d_close_run(state, i):
+        dur = state[i, K.LAST_END] - state[i, K.RUN_START]
+        if state[i, K.N_ACCESS] == 0.0 or dur < state[i, K.DUR_MIN]:
+            state[i, K.DUR_MIN] = dur
+        if dur > state[i, K.DUR_MAX]:
+            state[i, K.DUR_MAX] = dur
+        state[i, K.N_ACCESS] += 1.0
+        state[i, K.COVERED] += dur
+
+    @cuda.jit(device=True, inline=True)
+    def d_enter(state, i, a, min_gap_s):
+        # sim.kernels.merge_piece's rule, as an event: a pass begins at a.
+        if state[i, N_OPEN] == 0.0:
+            if state[i, K.SEEN] == 0.0:
+                state[i, K.SEEN] = 1.0
+                state[i, K.FIRST_START] = a
+                state[i, K.RUN_START] = a
+                state[i, K.LAST_END] = a
+            elif a > state[i, K.LAST_END] + min_gap_s:
+                gap = a - state[i, K.LAST_END]
+                state[i, K.N_GAPS] += 1.0
+                state[i, K.GAP_SUM] += gap
+                state[i, K.GAP_SUM2] += gap * gap
+                if gap > state[i, K.GAP_MAX]:
+                    state[i, K.GAP_MAX] = gap
+                d_close_run(state, i)
+                state[i, K.RUN_START] = a
+                state[i, K.LAST_END] = a
+        state[i, N_OPEN] += 1.0
+
+    @cuda.jit(device=True, inline=True)
+    def d_leave(state, i, b):
+        state[i, N_OPEN] -= 1.0
+        if b > state[i, K.LAST_END]:
+            state[i, K.LAST_END] = b
+
+    @cuda.jit
+    def chunk_kernel(state, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, pt_row, row_radius, r_lo, r_hi,
+                     min_gap_s, overflow):
+        i = cuda.grid(1)
+        if i >= phat.shape[0]:
+            return
+        nsat = valid.shape[0]
+        nk = valid.shape[1]
+        row = pt_row[i]
+        R = row_radius[row]
+        hx = phat[i, 0]
+        hy = phat[i, 1]
+        hz = phat[i, 2]
+        gx = nxyz[i, 0]
+        gy = nxyz[i, 1]
+        gz = nxyz[i, 2]
+        pa = cuda.local.array(MAX_PIECES_PER_STEP, float64)
+        pb = cuda.local.array(MAX_PIECES_PER_STEP, float64)
+        ev_t = cuda.local.array(2 * MAX_PIECES_PER_STEP, float64)
+        ev_x = cuda.local.array(2 * MAX_PIECES_PER_STEP, int8)
+        for k in range(nk - 1):
+            t0 = t[k]
+            t1 = t[k + 1]
+            dt = t1 - t0
+            n = 0
+            for s in range(nsat):
+                if row < r_lo[s, k] or row >= r_hi[s, k]:
+                    continue
+                seg_start = k == 0 or not valid[s, k - 1]
+                seg_end = k == nk - 2 or not valid[s, k + 2]
+                sin_sun = sensor[s, K.S_SIN_SUN]
+                lit = sin_sun > K.NO_LIGHTING
+                h0 = gx * sun[k, 0] + gy * sun[k, 1] + gz * sun[k, 2] - sin_sun
+                h1 = gx * sun[k + 1, 0] + gy * sun[k + 1, 1] + gz * sun[k + 1, 2] - sin_sun
+                u0x = u[s, k, 0]
+                u0y = u[s, k, 1]
+                u0z = u[s, k, 2]
+                u1x = u[s, k + 1, 0]
+                u1y = u[s, k + 1, 1]
+                u1z = u[s, k + 1, 2]
+                d0x = du[s, k, 0]
+                d0y = du[s, k, 1]
+                d0z = du[s, k, 2]
+                d1x = du[s, k + 1, 0]
+                d1y = du[s, k + 1, 1]
+                d1z = du[s, k + 1, 2]
+                if sensor[s, K.S_KIND] == K.KIND_SWATH:
+                    nn = math.sqrt(d0x * d0x + d0y * d0y + d0z * d0z)
+                    n0x = d0x / nn
+                    n0y = d0y / nn
+                    n0z = d0z / nn
+                    nn = math.sqrt(d1x * d1x + d1y * d1y + d1z * d1z)
+                    n1x = d1x / nn
+                    n1y = d1y / nn
+                    n1z = d1z / nn
+                    cos_half = math.cos(min(0.5 * math.pi, sensor[s, K.S_HALF_SWATH_KM] / R))
+                    sx = d_swath_crossing(hx * n0x + hy * n0y + hz * n0z, hx * n1x + hy * n1y + hz * n1z,
+                                          hx * u0x + hy * u0y + hz * u0z, (hx * d0x + hy * d0y + hz * d0z) * dt,
+                                          hx * u1x + hy * u1y + hz * u1z, (hx * d1x + hy * d1y + hz * d1z) * dt,
+                                          cos_half)
+                    if sx < 0.0:
+                        continue
+                    if lit and h0 + sx * (h1 - h0) < 0.0:
+                        continue
+                    a = t0 + sx * dt
+                    b = t0 + sx * dt
+                else:
+                    C0, dC0 = d_cos_reach(rad[s, k], R, sensor[s, K.S_COS_ETA], sensor[s, K.S_SIN_ETA],
+                                          sensor[s, K.S_COS_EPS], sensor[s, K.S_SIN_EPS])
+                    C1, dC1 = d_cos_reach(rad[s, k + 1], R, sensor[s, K.S_COS_ETA], sensor[s, K.S_SIN_ETA],
+                                          sensor[s, K.S_COS_EPS], sensor[s, K.S_SIN_EPS])
+                    e0 = dC0 * rdot[s, k]
+                    e1 = dC1 * rdot[s, k + 1]
+                    f0 = hx * u0x + hy * u0y + hz * u0z - C0
+                    f1 = hx * u1x + hy * u1y + hz * u1z - C1
+                    g0 = hx * d0x + hy * d0y + hz * d0z - e0
+                    g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                    sa, sb = d_interval_access(f0, g0, f1, g1, dt)
+                    if sa < 0.0:
+                        continue
+                    if lit:
+                        sa, sb = d_lit_clip(sa, sb, h0, h1)
+                        if sa < 0.0:
+                            continue
+                    # sa == 0 / sb == 1: accessible at the step's start / end,
+                    # so the pass runs across that sample (as in the CPU kernel).
+                    if sa == 0.0:
+                        a = t0 if seg_start else NO_ENTRY
+                    else:
+                        a = t0 + sa * dt
+                    if sb == 1.0:
+                        b = t1 if seg_end else NO_EXIT
+                    else:
+                        b = t0 + sb * dt
+                    if a == NO_ENTRY and b == NO_EXIT:
+                        continue  # inside throughout: the open pass runs on
+                if n == MAX_PIECES_PER_STEP:
+                    overflow[0] = 1
+                    return
+                pa[n] = a
+                pb[n] = b
+                n += 1
+            # This step's events in time order (entries first at equal times).
+            m = 0
+            for z in range(n):
+                if pa[z] != NO_ENTRY:
+                    ev_t[m] = pa[z]
+                    ev_x[m] = 0
+                    m += 1
+                if pb[z] != NO_EXIT:
+                    ev_t[m] = pb[z]
+                    ev_x[m] = 1
+                    m += 1
+            for z in range(1, m):
+                kt = ev_t[z]
+                kx = ev_x[z]
+                y = z - 1
+                while y >= 0 and (ev_t[y] > kt or (ev_t[y] == kt and ev_x[y] > kx)):
+                    ev_t[y + 1] = ev_t[y]
+                    ev_x[y + 1] = ev_x[y]
+                    y -= 1
+                ev_t[y + 1] = kt
+                ev_x[y + 1] = kx
+            for z in range(m):
+                if ev_x[z] == 0:
+                    d_enter(state, i, ev_t[z], min_gap_s)
+                else:
+                    d_leave(state, i, ev_t[z])
+
+    _COMPILED = (cuda, chunk_kernel)
+    return _COMPILED
+
+
+class GpuAccumulator:
+    """The per-point state on the GPU across a run's chunks.
+
+    ``add_chunk`` takes what sim.kernels.accumulate_chunk takes (host arrays);
+    ``state()`` returns the CPU layout (n, NSTATE) for sim.metrics, or None
+    when a point met more than MAX_PIECES_PER_STEP pieces in one step (then
+    run the CPU kernel instead).
+    """
+
+    def __init__(self, rows: dict, n_points: int):
+        cuda, self._kernel = _compile()
+        self._cuda = cuda
+        pt_row = np.repeat(np.arange(len(rows["row_count"]), dtype=np.int64), rows["row_count"])
+        self._row_geoc_lat = rows["row_geoc_lat"]
+        self._phat = cuda.to_device(np.ascontiguousarray(rows["phat"]))
+        self._nxyz = cuda.to_device(np.ascontiguousarray(rows["nxyz"]))
+        self._pt_row = cuda.to_device(pt_row)
+        self._row_radius = cuda.to_device(np.ascontiguousarray(rows["row_radius"]))
+        self._state = cuda.to_device(np.zeros((n_points, N_STATE_GPU)))
+        self._overflow = cuda.to_device(np.zeros(1, np.int64))
+        self._n = n_points
+
+    def add_chunk(self, u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s):
+        if valid.shape[1] < 2 or self._n == 0:
+            return
+        r_lo, r_hi = K.step_row_ranges(u, reach, valid, self._row_geoc_lat)
+        cuda = self._cuda
+        args = [cuda.to_device(np.ascontiguousarray(a)) for a in (u, du, rad, rdot, valid, t, sensor, sun)]
+        blocks = (self._n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
+        self._kernel[blocks, THREADS_PER_BLOCK](self._state, *args, self._phat, self._nxyz, self._pt_row,
+                                                 self._row_radius, cuda.to_device(r_lo), cuda.to_device(r_hi),
+                                                 float(min_gap_s), self._overflow)
+
+    def state(self):
+        if int(self._overflow.copy_to_host()[0]):
+            return None
+        return np.ascontiguousarray(self._state.copy_to_host()[:, :K.NSTATE])

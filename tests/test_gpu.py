@@ -1,0 +1,98 @@
+"""The optional numba.cuda kernel (sim/gpu.py) against the CPU kernel, bit for bit.
+
+CI has no GPU, so the GPU kernel runs on numba's CUDA simulator
+(NUMBA_ENABLE_CUDASIM=1, set before numba.cuda is imported: hence a
+subprocess) on small random cases: off-nadir and swath sensors, with and
+without lighting, regular grids and point lists, several chunks.  On a
+machine with a GPU the same comparison runs on the device as well.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+COMPARE = textwrap.dedent("""
+    import json, math, sys
+    import numpy as np
+    sys.path.insert(0, {root!r})
+    sys.path.insert(0, {tests!r})
+    from test_kernel_reference import random_constellation, START
+    from sim import Grid, Window, run
+    import sim.gpu
+    if {max_pieces!r}:
+        sim.gpu.MAX_PIECES_PER_STEP = {max_pieces!r}  # read when the simulator runs the kernel
+    out = []
+    for seed, kind, lit, grid_kind, chunk in {cases!r}:
+        rng = np.random.default_rng(seed)
+        const = random_constellation(rng, 5, kind, lit)
+        if grid_kind == "regular":
+            grid = Grid.regular(12.0)
+        else:
+            grid = Grid.points(rng.uniform(-89, 89, 150), rng.uniform(-180, 180, 150))
+        window = Window(START, 4 * 3600, 90.0)
+        cpu = run(const, grid, window, device="cpu", chunk_samples=chunk)
+        gpu = run(const, grid, window, device="gpu", chunk_samples=chunk)
+        same = all(np.array_equal(cpu.figures[k], gpu.figures[k], equal_nan=True) for k in cpu.figures)
+        out.append(dict(seed=seed, same=same, device=gpu.meta["device"], seen=int(cpu.seen.sum()),
+                        diff=[k for k in cpu.figures
+                              if not np.array_equal(cpu.figures[k], gpu.figures[k], equal_nan=True)]))
+    print(json.dumps(out))
+""")
+
+CASES = [(11, "off_nadir", False, "regular", None), (12, "off_nadir", True, "points", 17),
+         (13, "swath", False, "regular", 9), (14, "swath", True, "points", None)]
+
+
+def _compare(env_extra, cases, max_pieces=None):
+    env = dict(os.environ, **env_extra)
+    code = COMPARE.format(root=str(ROOT), tests=str(ROOT / "tests"), cases=cases, max_pieces=max_pieces)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_gpu_kernel_on_the_cuda_simulator_equals_the_cpu_kernel():
+    results = _compare({"NUMBA_ENABLE_CUDASIM": "1"}, CASES)
+    for r in results:
+        assert r["device"] == "gpu", r
+        assert r["same"], r
+    assert all(r["seen"] >= 20 for r in results), results  # every case sees enough to test
+
+
+def test_gpu_buffer_overflow_falls_back_to_the_cpu():
+    """With room for one piece per step, points that several satellites reach
+    in one step overflow: the run is redone on the CPU and says so."""
+    (r,) = _compare({"NUMBA_ENABLE_CUDASIM": "1"}, CASES[:1], max_pieces=1)
+    assert r["device"].startswith("cpu (on the GPU a point met more than 1 "), r
+    assert r["same"], r
+
+
+def test_gpu_on_a_real_device_equals_the_cpu_kernel():
+    from sim.gpu import cuda_available
+
+    if not cuda_available():
+        pytest.skip("no CUDA GPU on this machine")
+    for r in _compare({}, CASES):
+        assert r["device"] == "gpu" and r["same"], r
+
+
+def test_device_gpu_without_a_gpu_is_a_clear_error(monkeypatch):
+    from datetime import datetime, timezone
+
+    from constellation import Constellation, Sensor, walker_delta
+    from sim import Grid, Window, gpu, run
+
+    monkeypatch.setattr(gpu, "cuda_available", lambda: False)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    const = Constellation.from_orbits("w", walker_delta(2, 1, 0, 535, 97.5, start), Sensor(max_off_nadir_deg=30))
+    with pytest.raises(ValueError, match="no CUDA GPU"):
+        run(const, Grid.regular(30.0), Window(start, 600.0, 60.0), device="gpu")
+    res = run(const, Grid.regular(30.0), Window(start, 600.0, 60.0), device="auto")
+    assert res.meta["device"] == "cpu"
