@@ -185,6 +185,9 @@ def simulation_options(f):
         click.option("--memory-limit", callback=_memory_limit_option, metavar="SIZE",
                      help="Memory a run may use, e.g. 4GB or 512MB (default: half the available memory); "
                           "a bigger run streams in smaller chunks or is refused, saying how big it is."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True,
+                     help="Where the coverage kernel runs: auto takes a CUDA GPU when numba finds one, else "
+                          "the CPU; both give the same figures."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -288,7 +291,8 @@ def simulate_job(job: dict, **overrides):
             done[0] = k
 
         result = run(const, grid, window, targets, name=job["name"], progress=progress,
-                     memory_limit_bytes=overrides.get("memory_limit"), per_group=overrides.get("per_group", False))
+                     memory_limit_bytes=overrides.get("memory_limit"), per_group=overrides.get("per_group", False),
+                     device=overrides.get("device") or "auto")
     source = job.get("source")
     result.provenance = build_provenance(
         result, const, scenario_path=None if job.get("catalog") else source,
