@@ -42,9 +42,18 @@ def main(quick=False):
                 continue  # minutes per run today; see the closing note of issue 2
             window = Window(START, 86400.0, step)
             t_prop = median_time(lambda: propagate_ecef(sat_array, window, 0, window.n_samples))
-            t_run = median_time(lambda: run(const, grid, window), repeats=1 if res < 1 else 3)
+            t_run = median_time(lambda: run(const, grid, window, device="cpu"), repeats=1 if res < 1 else 3)
             cases.append({"satellites": 138, "grid_deg": res, "points": len(grid), "step_s": step,
                           "propagation_s": t_prop, "run_s": t_run, "kernel_s": t_run - t_prop})
+    from sim.gpu import cuda_available
+
+    if cuda_available():  # the optional numba.cuda kernel, same cases, same figures
+        for c in cases:
+            grid = Grid.regular(c["grid_deg"])
+            window = Window(START, 86400.0, c["step_s"])
+            run(const, grid, Window(START, 3600.0, c["step_s"]), device="gpu")  # compile
+            c["run_gpu_s"] = median_time(lambda: run(const, grid, window, device="gpu"))
+            c["gpu_speedup"] = c["run_s"] / c["run_gpu_s"]
     grid = Grid.regular(1.0)
     short = Window(START, 7200.0, 60.0)
     t_np = median_time(lambda: numpy_brute_force(const, grid, short), repeats=1) * 86400 / 7200
@@ -53,8 +62,9 @@ def main(quick=False):
                 "scaled_to_day_s": t_np, "kernel_speedup": t_np / base["kernel_s"]}
     print(f"{'grid':>6} {'points':>8} {'step':>5} {'propagate':>10} {'kernel':>8} {'run':>8}")
     for c in cases:
+        gpu = f"   gpu run {c['run_gpu_s']:.2f}s ({c['gpu_speedup']:.1f}x)" if "run_gpu_s" in c else ""
         print(f"{c['grid_deg']:>6} {c['points']:>8} {c['step_s']:>5.0f} {c['propagation_s']:>9.2f}s "
-              f"{c['kernel_s']:>7.2f}s {c['run_s']:>7.2f}s")
+              f"{c['kernel_s']:>7.2f}s {c['run_s']:>7.2f}s{gpu}")
     print(f"numpy brute force (1 deg, 60 s, timed on 2 h, scaled to a day): {t_np:.1f} s; "
           f"kernel speedup {baseline['kernel_speedup']:.1f}x")
     print(json.dumps({"benchmark": "core", "cases": cases, "baseline": baseline}))

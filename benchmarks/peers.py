@@ -69,7 +69,7 @@ def case_inputs(case: dict):
 def revisit_figures(const, grid, window) -> dict:
     from sim import run
 
-    return dict(run(const, grid, window).figures)
+    return dict(run(const, grid, window, device="cpu").figures)
 
 
 def numpy_figures(const, grid, window) -> dict:

@@ -71,9 +71,10 @@ def child(case: dict) -> dict:
     const = constellation(case["satellites"])
     grid = Grid.regular(case["grid_deg"])
     window = Window(C.START, case["days"] * 86400.0, case["step_s"])
-    run(constellation(13), Grid.regular(30.0), Window(C.START, 3600.0, case["step_s"]))  # warm numba
+    run(constellation(13), Grid.regular(30.0), Window(C.START, 3600.0, case["step_s"]), device="cpu")  # warm numba
     done = []  # progress(done_samples, total) after each chunk: the run's chunking
-    result, wall, peak, work = C.timed(lambda: run(const, grid, window, progress=lambda d, n: done.append(d)))
+    result, wall, peak, work = C.timed(lambda: run(const, grid, window, progress=lambda d, n: done.append(d),
+                                                   device="cpu"))
     # propagation alone, in the chunks the run used (chunks share their boundary sample)
     sat_array = SatrecArray([s.satrec for s in const.satellites])
     per_chunk = max(2, done[0] + 1 if done else window.n_samples)
