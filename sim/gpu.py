@@ -40,6 +40,11 @@ NO_ENTRY = -math.inf
 NO_EXIT = math.inf
 
 
+class GpuError(ValueError):
+    """The GPU path could not run (no CUDA toolkit to compile for the GPU, a
+    driver error, ...): a clear one-line error for ``device="gpu"``."""
+
+
 def cuda_available() -> bool:
     """True when numba finds a usable CUDA GPU (or its simulator is enabled)."""
     try:
@@ -265,6 +270,12 @@ class GpuAccumulator:
     """
 
     def __init__(self, rows: dict, n_points: int):
+        try:
+            self._setup(rows, n_points)
+        except Exception as exc:  # numba/CUDA errors have many types; the user needs one line
+            raise GpuError(f"the GPU kernel could not start: {type(exc).__name__}: {exc}") from exc
+
+    def _setup(self, rows: dict, n_points: int):
         cuda, self._kernel = _compile()
         self._cuda = cuda
         pt_row = np.repeat(np.arange(len(rows["row_count"]), dtype=np.int64), rows["row_count"])
@@ -280,6 +291,12 @@ class GpuAccumulator:
     def add_chunk(self, u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s):
         if valid.shape[1] < 2 or self._n == 0:
             return
+        try:
+            self._launch(u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s)
+        except Exception as exc:  # the first launch compiles: a missing toolkit shows up here
+            raise GpuError(f"the GPU kernel failed: {type(exc).__name__}: {exc}") from exc
+
+    def _launch(self, u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s):
         r_lo, r_hi = K.step_row_ranges(u, reach, valid, self._row_geoc_lat)
         cuda = self._cuda
         args = [cuda.to_device(np.ascontiguousarray(a)) for a in (u, du, rad, rdot, valid, t, sensor, sun)]

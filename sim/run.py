@@ -178,12 +178,26 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     too big, it streams in smaller chunks or raises ``MemoryLimitError``.
     ``device``: "cpu" (the numba kernel), "gpu" (sim.gpu, numba.cuda; the same
     figures; ValueError when no CUDA GPU is found) or "auto" (the GPU when
-    one is found, else the CPU; a GPU failure falls back to the CPU, and
-    ``Result.meta["device"]`` says which ran).
+    numba finds one, else the CPU; a GPU that fails, e.g. with no CUDA
+    toolkit to compile for it, falls back to the CPU).  ``Result.meta["device"]``
+    says which ran and why.
     """
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
+    if device not in ("auto", "cpu", "gpu"):
+        raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
+    again = dict(targets=targets, name=name, progress=progress, chunk_samples=chunk_samples, n_blocks=n_blocks,
+                 memory_limit_bytes=memory_limit_bytes, per_group=per_group)
+    if device == "auto":
+        if not gpu_path.cuda_available():
+            return run(constellation, grid, window, device="cpu", **again)
+        try:
+            return run(constellation, grid, window, device="gpu", **again)
+        except Exception as exc:  # noqa: BLE001  (an optional accelerator must not stop the run)
+            result = run(constellation, grid, window, device="cpu", **again)
+            result.meta["device"] = f"cpu (the GPU failed: {type(exc).__name__}: {exc})"
+            return result
     chunk_samples = plan_chunk_samples(len(sats), len(grid), window.duration_s, window.step_s, memory_limit_bytes,
                                        chunk_samples)
     sat_array = SatrecArray([s.satrec for s in sats])
@@ -193,20 +207,11 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     n_blocks = n_blocks or max(1, numba.get_num_threads())
     local_idx, block_sizes = grid.blocks(n_blocks)
     state = K.new_state(len(grid))
-    if device not in ("auto", "cpu", "gpu"):
-        raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
     gpu_acc = None
-    used = "cpu"
-    if device == "gpu" or (device == "auto" and gpu_path.cuda_available()):
+    if device == "gpu":
         if not gpu_path.cuda_available():
             raise ValueError("device='gpu' but numba finds no CUDA GPU (numba.cuda.is_available() is False)")
-        try:
-            gpu_acc = gpu_path.GpuAccumulator(rows, len(grid))
-            used = "gpu"
-        except Exception as exc:  # noqa: BLE001  (an optional accelerator must not stop the run)
-            if device == "gpu":
-                raise
-            used = f"cpu (GPU failed: {type(exc).__name__}: {exc})"
+        gpu_acc = gpu_path.GpuAccumulator(rows, len(grid))
     n_samples = window.n_samples
     per_chunk = chunk_samples or estimate_chunk_samples(len(sats), len(grid), window.step_s, n_samples)
     per_chunk = max(2, per_chunk)
@@ -229,17 +234,15 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     if gpu_acc is not None:
         gpu_state = gpu_acc.state()
         if gpu_state is None:  # a point met too many satellites in one step for the GPU's buffers
-            again = run(constellation, grid, window, targets, name, progress=None, chunk_samples=chunk_samples,
-                        n_blocks=n_blocks, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
-                        device="cpu")
-            again.meta["device"] = (f"cpu (on the GPU a point met more than {gpu_path.MAX_PIECES_PER_STEP} "
-                                    f"passes beginning or ending in one step)")
-            return again
+            result = run(constellation, grid, window, device="cpu", **dict(again, progress=None))
+            result.meta["device"] = (f"cpu (on the GPU a point met more than {gpu_path.MAX_PIECES_PER_STEP} "
+                                     f"passes beginning or ending in one step)")
+            return result
         state = gpu_state
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
     sensors = sorted({g.sensor.describe() for g in constellation.groups})
     result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets),
-                    meta={"device": used})
+                    meta={"device": device})
     if per_group and len(constellation.groups) > 1:
         for g in constellation.groups:
             alone = Constellation(f"{result.name}/{g.name}", [g])

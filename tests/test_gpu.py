@@ -96,3 +96,44 @@ def test_device_gpu_without_a_gpu_is_a_clear_error(monkeypatch):
         run(const, Grid.regular(30.0), Window(start, 600.0, 60.0), device="gpu")
     res = run(const, Grid.regular(30.0), Window(start, 600.0, 60.0), device="auto")
     assert res.meta["device"] == "cpu"
+
+
+def test_auto_falls_back_to_the_cpu_when_the_gpu_fails(monkeypatch):
+    """A GPU numba finds but cannot use (no CUDA toolkit to compile for it, a
+    driver error) must not stop an auto run: it runs on the CPU and says why."""
+    import numpy as np
+    from datetime import datetime, timezone
+
+    from constellation import Constellation, Sensor, walker_delta
+    from sim import Grid, Window, gpu, run
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("libNVVM cannot be found")
+
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    const = Constellation.from_orbits("w", walker_delta(2, 1, 0, 535, 97.5, start), Sensor(max_off_nadir_deg=30))
+    grid, window = Grid.regular(30.0), Window(start, 3600.0, 60.0)
+    cpu = run(const, grid, window, device="cpu")
+    monkeypatch.setattr(gpu, "cuda_available", lambda: True)
+    monkeypatch.setattr(gpu, "GpuAccumulator", broken)
+    res = run(const, grid, window, device="auto")
+    assert res.meta["device"] == "cpu (the GPU failed: RuntimeError: libNVVM cannot be found)"
+    assert all(np.array_equal(res.figures[k], cpu.figures[k], equal_nan=True) for k in cpu.figures)
+    with pytest.raises(RuntimeError):  # the test's stand-in fails before GpuAccumulator can wrap it
+        run(const, grid, window, device="gpu")
+
+
+def test_device_gpu_failure_is_one_clear_line(monkeypatch):
+    from click.testing import CliRunner
+
+    import cli
+    from sim import gpu
+
+    def no_toolkit():
+        raise OSError("libNVVM cannot be found")
+
+    monkeypatch.setattr(gpu, "cuda_available", lambda: True)
+    monkeypatch.setattr(gpu, "_compile", no_toolkit)
+    out = CliRunner().invoke(cli.main, ["run", "jilin1-2019", "--grid-res", "30", "--days", "0.05", "--device", "gpu"])
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert "the GPU kernel could not start: OSError: libNVVM cannot be found" in out.output
