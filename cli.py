@@ -41,30 +41,6 @@ def parse_duration_s(text: str) -> float:
     return seconds
 
 
-def format_duration(seconds) -> str:
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "-"
-    s = float(seconds)
-    if s < 120:
-        return f"{s:.0f} s"
-    if s < 2 * 3600:
-        return f"{s / 60:.1f} min"
-    if s < 2 * 86400:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} d"
-
-
-def format_share(share: float) -> str:
-    """Percent, never rounded up to 100 % (or down to 0 %) when it is not."""
-    pct = 100.0 * share
-    text = f"{pct:.1f}%"
-    if text == "100.0%" and share < 1.0:
-        text = f"{math.floor(pct * 100) / 100:.2f}%"
-    if text == "0.0%" and share > 0.0:
-        text = "<0.1%"
-    return text
-
-
 def _jsonable(obj):
     if isinstance(obj, float):
         return None if not math.isfinite(obj) else obj
@@ -329,6 +305,8 @@ def run_cmd(scenarios, tle_path, as_json, plots_dir, out_path, **overrides):
     SCENARIOS are scenario files or built-in names (see `revisit scenarios`).
     Options override the scenario's own values.
     """
+    from sim.report import milestone_table
+
     results = []
     runs, constellations = [], []
     with user_errors():
@@ -379,6 +357,7 @@ def show_cmd(files, as_json, with_provenance):
     the statistics recomputed from them (a .json holds the summary itself).
     """
     from sim.io import load_provenance, load_summary
+    from sim.report import milestone_table
 
     with user_errors():
         if with_provenance:
@@ -495,38 +474,6 @@ def export_cmd(scenario, tle_path, select, output):
     click.echo(f"wrote {len(const)} satellites to {output} ({fmt})")
 
 
-def milestone_table(results: list[dict]) -> str:
-    head = (f"{'scenario':<18} {'sats':>5} {'claim':<24} {'MRT p50':>8} {'MRT p95':>8} {'MRT max':>8} "
-            f"{'mean rev':>8} {'response':>8} {'met':>7}  verdict")
-    lines = [head, "-" * len(head)]
-    for r in results:
-        mrt = r["max_revisit_s"]
-        tg = r["targets"]
-        claim = ", ".join(t["name"] for t in tg) if tg else "(none)"
-        met = ", ".join(format_share(t["share_met"]) for t in tg) if tg else "-"
-        verdict = ", ".join(t["verdict"] for t in tg) if tg else "-"
-        lines.append(f"{r['scenario']:<18} {r['satellites']:>5} {claim:<24} {format_duration(mrt['p50']):>8} "
-                     f"{format_duration(mrt['p95']):>8} {format_duration(mrt['max']):>8} "
-                     f"{format_duration(r['mean_revisit_s']):>8} {format_duration(r['mean_response_s']):>8} "
-                     f"{met:>7}  {verdict}")
-        for g in r.get("groups", []):
-            gm = g["max_revisit_s"]
-            gmet = ", ".join(format_share(t["share_met"]) for t in g["targets"]) if g["targets"] else "-"
-            label = f"  {g['group']}"[:18]
-            lines.append(f"{label:<18} {g['satellites']:>5} {'(' + '; '.join(g['sensors']) + ')':<24.24} "
-                         f"{format_duration(gm['p50']):>8} {format_duration(gm['p95']):>8} "
-                         f"{format_duration(gm['max']):>8} {format_duration(g['mean_revisit_s']):>8} "
-                         f"{format_duration(g['mean_response_s']):>8} {gmet:>7}")
-    lines.append("")
-    lines.append("MRT: area-weighted percentiles of each point's longest gap (gaps at the window's edges count); "
-                 "mean rev: mean gap; response: mean wait for a random request, sum(gap^2)/(2T); "
-                 "met: share of the area whose MRT meets the claim.")
-    if any(r.get("unseen_share", 0) > 0 for r in results):
-        lines.append("Points never seen in a window count with MRT = the window length.")
-    lines.extend(beyond_revisit_lines(results))
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- target capacity and area survey
 def beyond_revisit(job: dict) -> dict:
     """A scenario's claims beyond revisit, [capacity] and [survey], tested with the
@@ -548,40 +495,6 @@ def beyond_revisit(job: dict) -> dict:
                    err=True)
         out["survey"] = check_survey_claim(sc.survey, sc.constellation, sc.start, sc.name)
     return out
-
-
-def _count(x: float) -> str:
-    return f"{x:,.0f}" if abs(x - round(x)) < 0.05 else f"{x:,.1f}"
-
-
-def beyond_revisit_lines(results: list[dict]) -> list[str]:
-    """The milestone table's extra lines: capacity and survey verdicts with their assumptions."""
-    rows = []
-    for r in results:
-        c = r.get("capacity")
-        if c:
-            limit = ("; every reachable target imaged: the list, not the satellites, is the limit"
-                     if c.get("list_limited") else "")
-            rows.append((r["scenario"], f"{c['claim']}: {_count(c['scheduled_per_day'])} targets imaged a day "
-                                        f"(bound {_count(c['reachable_per_day'])}, {c['targets']:,} targets{limit})",
-                         c["verdict"], c["assumptions"]))
-        s = r.get("survey")
-        if s:
-            req = s["required_share"]
-            t = s["time_to_required_s"]
-            got = (f"{100 * req:g} % of {s['region']} in {format_duration(t)}" if t is not None
-                   else f"{format_share(s['share_imaged'])} of {s['region']} in {format_duration(s['duration_s'])}")
-            t95 = s.get("time_to_95_s")
-            extra = f" (95 % in {format_duration(t95)})" if t95 is not None and req > 0.95 else ""
-            rows.append((r["scenario"], f"{s['claim']}: {got}{extra}", s["verdict"], s["assumptions"]))
-    if not rows:
-        return []
-    lines = ["", "Beyond revisit: claims tested with the assumptions stated in the scenario files "
-                 "(`revisit targets`, `revisit survey`):"]
-    for name, text, verdict, assumptions in rows:
-        lines.append(f"{name:<18} {text}  {verdict}")
-        lines.append(f"{'':<18}   assuming {assumptions}")
-    return lines
 
 
 @main.command("targets")
@@ -633,6 +546,7 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
     """
     from sim.capacity import (DAY_S, capacity, random_land_targets, read_targets_csv, write_schedule_csv,
                               write_windows_csv)
+    from sim.report import capacity_text
 
     with user_errors():
         if targets_csv and n_random:
@@ -673,40 +587,6 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
         click.echo(json.dumps(_jsonable(summary)))
         return
     click.echo(capacity_text(summary))
-
-
-def capacity_text(s: dict) -> str:
-    """`revisit targets` as text."""
-    ps = s["per_satellite_scheduled_per_day"]
-    n, reach = s["targets"], s["targets_reachable"]
-    lines = [
-        f"{s['scenario']}: {s['satellites']} satellites ({s['agile_satellites']} agile), {n:,} targets: "
-        f"{s['targets_source']}",
-        f"window {s['start']} + {format_duration(s['duration_s'])}, step {s['step_s']:g} s; "
-        f"sensors: {'; '.join(s['sensors'])}",
-        f"imaging: {s['dwell_s']:g} s per image, slew {s['slew_deg_s']:g} deg/s + {s['settle_s']:g} s settle, "
-        "one target at a time per satellite, each target once a day",
-        "",
-        f"{'access windows':<30} {s['access_windows']:,}",
-        f"{'targets reachable':<30} {reach:,} of {n:,} (a whole image inside some access window)",
-        f"{'targets a day, bound':<30} {_count(s['reachable_per_day'])} (slews and one-at-a-time ignored)",
-        f"{'targets a day, scheduled':<30} {_count(s['scheduled_per_day'])} (greedy, earliest finish first)",
-        f"{'per satellite a day':<30} mean {ps['mean']:.1f}, min {_count(ps['min'])}, max {_count(ps['max'])} "
-        "scheduled",
-    ]
-    if s["time_to_image_all_s"] is not None:
-        lines.append(f"{'all targets imaged once':<30} after {format_duration(s['time_to_image_all_s'])} "
-                     f"(bound: {format_duration(s['time_all_reachable_s'])})")
-    else:
-        lines.append(f"{'all targets imaged once':<30} not within the window: {s['once_imaged']:,} of {n:,} imaged, "
-                     f"{n - reach:,} never reachable (lighting, latitude, short windows)")
-    if s["scheduled_per_day"] >= s["reachable_per_day"]:
-        lines.append("Every reachable target was imaged: the list, not the constellation, is the limit "
-                     "(more targets give more a day).")
-    if "verdict" in s:
-        lines.append(f"claim '{s['claim']}' ({_count(s['claimed_per_day'])} a day): {s['verdict']}")
-    lines.append("Model: " + s["model"] + ".")
-    return "\n".join(lines)
 
 
 def _parse_bbox(text: str):
@@ -760,6 +640,7 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
     [survey] swaths (else its own sensors), with lighting.  Clouds are not
     modelled: every access counts as an image.
     """
+    from sim.report import survey_text
     from sim.survey import load_region, survey, survey_constellation
 
     with user_errors():
@@ -802,30 +683,6 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
         click.echo(json.dumps(_jsonable(summary)))
         return
     click.echo(survey_text(summary))
-
-
-def survey_text(s: dict) -> str:
-    """`revisit survey` as text."""
-    by_day = "   ".join(f"{d} d {format_share(v)}" for d, v in s["share_imaged_by_day"].items())
-    times = "   ".join(f"{q} %: {format_duration(s[f'time_to_{q}_s']) if s[f'time_to_{q}_s'] is not None else 'never'}"
-                       for q in (50, 90, 95, 100))
-    lines = [
-        f"{s['scenario']} over {s['region']}: {s['points']:,} points at {s['grid_res_deg']:g} deg "
-        f"({s['area_km2'] / 1e6:.2f} million km2), {s['satellites']} satellites, "
-        f"{format_duration(s['duration_s'])} from {s['start']}, step {s['step_s']:g} s",
-        "sensors: " + "; ".join(f"{g}: {d}" for g, d in s["sensors_by_group"].items()),
-        "",
-        f"share imaged at least once:  {by_day}   end {format_share(s['share_imaged'])}",
-        f"time to reach:  {times}",
-    ]
-    if "verdict" in s:
-        t = s["time_to_required_s"]
-        lines.append(f"claim '{s['claim']}' ({100 * s['required_share']:g} % within {s['claimed_days']:g} d): "
-                     f"{s['verdict']}" + (f" ({format_duration(t)})" if t is not None else ""))
-    if "note" in s:
-        lines.append("Note: " + s["note"] + ".")
-    lines.append("Shares are measured at the grid points, area-weighted; " + s["clouds"] + ".")
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- sweeps and sizing
@@ -901,27 +758,6 @@ class _Bar:
             self.bar, self.done = None, 0
 
 
-def sweep_table(rows: list[dict]) -> str:
-    """Configurations as text: label, satellites, MRT p50/p95/max, mean response, first target met share."""
-    slugs = [k[:-len("_share_met")] for r in rows[:1] for k in r if k.endswith("_share_met")]
-    width = max([len("configuration")] + [len(r["label"]) for r in rows])
-    head = (f"{'configuration':<{width}} {'sats':>5} {'MRT p50':>9} {'MRT p95':>9} {'MRT max':>9} {'response':>9}"
-            + (f" {'met':>7}  {slugs[0].replace('_', ' ')}" if slugs else ""))
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        if r["status"] != "ok":
-            lines.append(f"{r['label']:<{width}} {'' if r['satellites'] is None else r['satellites']:>5} "
-                         f"failed: {r['error']}")
-            continue
-        met = ""
-        if slugs:
-            met = f" {format_share(r[slugs[0] + '_share_met']):>7}  {r[slugs[0] + '_verdict']}"
-        lines.append(f"{r['label']:<{width}} {r['satellites']:>5} {format_duration(r['max_revisit_p50_s']):>9} "
-                     f"{format_duration(r['max_revisit_p95_s']):>9} {format_duration(r['max_revisit_max_s']):>9} "
-                     f"{format_duration(r['mean_response_s']):>9}{met}")
-    return "\n".join(lines)
-
-
 def _executor(sequential, scheduler, workers):
     from sim.sweep import make_executor
 
@@ -929,8 +765,6 @@ def _executor(sequential, scheduler, workers):
 
 
 SHOW_ALL_ROWS = 40
-SWEEP_NOTE = ("MRT: area-weighted percentiles of each point's longest gap (window edges included); response: mean "
-              "wait for a random request; met: share of the area whose MRT meets the (first) target.")
 
 
 def _check_plot_path(plot_path):
@@ -959,6 +793,7 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
     its error; the others go on.  Schema: constellation/sweepspec.py; built-in
     examples in seeds/sweeps/.
     """
+    from sim.report import SWEEP_NOTE, sweep_table
     from sim.sweep import pareto_front, sweep
 
     bar = _Bar("configurations", quiet=as_json)
@@ -1055,6 +890,7 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
     assumes that, for a given number of planes, adding satellites per plane never
     breaks a met target (departures seen are reported).
     """
+    from sim.report import size_text
     from sim.sweep import check_table_path, open_journal, size_search, write_table
 
     with user_errors():
@@ -1104,30 +940,7 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
                                          "evaluated": len(res.rows), "rounds": res.rounds,
                                          "warnings": res.warnings})))
     else:
-        grid = sp.grid
-        region = (f"latitudes {grid.get('lat_min_deg', -90):g}..{grid.get('lat_max_deg', 90):g} deg"
-                  if "lat_min_deg" in grid or "lat_max_deg" in grid else "the globe")
-        reading = ("every point's max revisit" if percentile == "100"
-                   else f"the max revisit of {percentile} % of the area")
-        click.echo(f"{sp.title}: {reading} within {format_duration(thr)} over {region}")
-        if best is None:
-            click.echo(f"no member up to {hi} per plane at {planes} planes meets it")
-        else:
-            click.echo(f"smallest: {best['planes']} planes x {best['sats_per_plane']} = {best['satellites']} "
-                       f"satellites (MRT p50 {format_duration(best['max_revisit_p50_s'])}, p95 "
-                       f"{format_duration(best['max_revisit_p95_s'])}, max {format_duration(best['max_revisit_max_s'])}, "
-                       f"mean response {format_duration(best['mean_response_s'])})")
-        click.echo("")
-        click.echo(f"{'planes':>6} {'per plane':>9} {'sats':>5}  smallest meeting it")
-        for p in res.per_planes:
-            if p["sats_per_plane"] is None:
-                click.echo(f"{p['planes']:>6} {'-':>9} {'-':>5}  {p['status']}")
-            else:
-                click.echo(f"{p['planes']:>6} {p['sats_per_plane']:>9} {p['satellites']:>5}")
-        click.echo("")
-        click.echo(sweep_table(res.rows))
-        click.echo("")
-        click.echo(SWEEP_NOTE)
+        click.echo(size_text(sp.title, sp.grid, int(percentile), thr, best, planes, hi, res.per_planes, res.rows))
         for w in res.warnings:
             click.echo(f"Warning: {w}", err=True)
     for p in res.written:

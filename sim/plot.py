@@ -24,6 +24,7 @@ import numpy as np
 from constellation.files import atomic_write
 
 from .metrics import weighted_percentile
+from .report import format_share
 
 DPI = 100
 MAP_SIZE_IN = (12.0, 6.8)
@@ -270,7 +271,7 @@ def plot_map(result, path=None, figure: str = "max_revisit", coastlines: bool = 
                         extend=extend)
     notes = []
     if above.any():
-        notes.append(f"arrow: above {_fmt_value(top, key)}, {_share(above_share)} of the area")
+        notes.append(f"arrow: above {_fmt_value(top, key)}, {format_share(above_share, ' %')} of the area")
     for name, thr in thresholds:
         x = thr / scale
         if x <= norm.vmax:
@@ -452,7 +453,8 @@ def plot_milestones(results, path=None, title: str | None = None):
                     label="claim (max revisit within)" if first else None)
             first = False
             right = s["satellites"] > x.min() + 0.7 * (x.max() - x.min()) and x.size > 1
-            ax.annotate(f"claim: {t['name']}\nmet on {_share(t['share_met'])} of the area", xy=(s["satellites"], thr),
+            ax.annotate(f"claim: {t['name']}\nmet on {format_share(t['share_met'], ' %')} of the area",
+                        xy=(s["satellites"], thr),
                         xytext=(-10 if right else 10, -4), textcoords="offset points", ha="right" if right else "left",
                         va="top", fontsize=8, color=TARGET_COLOR)
     lo = min(all_y) / 2 if all_y else 60.0
@@ -481,16 +483,6 @@ def _fmt_value(v: float, key: str) -> str:
     if key == "coverage_fraction":
         return f"{100 * v:.3g} %"
     return f"{v:.3g}"
-
-
-def _share(share: float) -> str:
-    pct = 100.0 * share
-    text = f"{pct:.1f} %"
-    if text == "100.0 %" and share < 1.0:
-        text = f"{math.floor(pct * 100) / 100:.2f} %"
-    if text == "0.0 %" and share > 0.0:
-        text = "<0.1 %"
-    return text
 
 
 # ---------------------------------------------------------------------- sweeps

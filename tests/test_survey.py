@@ -278,7 +278,7 @@ def test_cli_survey_and_run(tmp_path):
 
 
 def test_milestone_lines_from_summaries():
-    from cli import beyond_revisit_lines
+    from sim.report import beyond_revisit_lines
 
     cap = {"claim": "800+ target areas a day", "scheduled_per_day": 1706.0, "reachable_per_day": 1706.0,
            "targets": 2000, "verdict": "met", "list_limited": True, "assumptions": "A"}

@@ -1,0 +1,63 @@
+"""sim.report: the text of the reports, from hand-made summaries (no simulation)."""
+
+import math
+
+from sim.report import SWEEP_NOTE, format_count, format_duration, format_share, size_text, sweep_table
+
+
+def test_format_duration_picks_the_unit():
+    assert format_duration(None) == "-" and format_duration(math.nan) == "-"
+    assert format_duration(119) == "119 s"
+    assert format_duration(120) == "2.0 min"
+    assert format_duration(7199) == "120.0 min"
+    assert format_duration(7200) == "2.0 h"
+    assert format_duration(2 * 86400) == "2.0 d"
+
+
+def test_format_share_never_rounds_to_all_or_nothing():
+    assert format_share(1.0) == "100.0%" and format_share(0.0) == "0.0%"
+    assert format_share(0.9996) == "99.96%"
+    assert format_share(0.0001) == "<0.1%"
+    assert format_share(0.1234) == "12.3%"
+    assert format_share(0.9996, " %") == "99.96 %" and format_share(0.0001, " %") == "<0.1 %"  # the plots' style
+
+
+def test_format_count_whole_or_one_decimal():
+    assert format_count(1706.0) == "1,706" and format_count(12.04) == "12"
+    assert format_count(12.5) == "12.5"
+
+
+def _row(label, sats, p50, share, verdict):
+    return {"label": label, "status": "ok", "satellites": sats, "max_revisit_p50_s": p50,
+            "max_revisit_p95_s": 3600.0, "max_revisit_max_s": 7200.0, "mean_response_s": 60.0,
+            "within_1_h_share_met": share, "within_1_h_verdict": verdict}
+
+
+def test_sweep_table_rows_and_failures():
+    rows = [_row("a", 4, 1800.0, 0.5, "not met"),
+            {"label": "broken", "status": "failed", "satellites": None, "error": "bad altitude"}]
+    lines = sweep_table(rows).splitlines()
+    assert lines[0].split() == ["configuration", "sats", "MRT", "p50", "MRT", "p95", "MRT", "max", "response", "met",
+                                "within", "1", "h"]
+    assert set(lines[1]) == {"-"} and len(lines[1]) == len(lines[0])
+    assert lines[2].split() == ["a", "4", "30.0", "min", "60.0", "min", "2.0", "h", "60", "s", "50.0%", "not",
+                                "met"]
+    assert lines[3].endswith("failed: bad altitude")
+
+
+def test_size_text_with_and_without_a_best():
+    rows = [_row("planes=2 sats_per_plane=2", 4, 1800.0, 1.0, "met")]
+    per_planes = [{"planes": 1, "sats_per_plane": None, "satellites": None, "status": "none up to 4 per plane"},
+                  {"planes": 2, "sats_per_plane": 2, "satellites": 4}]
+    best = dict(rows[0], planes=2, sats_per_plane=2)
+    text = size_text("fam", {"lat_min_deg": -60.0}, 95, 3600.0, best, [1, 2], 4, per_planes, rows)
+    lines = text.splitlines()
+    assert lines[0] == "fam: the max revisit of 95 % of the area within 60.0 min over latitudes -60..90 deg"
+    assert lines[1] == ("smallest: 2 planes x 2 = 4 satellites (MRT p50 30.0 min, p95 60.0 min, max 2.0 h, "
+                        "mean response 60 s)")
+    assert lines[4].split() == ["1", "-", "-", "none", "up", "to", "4", "per", "plane"]
+    assert lines[5].split() == ["2", "2", "4"]
+    assert lines[-1] == SWEEP_NOTE and sweep_table(rows) in text
+    text = size_text("fam", {}, 100, 3600.0, None, [1, 2], 4, per_planes[:1], [])
+    assert text.splitlines()[:2] == ["fam: every point's max revisit within 60.0 min over the globe",
+                                     "no member up to 4 per plane at [1, 2] planes meets it"]
