@@ -8,8 +8,10 @@ the same per-point figures, bit for bit, where a CUDA GPU is present:
   CUDA device functions from their Python source, and the margins are formed
   with the same operations in the same order (CUDA without fastmath has IEEE
   division and square root and no fused multiply-add, like the CPU build);
-- pruning only skips what cannot be seen: a thread looks at the satellite
-  steps whose disc (sim.kernels.step_row_ranges) covers its row;
+- pruning only skips what cannot be seen: a thread walks its row's list of
+  the satellite steps whose disc (sim.kernels.step_row_ranges) covers the
+  row (sim.kernels.row_worklists), so its work is its candidates, not
+  every (satellite, step) pair;
 - passes are folded in time order as entry and exit events (a count of open
   passes per point), which gives the same access intervals as the CPU's
   sorted merge.
@@ -128,8 +130,8 @@ def _compile():
             state[i, K.LAST_END] = b
 
     @cuda.jit
-    def chunk_kernel(state, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, pt_row, row_radius, r_lo, r_hi,
-                     min_gap_s, overflow):
+    def chunk_kernel(state, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, pt_row, row_radius, work_start,
+                     work_codes, min_gap_s, overflow):
         i = cuda.grid(1)
         if i >= phat.shape[0]:
             return
@@ -147,14 +149,19 @@ def _compile():
         pb = cuda.local.array(MAX_PIECES_PER_STEP, float64)
         ev_t = cuda.local.array(2 * MAX_PIECES_PER_STEP, float64)
         ev_x = cuda.local.array(2 * MAX_PIECES_PER_STEP, int8)
-        for k in range(nk - 1):
+        # The row's candidate (satellite, step) pairs, in time order; a step's
+        # pieces are folded when the next step begins (and after the last).
+        e = work_start[row]
+        e_end = work_start[row + 1]
+        while e < e_end:
+            k = work_codes[e] // nsat
             t0 = t[k]
             t1 = t[k + 1]
             dt = t1 - t0
             n = 0
-            for s in range(nsat):
-                if row < r_lo[s, k] or row >= r_hi[s, k]:
-                    continue
+            while e < e_end and work_codes[e] // nsat == k:
+                s = work_codes[e] - k * nsat
+                e += 1
                 seg_start = k == 0 or not valid[s, k - 1]
                 seg_end = k == nk - 2 or not valid[s, k + 2]
                 sin_sun = sensor[s, K.S_SIN_SUN]
@@ -298,11 +305,13 @@ class GpuAccumulator:
 
     def _launch(self, u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s):
         r_lo, r_hi = K.step_row_ranges(u, reach, valid, self._row_geoc_lat)
+        work_start, work_codes = K.row_worklists(r_lo, r_hi, self._row_geoc_lat.shape[0])
         cuda = self._cuda
         args = [cuda.to_device(np.ascontiguousarray(a)) for a in (u, du, rad, rdot, valid, t, sensor, sun)]
         blocks = (self._n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
         self._kernel[blocks, THREADS_PER_BLOCK](self._state, *args, self._phat, self._nxyz, self._pt_row,
-                                                 self._row_radius, cuda.to_device(r_lo), cuda.to_device(r_hi),
+                                                 self._row_radius, cuda.to_device(work_start),
+                                                 cuda.to_device(work_codes),
                                                  float(min_gap_s), self._overflow)
 
     def state(self):

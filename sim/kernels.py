@@ -726,7 +726,7 @@ def step_row_ranges(u, reach, valid, row_geoc_lat):
     """Per (satellite, step): the rows [r_lo, r_hi) of the disc of
     :func:`_step_disc` (every point the satellite can access in the step);
     r_hi == r_lo when it can access nothing (invalid sample, below the ground).
-    The GPU kernel (sim.gpu) prunes with these."""
+    The GPU kernel (sim.gpu) prunes with these (see row_worklists)."""
     nsat, nk = valid.shape
     r_lo = np.zeros((nsat, max(nk - 1, 0)), np.int64)
     r_hi = np.zeros((nsat, max(nk - 1, 0)), np.int64)
@@ -740,3 +740,26 @@ def step_row_ranges(u, reach, valid, row_geoc_lat):
             r_lo[s, k] = np.searchsorted(row_geoc_lat, lat_m - rho)
             r_hi[s, k] = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
     return r_lo, r_hi
+
+
+@njit(cache=True, error_model="numpy")
+def row_worklists(r_lo, r_hi, n_rows):
+    """Per grid row, the (satellite, step) pairs whose disc covers it, in time
+    order: codes k * nsat + s in ``codes[start[r]:start[r + 1]]`` (CSR).  A GPU
+    thread then walks only its row's candidates, not every pair."""
+    nsat, nsteps = r_lo.shape
+    start = np.zeros(n_rows + 1, np.int64)
+    for k in range(nsteps):
+        for s in range(nsat):
+            for r in range(r_lo[s, k], r_hi[s, k]):
+                start[r + 1] += 1
+    for r in range(n_rows):
+        start[r + 1] += start[r]
+    fill = start[:-1].copy()
+    codes = np.empty(start[n_rows], np.int64)
+    for k in range(nsteps):
+        for s in range(nsat):
+            for r in range(r_lo[s, k], r_hi[s, k]):
+                codes[fill[r]] = k * nsat + s
+                fill[r] += 1
+    return start, codes
