@@ -91,36 +91,16 @@ def _compile():
     d_lit_clip = _device(cuda, K.lit_clip)
     d_swath_crossing = _device(cuda, K.swath_crossing, _cubic=d_cubic)
     d_cos_reach = _device(cuda, K.cos_reach)
-
-    @cuda.jit(device=True, inline=True)
-    def d_close_run(state, i):
-        dur = state[i, K.LAST_END] - state[i, K.RUN_START]
-        if state[i, K.N_ACCESS] == 0.0 or dur < state[i, K.DUR_MIN]:
-            state[i, K.DUR_MIN] = dur
-        if dur > state[i, K.DUR_MAX]:
-            state[i, K.DUR_MAX] = dur
-        state[i, K.N_ACCESS] += 1.0
-        state[i, K.COVERED] += dur
+    d_close_run = _device(cuda, K.close_run)
+    d_open_access = _device(cuda, K.open_access, close_run=d_close_run)
+    d_unit = _device(cuda, K._unit)
+    d_lit_margins = _device(cuda, K._lit_margins)
 
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
-        # sim.kernels.merge_piece's rule, as an event: a pass begins at a.
+        # A pass begins at a: with none open, an access begins (sim.kernels' rule of gaps).
         if state[i, N_OPEN] == 0.0:
-            if state[i, K.SEEN] == 0.0:
-                state[i, K.SEEN] = 1.0
-                state[i, K.FIRST_START] = a
-                state[i, K.RUN_START] = a
-                state[i, K.LAST_END] = a
-            elif a > state[i, K.LAST_END] + min_gap_s:
-                gap = a - state[i, K.LAST_END]
-                state[i, K.N_GAPS] += 1.0
-                state[i, K.GAP_SUM] += gap
-                state[i, K.GAP_SUM2] += gap * gap
-                if gap > state[i, K.GAP_MAX]:
-                    state[i, K.GAP_MAX] = gap
-                d_close_run(state, i)
-                state[i, K.RUN_START] = a
-                state[i, K.LAST_END] = a
+            d_open_access(state, i, a, a, min_gap_s)
         state[i, N_OPEN] += 1.0
 
     @cuda.jit(device=True, inline=True)
@@ -142,9 +122,6 @@ def _compile():
         hx = phat[i, 0]
         hy = phat[i, 1]
         hz = phat[i, 2]
-        gx = nxyz[i, 0]
-        gy = nxyz[i, 1]
-        gz = nxyz[i, 2]
         pa = cuda.local.array(MAX_PIECES_PER_STEP, float64)
         pb = cuda.local.array(MAX_PIECES_PER_STEP, float64)
         ev_t = cuda.local.array(2 * MAX_PIECES_PER_STEP, float64)
@@ -166,8 +143,10 @@ def _compile():
                 seg_end = k == nk - 2 or not valid[s, k + 2]
                 sin_sun = sensor[s, K.S_SIN_SUN]
                 lit = sin_sun > K.NO_LIGHTING
-                h0 = gx * sun[k, 0] + gy * sun[k, 1] + gz * sun[k, 2] - sin_sun
-                h1 = gx * sun[k + 1, 0] + gy * sun[k + 1, 1] + gz * sun[k + 1, 2] - sin_sun
+                h0 = h1 = 0.0
+                if lit:
+                    h0, h1 = d_lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2], sun[k + 1, 0], sun[k + 1, 1],
+                                           sun[k + 1, 2], sin_sun)
                 u0x = u[s, k, 0]
                 u0y = u[s, k, 1]
                 u0z = u[s, k, 2]
@@ -181,14 +160,8 @@ def _compile():
                 d1y = du[s, k + 1, 1]
                 d1z = du[s, k + 1, 2]
                 if sensor[s, K.S_KIND] == K.KIND_SWATH:
-                    nn = math.sqrt(d0x * d0x + d0y * d0y + d0z * d0z)
-                    n0x = d0x / nn
-                    n0y = d0y / nn
-                    n0z = d0z / nn
-                    nn = math.sqrt(d1x * d1x + d1y * d1y + d1z * d1z)
-                    n1x = d1x / nn
-                    n1y = d1y / nn
-                    n1z = d1z / nn
+                    n0x, n0y, n0z = d_unit(d0x, d0y, d0z)
+                    n1x, n1y, n1z = d_unit(d1x, d1y, d1z)
                     cos_half = math.cos(min(0.5 * math.pi, sensor[s, K.S_HALF_SWATH_KM] / R))
                     sx = d_swath_crossing(hx * n0x + hy * n0y + hz * n0z, hx * n1x + hy * n1y + hz * n1z,
                                           hx * u0x + hy * u0y + hz * u0z, (hx * d0x + hy * d0y + hz * d0z) * dt,

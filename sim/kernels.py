@@ -273,15 +273,19 @@ def satellite_frames(pos, vel, sensor):
     return u, du, rad, rdot, reach
 
 
-@njit(cache=True, error_model="numpy")
-def merge_piece(state, i, a, b, min_gap_s):
-    """Fold the access interval [a, b] (pieces of one point arrive sorted by a)."""
+@njit(cache=True, error_model="numpy", inline="always")
+def open_access(state, i, a, end, min_gap_s):
+    """An access from ``a`` to ``end`` begins with none under way: the point's
+    first access, or the end of a gap (recorded, and the previous run closed),
+    unless ``a`` is within ``min_gap_s`` of the last access's end: then it
+    continues that run and False is returned (the caller extends its end).
+    The one rule of gaps, shared by merge_piece and the GPU kernel (sim.gpu)."""
     if state[i, SEEN] == 0.0:
         state[i, SEEN] = 1.0
         state[i, FIRST_START] = a
         state[i, RUN_START] = a
-        state[i, LAST_END] = b
-        return
+        state[i, LAST_END] = end
+        return True
     last = state[i, LAST_END]
     if a > last + min_gap_s:
         gap = a - last
@@ -292,8 +296,15 @@ def merge_piece(state, i, a, b, min_gap_s):
             state[i, GAP_MAX] = gap
         close_run(state, i)
         state[i, RUN_START] = a
-        state[i, LAST_END] = b
-    elif b > last:
+        state[i, LAST_END] = end
+        return True
+    return False
+
+
+@njit(cache=True, error_model="numpy")
+def merge_piece(state, i, a, b, min_gap_s):
+    """Fold the access interval [a, b] (pieces of one point arrive sorted by a)."""
+    if not open_access(state, i, a, b, min_gap_s) and b > state[i, LAST_END]:
         state[i, LAST_END] = b
 
 
