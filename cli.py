@@ -432,6 +432,22 @@ SELECT_HELP = ("Keep only the satellites whose name matches a glob ('JILIN*') or
                "(repeatable or comma-separated).")
 
 
+def catalog_source_options(f):
+    """--tle/--catalog, --select and --max-epoch-age, for the commands that take
+    a catalog instead of a scenario (targets, survey)."""
+    opts = [
+        click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
+                     help="A satellite catalog (TLE/3LE or OMM) instead of a scenario."),
+        click.option("--select", "select", multiple=True, help=SELECT_HELP),
+        click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
+                     help="Warn when the window starts more than this many days from a catalog element set's "
+                          "epoch."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
 @main.command("catalog")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
@@ -499,11 +515,7 @@ def beyond_revisit(job: dict) -> dict:
 
 @main.command("targets")
 @click.argument("scenario", nargs=-1)
-@click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
-              help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
-@click.option("--select", "select", multiple=True, help=SELECT_HELP)
-@click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
-              help="Warn when the window starts more than this many days from a catalog element set's epoch.")
+@catalog_source_options
 @click.option("--targets", "targets_csv", type=click.Path(dir_okay=False), metavar="FILE.csv",
               help="Targets: rows lat,lon[,name] in degrees, or a header naming lat and lon (and name) columns.")
 @click.option("--random", "n_random", type=click.IntRange(1, 1_000_000),
@@ -606,11 +618,7 @@ def _parse_bbox(text: str):
 
 @main.command("survey")
 @click.argument("scenario", nargs=-1)
-@click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
-              help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
-@click.option("--select", "select", multiple=True, help=SELECT_HELP)
-@click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
-              help="Warn when the window starts more than this many days from a catalog element set's epoch.")
+@catalog_source_options
 @click.option("--region", help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons "
                                "(default: the scenario's [survey]).")
 @click.option("--bbox", help="A box instead: LON_MIN,LAT_MIN,LON_MAX,LAT_MAX (deg).")
