@@ -390,6 +390,46 @@ def _lon_index_range(lon_c, half, lon0, dlon):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, row_start, row_count, row_geoc_lat, row_lon0, row_dlon,
+              pt_lon):
+    """Index ranges [ja0, jb0] and [ja1, jb1] (within the row) of row ``r``'s
+    points that may lie inside the disc of centre (lat_m, lon_m) and radius
+    rho (given as sin/cos of lat_m and cos rho); an empty range has jb < ja."""
+    phi = row_geoc_lat[r]
+    den = math.cos(phi) * cos_lat_m
+    num = cos_rho - math.sin(phi) * sin_lat_m
+    if num <= -den:
+        half = math.pi  # the whole row is inside the disc
+    elif num >= den:
+        return 0, -1, 0, -1
+    else:
+        half = math.acos(num / den)
+    start = row_start[r]
+    count = row_count[r]
+    if half >= math.pi:
+        return 0, count - 1, 0, -1
+    if row_dlon[r] > 0.0:
+        jl, jh = _lon_index_range(lon_m, half, row_lon0[r], row_dlon[r])
+        if jh - jl + 1 >= count:
+            return 0, count - 1, 0, -1
+        jl_mod = jl % count
+        jh_mod = jh % count
+        if jl_mod <= jh_mod:
+            return jl_mod, jh_mod, 0, -1
+        return jl_mod, count - 1, 0, jh_mod
+    lons = pt_lon[start:start + count]
+    lo_l = lon_m - half
+    hi_l = lon_m + half
+    if lo_l < -math.pi:
+        return (np.searchsorted(lons, lo_l + 2 * math.pi), count - 1,
+                0, np.searchsorted(lons, hi_l, side="right") - 1)
+    if hi_l >= math.pi:
+        return (np.searchsorted(lons, lo_l), count - 1,
+                0, np.searchsorted(lons, hi_l - 2 * math.pi, side="right") - 1)
+    return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right") - 1, 0, -1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
     """sin(Sun elevation) - sin(threshold) at point i, at both ends of the step."""
     gx = nxyz[i, 0]
@@ -433,11 +473,58 @@ def _step_disc(u, reach, s, k):
     return lat_m, lon_m, rho, delta, reach_max
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _owns_any(owner, i, s, j0, j1):
+    """Whether, in some step j0 <= j < j1, point i is owned by satellite ``s``,
+    or by none (nothing then vouches for that step: keep the pass)."""
+    for j in range(j0, j1):
+        o = owner[i, j]
+        if o == s or o < 0:
+            return True
+    return False
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, owner, open_sat, open_start, open_step,
+                   buf_pt, buf_a, buf_b, n_buf):
+    """Satellite ``s`` sees point i during step k, but not throughout, while
+    an earlier satellite does (see _step_rows).  in0 / in1: ``s`` sees the point
+    at the step's start / end (both never hold: that would be the whole step).
+    A pass open at the start ends there (kept if it has an edge-bounded start
+    or ``s`` owns one of its steps); a pass running on at the end starts there."""
+    if in0 and not seg_start and open_sat[i] == s:
+        if open_step[i] < 0 or _owns_any(owner, i, s, open_step[i], k):
+            buf_pt[n_buf] = i
+            buf_a[n_buf] = open_start[i]
+            buf_b[n_buf] = t0
+            n_buf += 1
+        open_sat[i] = -1
+    elif in1 and not seg_end:
+        open_sat[i] = s
+        open_start[i] = t1
+        open_step[i] = k + 1
+    return n_buf
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
+    """Whether every point of the disc (lat_m, lon_m, rho) sees the Sun below
+    the threshold throughout step k: none sees it higher than the disc's
+    centre does plus the disc's radius (plus the tilt of the geodetic vertical)."""
+    mx = math.cos(lat_m) * math.cos(lon_m)
+    my = math.cos(lat_m) * math.sin(lon_m)
+    mz = math.sin(lat_m)
+    sm = max(mx * sun[k, 0] + my * sun[k, 1] + mz * sun[k, 2],
+             mx * sun[k + 1, 0] + my * sun[k + 1, 1] + mz * sun[k + 1, 2])
+    el_max = math.asin(max(-1.0, min(1.0, sm))) + rho + MAX_VERTICAL_DEFLECTION_RAD + 1e-3
+    return el_max < math.asin(sin_sun)
+
+
 @njit(cache=True, error_model="numpy")
 def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max, r_lo, r_hi,
                u, du, rad, rdot, t, sensor, sun, phat, nxyz, pt_lon,
                row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-               open_sat, open_start, buf_pt, buf_a, buf_b, n_buf):
+               open_sat, open_start, open_step, prune_overlap, owner, buf_pt, buf_a, buf_b, n_buf):
     """Accesses of satellite ``s`` during step ``k`` over this block's rows.
 
     Appends finished passes to the buffers (whose capacity the caller
@@ -446,6 +533,17 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
     point remains inside the footprint at both ends of later steps; it is
     closed at its exit or, at a segment's last step, at the step's end.
     A swath sensor's accesses are instants (no open passes).
+
+    With ``prune_overlap``, ``owner[i, k]`` is the first satellite found to
+    see point i throughout step k (margin >= 0 at both ends, and lit at both
+    ends for a lit-only sensor), or -1; each satellite marks the steps it sees
+    throughout where none is marked yet.  Where an earlier satellite sees the
+    whole step, this one's edges in it cannot bound a run of the point's
+    access (the union of all passes), so none is solved: its pass is cut at
+    the step's ends instead (_subsumed_step), and a pass lying wholly in such
+    steps is dropped unless its satellite owns one of them (the owner's pass
+    is always kept, so each owned step stays covered).  The union, and so
+    every figure, is the same to the bit: the runs' ends are the same edges.
     """
     cos_eta = sensor[s, S_COS_ETA]
     sin_eta = sensor[s, S_SIN_ETA]
@@ -503,50 +601,13 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
     cos_rho = math.cos(rho)
     r = r_lo + (blk - r_lo) % n_blocks
     while r < r_hi:
-        phi = row_geoc_lat[r]
-        den = math.cos(phi) * cos_lat_m
-        num = cos_rho - math.sin(phi) * sin_lat_m
-        if num <= -den:
-            half = math.pi  # the whole row is inside the disc
-        elif num >= den:
-            r += n_blocks
-            continue
-        else:
-            half = math.acos(num / den)
         start = row_start[r]
         count = row_count[r]
-        # Candidate index ranges [ja, jb] (at most two) within the row.
-        if half >= math.pi:
-            ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
-        elif row_dlon[r] > 0.0:
-            jl, jh = _lon_index_range(lon_m, half, row_lon0[r], row_dlon[r])
-            if jh - jl + 1 >= count:
-                ja0, jb0, ja1, jb1 = 0, count - 1, 0, -1
-            else:
-                jl_mod = jl % count
-                jh_mod = jh % count
-                if jl_mod <= jh_mod:
-                    ja0, jb0, ja1, jb1 = jl_mod, jh_mod, 0, -1
-                else:
-                    ja0, jb0, ja1, jb1 = jl_mod, count - 1, 0, jh_mod
-        else:
-            lons = pt_lon[start:start + count]
-            lo_l = lon_m - half
-            hi_l = lon_m + half
-            if lo_l < -math.pi:
-                ja0 = np.searchsorted(lons, lo_l + 2 * math.pi)
-                jb0 = count - 1
-                ja1 = 0
-                jb1 = np.searchsorted(lons, hi_l, side="right") - 1
-            elif hi_l >= math.pi:
-                ja0 = np.searchsorted(lons, lo_l)
-                jb0 = count - 1
-                ja1 = 0
-                jb1 = np.searchsorted(lons, hi_l - 2 * math.pi, side="right") - 1
-            else:
-                ja0 = np.searchsorted(lons, lo_l)
-                jb0 = np.searchsorted(lons, hi_l, side="right") - 1
-                ja1, jb1 = 0, -1
+        ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, row_start, row_count,
+                                       row_geoc_lat, row_lon0, row_dlon, pt_lon)
+        if jb0 < ja0 and jb1 < ja1:
+            r += n_blocks
+            continue
         R = row_radius[r]
         if swath:
             cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
@@ -590,13 +651,29 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                 f0 = hx * u0x + hy * u0y + hz * u0z - C0
                 f1 = hx * u1x + hy * u1y + hz * u1z - C1
                 if f0 >= 0.0 and f1 >= 0.0:
-                    if not lit and not (seg_start or seg_end) and open_sat[i] == s:
-                        continue  # inside throughout: the open pass runs on
+                    if not lit:
+                        if prune_overlap and owner[i, k] < 0:
+                            owner[i, k] = s
+                        if not (seg_start or seg_end) and open_sat[i] == s:
+                            continue  # inside throughout: the open pass runs on
                     sa = 0.0
                     sb = 1.0
                 else:
                     if abs(hx * wx + hy * wy + hz * wz) > sin_band:
                         continue  # too far across the track for any access
+                    if prune_overlap and owner[i, k] >= 0:
+                        # Another satellite sees the point throughout this
+                        # step, so this one's edges in it bound no run.
+                        if f0 >= 0.0 or f1 >= 0.0:
+                            in0 = f0 >= 0.0
+                            in1 = f1 >= 0.0
+                            if lit:
+                                h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                                in0 = in0 and h0 >= 0.0
+                                in1 = in1 and h1 >= 0.0
+                            n_buf = _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, owner, open_sat,
+                                                   open_start, open_step, buf_pt, buf_a, buf_b, n_buf)
+                        continue
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
                     g1 = hx * d1x + hy * d1y + hz * d1z - e1
                     if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
@@ -606,22 +683,35 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                         continue
                 if lit:
                     h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
-                    if (sa == 0.0 and sb == 1.0 and h0 >= 0.0 and h1 >= 0.0
-                            and not (seg_start or seg_end) and open_sat[i] == s):
-                        continue  # inside and lit throughout
+                    if sa == 0.0 and sb == 1.0 and h0 >= 0.0 and h1 >= 0.0:
+                        if prune_overlap and owner[i, k] < 0:
+                            owner[i, k] = s
+                        if not (seg_start or seg_end) and open_sat[i] == s:
+                            continue  # inside and lit throughout
+                    if (prune_overlap and sa == 0.0 and sb == 1.0 and not (h0 >= 0.0 and h1 >= 0.0)
+                            and owner[i, k] >= 0):
+                        n_buf = _subsumed_step(i, s, k, h0 >= 0.0, h1 >= 0.0, seg_start, seg_end, t0, t1, owner,
+                                               open_sat, open_start, open_step, buf_pt, buf_a, buf_b, n_buf)
+                        continue
                     sa, sb = lit_clip(sa, sb, h0, h1)
                     if sa < 0.0:
                         continue
                 if sa == 0.0 and not seg_start and open_sat[i] == s:
                     a = open_start[i]
+                    from_step = open_step[i]
                 else:
                     a = t0 + sa * dt
+                    # A pass beginning with a whole step owes its start to no edge.
+                    from_step = k if sa == 0.0 and sb == 1.0 else -1
                 if sb == 1.0:
                     if not seg_end:
                         open_sat[i] = s
                         open_start[i] = a
+                        open_step[i] = from_step
                         continue
                     b = t1
+                    if prune_overlap and from_step >= 0 and not _owns_any(owner, i, s, from_step, k + 1):
+                        continue  # other satellites see every step of this pass throughout
                 else:
                     b = t0 + sb * dt
                 buf_pt[n_buf] = i
@@ -635,7 +725,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
 @njit(cache=True, error_model="numpy")
 def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
                 row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                local_idx, block_sizes, min_gap_s, open_sat, open_start):
+                local_idx, block_sizes, min_gap_s, open_sat, open_start, open_step, prune_overlap, owner):
     """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps.
 
     A satellite's steps run in order, one satellite after another, so a
@@ -664,18 +754,8 @@ def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
             seg_start = k == 0 or not valid[s, k - 1]
             seg_end = k == nk - 2 or not valid[s, k + 2]
             lat_m, lon_m, rho, delta, reach_max = _step_disc(u, reach, s, k)
-            if sensor[s, S_SIN_SUN] > NO_LIGHTING:
-                # Skip a step whose whole disc is in the dark: no point in it
-                # sees the Sun higher than at the disc's centre plus its radius
-                # (plus the tilt of the geodetic vertical).
-                mx = math.cos(lat_m) * math.cos(lon_m)
-                my = math.cos(lat_m) * math.sin(lon_m)
-                mz = math.sin(lat_m)
-                sm = max(mx * sun[k, 0] + my * sun[k, 1] + mz * sun[k, 2],
-                         mx * sun[k + 1, 0] + my * sun[k + 1, 1] + mz * sun[k + 1, 2])
-                el_max = math.asin(max(-1.0, min(1.0, sm))) + rho + MAX_VERTICAL_DEFLECTION_RAD + 1e-3
-                if el_max < math.asin(sensor[s, S_SIN_SUN]):
-                    continue
+            if sensor[s, S_SIN_SUN] > NO_LIGHTING and _dark_step(lat_m, lon_m, rho, sun, k, sensor[s, S_SIN_SUN]):
+                continue
             r_lo = np.searchsorted(row_geoc_lat, lat_m - rho)
             r_hi = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
             need = n_buf + before[r_hi] - before[r_lo]
@@ -693,15 +773,18 @@ def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
             n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max,
                                r_lo, r_hi, u, du, rad, rdot, t, sensor, sun,
                                phat, nxyz, pt_lon, row_start, row_count, row_geoc_lat, row_radius, row_lon0,
-                               row_dlon, open_sat, open_start, buf_pt, buf_a, buf_b, n_buf)
+                               row_dlon, open_sat, open_start, open_step, prune_overlap, owner, buf_pt, buf_a, buf_b,
+                               n_buf)
     _merge_block(state, buf_pt, buf_a, buf_b, n_buf, local_idx, block_sizes[blk], min_gap_s)
+    return n_buf
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
                      row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                     local_idx, block_sizes, min_gap_s):
-    """Fold one time chunk of accesses into ``state`` (modified in place).
+                     local_idx, block_sizes, min_gap_s, prune_overlap=False):
+    """Fold one time chunk of accesses into ``state`` (modified in place);
+    returns how many access pieces were folded (the merge's work).
 
     u, du, rad, rdot, reach: per (satellite, sample) from
     :func:`satellite_frames`; valid: (nsat, nk) False where sgp4 failed;
@@ -718,6 +801,11 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
     state.  Per satellite and step the kernel visits only the rows within the
     footprint's reach (widened by half the step's ground-track arc) and in
     each row only the longitudes inside that disc.
+
+    ``prune_overlap``: skip the edges that steps seen throughout by another
+    satellite hide (see _step_rows), at the cost of an int32 table of
+    npts x (nk - 1); same figures either way.  It pays where footprints
+    overlap (sim.run.mean_overlap).
     """
     nsat, nk = valid.shape
     n_blocks = block_sizes.shape[0]
@@ -725,11 +813,16 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
     # The satellite whose pass is open at each point, and the pass's start.
     open_sat = np.full(n_pts, -1, np.int64)
     open_start = np.empty(n_pts, np.float64)
+    # The step from which an open pass has seen the point throughout (-1: its start is an edge).
+    open_step = np.full(n_pts, -1, np.int64)
+    owner = np.full((n_pts, nk - 1) if prune_overlap else (0, 0), -1, np.int32)
+    pieces = np.zeros(n_blocks, np.int64)
     for blk in prange(n_blocks):
-        _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
-                    row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                    local_idx, block_sizes, min_gap_s, open_sat, open_start)
-    return state
+        pieces[blk] = _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
+                                  row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
+                                  local_idx, block_sizes, min_gap_s, open_sat, open_start, open_step,
+                                  prune_overlap, owner)
+    return pieces.sum()
 
 
 @njit(cache=True, error_model="numpy")
@@ -774,3 +867,4 @@ def row_worklists(r_lo, r_hi, n_rows):
                 codes[fill[r]] = k * nsat + s
                 fill[r] += 1
     return start, codes
+

@@ -31,7 +31,7 @@ from .kernels import NSTATE
 # Per ground point (bytes), alive for the whole run.
 GRID_BYTES_PER_POINT = 200      # lat/lon/weight (24), xyz/up/unit vectors (72), lon, block index, build temporaries
 STATE_BYTES_PER_POINT = 8 * NSTATE
-KERNEL_BYTES_PER_POINT = 32     # per chunk: open-pass keys and starts, counting-sort tables
+KERNEL_BYTES_PER_POINT = 40     # per chunk: open-pass keys, starts and steps, counting-sort tables
 FIGURES_BYTES_PER_POINT = 8 * NSTATE + 8 * 12 + 1 + 8 * 8   # state copy, figures, seen, temporaries
 OUTPUT_BYTES_PER_POINT = 8 * 15  # writers: one converted copy of the per-point columns
 # Per satellite and sample of a chunk: sgp4's r, v (48) and error code, Earth-fixed
@@ -41,6 +41,9 @@ BYTES_PER_SATELLITE_SAMPLE = 208
 # Per buffered access piece: point index, start, end (24), the sort's order
 # array (8) and the buffer's spare capacity (it grows by doubling).
 BYTES_PER_ACCESS_PIECE = 48
+# Per ground point and sample: the overlap-pruning owner table (int32), counted
+# whether or not a run prunes (sim.run decides after its first chunk).
+OWNER_BYTES_PER_POINT_SAMPLE = 4
 # Fixed working margin: sgp4 arrays of satellites, sensor table, small buffers.
 FIXED_BYTES = 32 * 2**20
 # The smallest chunk the guard shrinks to before refusing.
@@ -62,7 +65,7 @@ def access_pieces_per_sample(n_satellites: int, n_points: int, step_s: float) ->
 
 def bytes_per_sample(n_satellites: int, n_points: int, step_s: float) -> float:
     """Working memory (bytes) of one sample of a time chunk."""
-    return (BYTES_PER_SATELLITE_SAMPLE * n_satellites
+    return (BYTES_PER_SATELLITE_SAMPLE * n_satellites + OWNER_BYTES_PER_POINT_SAMPLE * n_points
             + BYTES_PER_ACCESS_PIECE * access_pieces_per_sample(n_satellites, n_points, step_s))
 
 
