@@ -30,10 +30,11 @@ REFINEMENT = "cubic Hermite of the visibility margin between samples (edges, and
 CHUNK_BUDGET_BYTES = 256 * 2**20
 
 # Overlap pruning (accumulate_chunk's prune_overlap) pays from about this many
-# satellites seeing an average point at once (sum of footprint areas / sphere):
-# measured 1.7-1.9x faster for an 8,428-satellite shell (~17), 1.1x for 300 and
-# 1,000 SSO satellites at 1 deg (0.6, 1.9), neutral for 138 at 1 deg and 1.2x
-# slower at 0.25 deg (0.26), where its table no longer fits in cache.
+# satellites seeing an average point at once (mean_overlap).  Kernel alone,
+# benchmarks/pruning.py: 1.9x faster for an 8,428-satellite 53 deg shell at
+# 1 deg (overlap ~20), 1.2x for 1,000 SSO satellites (2.2), 1.16x for 300 (0.6);
+# neutral for 138 at 1 deg and 0.83x at 0.25 deg (0.3), where the owner table
+# no longer fits in cache and little overlaps.
 PRUNE_OVERLAP_FROM = 0.5
 
 

@@ -127,3 +127,17 @@ def test_affine_extrapolation_recovers_a_fixed_plus_linear_cost():
                                       {"case": small, "error": "timed out"}], head)
     assert fit["fixed_s"] == pytest.approx(20.0) and fit["estimate_s"] == pytest.approx(cost(head))
     assert peers.affine_extrapolation([{"case": small, "wall_s": 1.0}], head) is None
+
+
+def test_pruning_benchmark_compares_like_with_like(capsys):
+    """benchmarks/pruning.py times the kernel with and without overlap pruning
+    on the same chunks; both must leave the same state (it exits 1 if not)."""
+    import json
+
+    import pruning
+
+    assert pruning.main(["--hours", "0.1"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    shell = report["rows"][0]
+    assert shell["satellites"] == 8428 and shell["run_prunes"] and shell["same_state"]
+    assert shell["pieces_on"] < shell["pieces_off"]
