@@ -88,7 +88,8 @@ def visible_any(phat: np.ndarray, radius_km: np.ndarray, r_sats_km: np.ndarray, 
 
     ``phat`` (npoints, 3) unit vectors of the points, ``radius_km`` (npoints,),
     ``r_sats_km`` (nsat, 3) Earth-fixed satellite positions: every point against
-    every satellite, as a brute force does."""
+    every satellite, as a brute force does.  The plain statement of the test;
+    the benchmarks time :class:`RowBruteForce`, which the tests hold to it."""
     if valid is not None:
         r_sats_km = r_sats_km[valid]
     if r_sats_km.shape[0] == 0:
@@ -96,6 +97,53 @@ def visible_any(phat: np.ndarray, radius_km: np.ndarray, r_sats_km: np.ndarray, 
     rn = np.linalg.norm(r_sats_km, axis=1)
     cos_lam = cos_reach(radius_km[:, None], rn[None, :], off_nadir_rad)
     return ((phat @ (r_sats_km / rn[:, None]).T) >= cos_lam).any(axis=1)
+
+
+# Elements of the (points x satellites) comparison made at once: the dot
+# products and thresholds of one block stay in the CPU's cache (~2 MB each).
+BRUTE_BLOCK_ELEMENTS = 256 * 1024
+
+
+class RowBruteForce:
+    """:func:`visible_any` as a competent numpy user would write it: the same test
+    for every point x satellite at every sample, with the reach worked out once
+    per (latitude row, satellite) -- a point's geocentric radius depends only on
+    its latitude -- and the points taken a few rows at a time, so that the
+    temporaries stay in cache instead of streaming ~10 arrays of points x
+    satellites through memory at every sample (16x faster at 1 deg, 138
+    satellites, measured).  The same test as :func:`visible_any`, whose booleans
+    it returns (tests/test_benchmarks.py)."""
+
+    def __init__(self, grid, off_nadir_rad: float):
+        rows = grid.rows()
+        self.phat = rows["phat"]
+        self.row_radius = rows["row_radius"]
+        self.row_start = rows["row_start"]
+        self.row_count = rows["row_count"]
+        self.off_nadir_rad = off_nadir_rad
+
+    def visible(self, r_sats_km: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """(npoints,) bool for Earth-fixed satellite positions (nsat, 3) in km."""
+        if valid is not None:
+            r_sats_km = r_sats_km[valid]
+        out = np.zeros(self.phat.shape[0], dtype=bool)
+        nsat = r_sats_km.shape[0]
+        if nsat == 0:
+            return out
+        rn = np.linalg.norm(r_sats_km, axis=1)
+        shat_t = np.ascontiguousarray((r_sats_km / rn[:, None]).T)
+        cos_lam = cos_reach(self.row_radius[:, None], rn[None, :], self.off_nadir_rad)  # (rows, nsat)
+        starts, counts = self.row_start, self.row_count
+        a = 0
+        while a < starts.size:
+            b = a + 1  # at least one row; more while the block stays small
+            while b < starts.size and (starts[b] + counts[b] - starts[a]) * nsat <= BRUTE_BLOCK_ELEMENTS:
+                b += 1
+            p0, p1 = starts[a], starts[b - 1] + counts[b - 1]
+            dots = self.phat[p0:p1] @ shat_t
+            out[p0:p1] = (dots >= np.repeat(cos_lam[a:b], counts[a:b], axis=0)).any(axis=1)
+            a = b
+        return out
 
 
 class SampledAccesses:
@@ -176,13 +224,11 @@ def grid_geometry(grid) -> tuple[np.ndarray, np.ndarray]:
 def sampled_figures(grid, window: Window, positions_km: np.ndarray, valid: np.ndarray | None,
                     off_nadir_deg: float = OFF_NADIR_DEG) -> dict[str, np.ndarray]:
     """Figures per point from Earth-fixed positions (nsat, nk, 3) at every sample."""
-    phat, radius = grid_geometry(grid)
-    eta = math.radians(off_nadir_deg)
+    test = RowBruteForce(grid, math.radians(off_nadir_deg))
     acc = SampledAccesses(len(grid), window.duration_s)
     t = window.sample_times()
     for k in range(t.size):
-        acc.update(t[k], visible_any(phat, radius, positions_km[:, k, :], eta,
-                                     None if valid is None else valid[:, k]))
+        acc.update(t[k], test.visible(positions_km[:, k, :], None if valid is None else valid[:, k]))
     return acc.figures()
 
 

@@ -60,6 +60,34 @@ def test_cos_reach_matches_off_nadir_angle():
     assert math.degrees(off_nadir) == pytest.approx(45.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("kind", ["regular", "points"])
+def test_row_blocked_brute_force_is_the_plain_test(kind, monkeypatch):
+    """The brute force the benchmarks time (rows of points in cache-sized blocks,
+    the reach per row) returns the plain all-pairs test's booleans."""
+    from sim import Grid
+
+    rng = np.random.default_rng(7)
+    if kind == "regular":
+        grid = Grid.regular(3.0)
+        monkeypatch.setattr(C, "BRUTE_BLOCK_ELEMENTS", 5000)  # many blocks, a row each or a few
+    else:
+        grid = Grid.points(rng.uniform(-90, 90, 400), rng.uniform(-180, 180, 400))
+    eta = math.radians(45.0)
+    fast = C.RowBruteForce(grid, eta)
+    phat, radius = C.grid_geometry(grid)
+    seen = 0
+    for _ in range(20):
+        nsat = int(rng.integers(1, 40))
+        u = rng.normal(size=(nsat, 3))
+        r_km = u / np.linalg.norm(u, axis=1)[:, None] * rng.uniform(6700.0, 7500.0, nsat)[:, None]
+        valid = rng.random(nsat) < 0.8
+        expect = C.visible_any(phat, radius, r_km, eta, valid)
+        assert np.array_equal(fast.visible(r_km, valid), expect)
+        seen += expect.sum()
+    assert 0 < seen < 20 * len(grid)  # both outcomes occur
+    assert not fast.visible(np.zeros((0, 3))).any()
+
+
 def test_revisit_matches_fine_brute_forces(tiny):
     """revisit at 60 s (refined edges) against the sample-only numpy and skyfield
     references at 1 s: every edge of theirs is within 0.5 s of the truth, so every
