@@ -85,7 +85,10 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     the bracket): each evaluation also shrinks the bracket, and a Newton step
     that would leave it becomes a bisection, so convergence never stalls.  It
     stops when the quadratic model of the cubic puts the remaining error
-    below 1e-9 of the step (or the step below 1e-7).
+    below 1e-6 of the step, 60 us at a 60 s step (or the step below 1e-7):
+    from the inverse-Hermite guess that is mostly two Newton steps.  (A
+    1e-9 bound cost a third step for nothing a figure shows, ~8 % of the
+    kernel at 0.25 deg.)
     """
     s = guess
     if not (lo < s < hi):
@@ -105,7 +108,7 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
             s_new = s - step
             if lo < s_new < hi:
                 # Error after this step ~ |p''| step^2 / (2 |p'|).
-                if abs(step) < 1e-7 or abs(6.0 * a3 * s + 2.0 * a2) * step * step < 2e-9 * abs(dp):
+                if abs(step) < 1e-7 or abs(6.0 * a3 * s + 2.0 * a2) * step * step < 2e-6 * abs(dp):
                     return s_new
                 s = s_new
                 continue
