@@ -124,6 +124,12 @@ def _memory_limit_option(ctx, param, value):
         raise click.BadParameter(str(exc))
 
 
+GRID_KIND_CHOICES = ("regular", "equal-area")  # constellation.scenario.GRID_KINDS (not imported at start-up)
+GRID_KIND_HELP = ("Grid cells: regular (res x res deg) or equal-area (cells of about equal area: 41,252 points at "
+                  "1 deg, not 64,800, so less work; area-weighted statistics agree within the resolution). "
+                  "Default: the scenario's, else regular.")
+
+
 def simulation_options(f):
     """The options every simulating command shares (run, map, ...)."""
     opts = [
@@ -142,6 +148,7 @@ def simulation_options(f):
         click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600),
                      help="Sample step in seconds (edges are refined below it)."),
         click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution in degrees."),
+        click.option("--grid-kind", type=click.Choice(GRID_KIND_CHOICES), help=GRID_KIND_HELP),
         click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg)."),
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."),
         click.option("--land-only", is_flag=True,
@@ -183,14 +190,16 @@ def load_jobs(scenarios, tle_path) -> list[dict]:
         const = read_catalog(tle_path)
         jobs.append(dict(name=Path(tle_path).stem, constellation=const, source=str(tle_path),
                          start=default_start(const), duration_s=86400.0, step_s=60.0,
-                         res=1.0, lat_min=-90.0, lat_max=90.0, targets=[], claim="", catalog=True))
+                         res=1.0, lat_min=-90.0, lat_max=90.0, grid_kind="regular", targets=[], claim="",
+                         catalog=True))
     else:
         paths = [_resolve_scenario(a) for a in scenarios] or seed_paths()
         for p in paths:
             sc = load_scenario(p)
             jobs.append(dict(name=sc.name, constellation=sc.constellation, source=str(p), start=sc.start,
                              duration_s=sc.duration_s, step_s=sc.step_s, res=sc.grid_res_deg,
-                             lat_min=sc.lat_min_deg, lat_max=sc.lat_max_deg, claim=sc.claim,
+                             lat_min=sc.lat_min_deg, lat_max=sc.lat_max_deg, grid_kind=sc.grid_kind,
+                             claim=sc.claim,
                              targets=[Target(t.name, t.threshold_s, t.claim) for t in sc.targets],
                              capacity=sc.capacity, survey=sc.survey))
     return jobs
@@ -198,7 +207,7 @@ def load_jobs(scenarios, tle_path) -> list[dict]:
 
 def prepare_job(job: dict, start=None, days=None, step_s=None, grid_res=None, lat_min=None, lat_max=None,
                 off_nadir=None, min_elevation=None, swath_km=None, min_sun_elevation=None, day_and_night=False,
-                targets=(), land_only=None, select=(), max_epoch_age=14.0, **_ignored):
+                targets=(), land_only=None, select=(), max_epoch_age=14.0, grid_kind=None, **_ignored):
     """Apply command-line overrides to a job: -> (constellation, grid, window, targets).
 
     Catalog satellites that sgp4 cannot propagate over the window are dropped, with
@@ -244,7 +253,8 @@ def prepare_job(job: dict, start=None, days=None, step_s=None, grid_res=None, la
         click.echo(f"Warning: {job['name']}: {text}", err=True)
     lo = lat_min if lat_min is not None else job["lat_min"]
     hi = lat_max if lat_max is not None else job["lat_max"]
-    grid = (Grid.land if land_only else Grid.regular)(grid_res or job["res"], lo, hi)
+    grid = Grid.build(grid_res or job["res"], lo, hi, grid_kind or job.get("grid_kind", "regular"),
+                      land_only=bool(land_only))
     all_targets = job["targets"] + [Target(f"within {t}", parse_duration_s(t)) for t in targets]
     return const, grid, window, all_targets
 
@@ -724,6 +734,7 @@ def sweep_options(f):
         click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366), help="Window length in days."),
         click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600), help="Sample step (s)."),
         click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution (deg)."),
+        click.option("--grid-kind", type=click.Choice(GRID_KIND_CHOICES), help=GRID_KIND_HELP),
         click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg)."),
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line) instead of tables."),
@@ -733,13 +744,13 @@ def sweep_options(f):
     return f
 
 
-def _sweep_spec(arg, days, step_s, grid_res, lat_min, lat_max, targets=()):
+def _sweep_spec(arg, days, step_s, grid_res, lat_min, lat_max, targets=(), grid_kind=None):
     from constellation.sweepspec import load_sweep
 
     spec = load_sweep(_resolve_sweep(arg))
     window = {k: v for k, v in (("days", days), ("step_s", step_s)) if v is not None}
-    grid = {k: v for k, v in (("res_deg", grid_res), ("lat_min_deg", lat_min), ("lat_max_deg", lat_max))
-            if v is not None}
+    grid = {k: v for k, v in (("res_deg", grid_res), ("lat_min_deg", lat_min), ("lat_max_deg", lat_max),
+                              ("kind", grid_kind)) if v is not None}
     extra = [{"name": f"within {t}", "max_revisit_s": parse_duration_s(t)} for t in targets]
     return spec.with_overrides(window, grid, extra)
 
@@ -793,7 +804,7 @@ def _check_plot_path(plot_path):
 @click.option("--list", "list_only", is_flag=True, help="Only list the configurations (key and parameters).")
 @sweep_options
 def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, scheduler, workers, sequential, resume,
-              overwrite, days, step_s, grid_res, lat_min, lat_max, as_json):
+              overwrite, days, step_s, grid_res, grid_kind, lat_min, lat_max, as_json):
     """Run every configuration of a sweep file (a grid or a list over Walker or SSO
     patterns, altitude, inclination, local times, sensor, window, grid) and write
     one table of their figures: MRT p50/p95/max, mean revisit, mean response,
@@ -806,7 +817,7 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
 
     bar = _Bar("configurations", quiet=as_json)
     with user_errors():
-        sp = _sweep_spec(spec, days, step_s, grid_res, lat_min, lat_max, targets)
+        sp = _sweep_spec(spec, days, step_s, grid_res, lat_min, lat_max, targets, grid_kind)
         confs = sp.configurations()
         if list_only:
             for c in confs:
@@ -887,7 +898,7 @@ def _parse_planes(text: str) -> list[int]:
               help="Also draw the evaluated configurations: satellites vs MRT p95.")
 @sweep_options
 def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_plane, out_path, plot_path, scheduler,
-             workers, sequential, resume, overwrite, days, step_s, grid_res, lat_min, lat_max, as_json):
+             workers, sequential, resume, overwrite, days, step_s, grid_res, grid_kind, lat_min, lat_max, as_json):
     """Find the smallest constellation of a family that meets a revisit target.
 
     FAMILY is a sweep file (or built-in, default walker-sso: seeds/sweeps/) whose [group] is the
@@ -902,7 +913,7 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
     from sim.sweep import check_table_path, open_journal, size_search, write_table
 
     with user_errors():
-        sp = _sweep_spec(family, days, step_s, grid_res, lat_min, lat_max)
+        sp = _sweep_spec(family, days, step_s, grid_res, lat_min, lat_max, grid_kind=grid_kind)
         if sp.vary or sp.points:
             raise click.ClickException(f"{sp.path}: a sizing family varies only planes and sats_per_plane: remove "
                                        "[vary] and [[point]]")

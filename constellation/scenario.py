@@ -21,6 +21,8 @@ from .sensor import SENSOR_KINDS, Sensor
 from .validate import check_off_nadir
 
 NUMBER = (int, float)
+# [grid] kind: a regular latitude/longitude grid or an equal-area one (sim.grid.Grid.build).
+GRID_KINDS = ("regular", "equal-area")
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Scenario:
     path: str | None = None
     capacity: CapacitySpec | None = None
     survey: SurveySpec | None = None
+    grid_kind: str = "regular"
 
 
 class _Table:
@@ -152,6 +155,12 @@ def _range(lo, hi, incl_lo=True, incl_hi=True):
         if not (ok_lo and ok_hi and math.isfinite(v)):
             return f"must be in {'[' if incl_lo else '('}{lo}, {hi}{']' if incl_hi else ')'}, got {v}"
         return None
+    return check
+
+
+def _one_of(known, what):
+    def check(v):
+        return None if v in known else f"unknown {what} {v!r} (known: {', '.join(known)})"
     return check
 
 
@@ -392,9 +401,10 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     win.finish()
 
     grid = top.sub("grid", None)
-    res, lat_min, lat_max = 1.0, -90.0, 90.0
+    res, lat_min, lat_max, grid_kind = 1.0, -90.0, 90.0, "regular"
     if grid is not None:
         res = float(grid.get("res_deg", NUMBER, 1.0, check=_range(0.01, 90, incl_lo=True)))
+        grid_kind = grid.get("kind", str, "regular", check=_one_of(GRID_KINDS, "grid kind"))
         lat_min = float(grid.get("lat_min_deg", NUMBER, -90.0, check=_range(-90, 90)))
         lat_max = float(grid.get("lat_max_deg", NUMBER, 90.0, check=_range(-90, 90)))
         if lat_min >= lat_max:
@@ -428,4 +438,4 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     survey = _read_survey(sv, [g.name for g in groups]) if sv is not None else None
     top.finish()
     return Scenario(name, title, source, claim, Constellation(name, groups), start, duration, step,
-                    res, lat_min, lat_max, targets, spath, capacity, survey)
+                    res, lat_min, lat_max, targets, spath, capacity, survey, grid_kind)

@@ -40,7 +40,8 @@ sats_per_plane = 12
 Configurations are every ``[[point]]`` (or one empty point) times every
 combination of ``[vary]``.  Keys name a group key (``alt_km``), a sensor field
 (``sensor.swath_km``), or a window or grid key (``window.step_s``,
-``grid.res_deg``).  Beyond the scenario's group keys a sweep understands:
+``grid.res_deg``, ``grid.kind`` = "regular" or "equal-area").  Beyond the
+scenario's group keys a sweep understands:
 
 - ``sats_per_plane`` with ``planes`` in a Walker pattern: ``total = planes * sats_per_plane``;
 - ``planes`` in ``sso_planes`` without explicit local times: planes at the
@@ -75,7 +76,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .errors import InputError
-from .scenario import Scenario, read_toml, scenario_from_dict
+from .scenario import GRID_KINDS, Scenario, read_toml, scenario_from_dict
 from .sensor import Sensor
 
 
@@ -88,7 +89,7 @@ GROUP_KEYS = ("name", "pattern", "alt_km", "total", "planes", "sats_per_plane", 
               "ltdn_hours", "ltan_hours", "raan0_deg", "arg_lat0_deg",
               "ltdn_from_hours", "ltdn_to_hours", "ltan_from_hours", "ltan_to_hours")
 WINDOW_KEYS = ("start", "days", "hours", "step_s")
-GRID_KEYS = ("res_deg", "lat_min_deg", "lat_max_deg")
+GRID_KEYS = ("res_deg", "lat_min_deg", "lat_max_deg", "kind")
 SIZE_KEYS = ("planes", "min_sats_per_plane", "max_sats_per_plane")
 TOP_KEYS = ("sweep", "window", "grid", "target", "group", "vary", "point", "size")
 
@@ -208,6 +209,15 @@ def check_key(key: str, path: str, where: str) -> None:
                          path, field=f"{where}.{key}")
 
 
+def _check_grid_kind(key: str, values: list, path: str, where: str) -> None:
+    """A bad ``grid.kind`` fails when the file is read, not in every configuration."""
+    if split_key(key) == ("grid", "kind"):
+        for v in values:
+            if v not in GRID_KINDS:
+                raise SweepError(f"unknown grid kind {v!r} (known: {', '.join(GRID_KINDS)})", path,
+                                 field=f"{where}.{key}" if where else key)
+
+
 def _canonical(v):
     if isinstance(v, datetime):
         if v.tzinfo is None:
@@ -271,6 +281,8 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
         for k in tab:
             if k not in known:
                 raise SweepError(f"unknown key (known here: {', '.join(known)})", path, field=f"{sec}.{k}")
+    if "kind" in grid:
+        _check_grid_kind("grid.kind", [grid["kind"]], path, "")
     targets = raw.get("target", [])
     if not isinstance(targets, list) or not all(isinstance(t, dict) for t in targets):
         raise SweepError("use [[target]] (an array of tables)", path, field="target")
@@ -287,6 +299,7 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
         check_key(k, path, "vary")
         if not isinstance(v, list) or not v:
             raise SweepError("expected a non-empty list of values", path, field=f"vary.{k}")
+        _check_grid_kind(k, v, path, "vary")
         vary[k] = _canonical(v)
     points = raw.get("point", [])
     if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
@@ -294,6 +307,7 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
     for i, p in enumerate(points):
         for k in p:
             check_key(k, path, f"point[{i + 1}]")
+            _check_grid_kind(k, [p[k]], path, f"point[{i + 1}]")
     size = _table(raw, "size", path)
     for k, v in size.items():
         if k not in SIZE_KEYS:

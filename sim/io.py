@@ -4,9 +4,11 @@ The format follows the file's extension:
 
 - ``.nc``: NetCDF-4 with CF-1.8 conventions.  On a regular grid every per-point
   figure is a variable on (lat, lon); on a point set (a list of targets, a
-  land-only grid) on (point) with lat(point) and lon(point) as auxiliary
-  coordinates (CF ``featureType = "point"``).  Units and long names on every
-  variable; ``area_weight`` holds each point's share of the area.
+  land-only grid, an equal-area grid, whose rows differ in length) on (point)
+  with lat(point) and lon(point) as auxiliary coordinates (CF
+  ``featureType = "point"``); the attribute ``grid_kind`` says which.  Units
+  and long names on every variable; ``area_weight`` holds each point's share of
+  the area.
 - ``.csv``: one row per point (lat, lon, weight, [label], every figure), after
   three comment lines starting with ``#`` that hold, as JSON, what rebuilds the
   result, its summary and its provenance (``pandas.read_csv(path, comment="#")``).
@@ -112,7 +114,7 @@ def _spec(result: Result) -> dict:
         "window": {"start": result.window.start.isoformat(), "duration_s": result.window.duration_s,
                    "step_s": result.window.step_s},
         "grid": {"name": g.name, "points": len(g), "shape": list(g.shape) if g.shape is not None else None,
-                 "res_deg": g.res_deg, "labels": g.labels is not None},
+                 "res_deg": g.res_deg, "labels": g.labels is not None, "kind": g.kind},
         "figures": {k: str(np.asarray(v).dtype) for k, v in result.figures.items()},
         "meta": _jsonable(result.meta),
     }
@@ -198,6 +200,7 @@ def _dataset(result: Result):
         "window_duration_s": result.window.duration_s,
         "window_step_s": result.window.step_s,
         "grid": g.name,
+        "grid_kind": g.kind,
         "refinement": REFINEMENT,
         "revisit_format": FORMAT,
         "revisit_format_version": FORMAT_VERSION,
@@ -333,7 +336,10 @@ def _rebuild(spec: dict, lat, lon, weight, labels, figures: dict, provenance: di
     if not (lat.shape == lon.shape == weight.shape == (g["points"],)):
         raise InputError(f"expected {g['points']} points, found {lat.shape[0]}", str(path))
     shape = tuple(g["shape"]) if g["shape"] is not None else None
-    grid = Grid(lat, lon, weight, g["name"], shape, g["res_deg"], list(labels) if labels is not None else None)
+    # "kind" (regular, equal-area, points) is absent from files written before equal-area grids:
+    # Grid infers it from res_deg as those versions did (regular with a resolution, else points).
+    grid = Grid(lat, lon, weight, g["name"], shape, g["res_deg"], list(labels) if labels is not None else None,
+                g.get("kind"))
     if not np.array_equal(grid.lat_deg, lat):
         raise InputError("points are not sorted by latitude then longitude", str(path))
     # Exactly as written: no re-normalisation of longitudes or weights.

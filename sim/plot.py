@@ -176,16 +176,14 @@ def draw_coastlines(ax, color: str = COAST_COLOR, linewidth: float = COAST_WIDTH
 
 # ---------------------------------------------------------------------- maps
 def map_image(grid, values) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
-    """Per-point values of a regular grid (or a subset of one: land-only, a latitude
-    band) as a global 2-D array, row 0 the southernmost, column 0 at -180 deg,
+    """Per-point values of a regular or equal-area grid (or a subset of one: land-only,
+    a latitude band) as a global 2-D array at the grid's resolution
+    (:meth:`sim.grid.Grid.raster`), row 0 the southernmost, column 0 at -180 deg,
     NaN where the grid has no point; with imshow's extent (origin='lower').
     None for point lists without a resolution."""
-    ci = grid.cell_index()
-    if ci is None:
+    img = grid.raster(np.asarray(values, dtype=float))
+    if img is None:
         return None
-    i, j, shape = ci
-    img = np.full(shape, np.nan)
-    img[i, j] = values
     return img, (-180.0, 180.0, -90.0, 90.0)
 
 

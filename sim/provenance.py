@@ -72,7 +72,7 @@ def build_provenance(result, constellation=None, scenario_path: str | Path | Non
         "versions": package_versions(),
         "window": {"start": _iso(w.start), "duration_s": w.duration_s, "step_s": w.step_s,
                    "n_samples": w.n_samples},
-        "grid": {"name": g.name, "points": len(g), "res_deg": g.res_deg,
+        "grid": {"name": g.name, "points": len(g), "res_deg": g.res_deg, "kind": g.kind,
                  "shape": list(g.shape) if g.shape is not None else None,
                  "lat_min_deg": float(g.lat_deg.min()), "lat_max_deg": float(g.lat_deg.max())},
         "satellites": result.n_satellites,

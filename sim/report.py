@@ -192,6 +192,8 @@ def size_text(title: str, grid: dict, percentile: int, threshold_s: float, best:
     per plane count, and every configuration evaluated (``grid``: the family's [grid] table)."""
     region = (f"latitudes {grid.get('lat_min_deg', -90):g}..{grid.get('lat_max_deg', 90):g} deg"
               if "lat_min_deg" in grid or "lat_max_deg" in grid else "the globe")
+    if grid.get("kind", "regular") != "regular":
+        region += f" ({grid['kind']} grid)"
     reading = ("every point's max revisit" if percentile == 100
                else f"the max revisit of {percentile} % of the area")
     lines = [f"{title}: {reading} within {format_duration(threshold_s)} over {region}"]

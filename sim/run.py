@@ -157,6 +157,7 @@ class Result:
             "satellites": self.n_satellites,
             "points": len(self.grid),
             "grid": self.grid.name,
+            "grid_kind": self.grid.kind,
             "start": self.window.start.isoformat().replace("+00:00", "Z"),
             "duration_s": self.window.duration_s,
             "step_s": self.window.step_s,

@@ -86,7 +86,7 @@ def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
             numba.set_num_threads(max(1, min(int(numba_threads), numba.config.NUMBA_NUM_THREADS)))
         sc = build_configuration(conf)
         result["satellites"] = len(sc.constellation)
-        grid = Grid.regular(sc.grid_res_deg, sc.lat_min_deg, sc.lat_max_deg)
+        grid = Grid.build(sc.grid_res_deg, sc.lat_min_deg, sc.lat_max_deg, sc.grid_kind)
         window = Window(sc.start, sc.duration_s, sc.step_s)
         targets = [Target(t.name, t.threshold_s, t.claim) for t in sc.targets]
         s = run(sc.constellation, grid, window, targets, name=conf["label"]).summary()
