@@ -2,13 +2,16 @@
 
     python benchmarks/scale.py --quick    # ~2 minutes: smaller sweeps around a 2 deg base
     python benchmarks/scale.py            # the full sweeps around the 1 deg base (long: see below)
-    python benchmarks/scale.py --only satellites   # one sweep (satellites, grid_deg, days, step_s)
+    python benchmarks/scale.py --only satellites   # one sweep (satellites, grid_deg, days, step_s, equal-area)
 
 One axis at a time around a base case (138-satellite Walker 138/6/1 on
 sun-synchronous planes at 535 km, 45 deg off-nadir, global 1 deg grid, 1 day,
 60 s step), not the full cross product.  The Starlink-size case is an
 8,428-satellite Walker delta shell (172 planes x 49, phasing 1) at 550 km and
-53 deg; the other constellations are SSO Walker deltas at 535 km.
+53 deg; the other constellations are SSO Walker deltas at 535 km.  The grids
+are regular (res x res deg cells); the 'equal-area' sweep runs the base case
+and the 0.25 deg case on equal-area grids (``Grid.equal_area``: ~4 pi / res^2
+points, the design notes' 41k and 660k), marked 'ea' in the grid column.
 
 Every case runs ``sim.run`` end to end in its own child process, warm (a tiny
 run first loads the numba cache), and reports its wall time, the sgp4
@@ -40,17 +43,22 @@ CONSTELLATIONS = {
     8428: (172, 1, 550.0, 53.0),
 }
 FULL = {
-    "base": {"satellites": 138, "grid_deg": 1.0, "days": 1.0, "step_s": 60.0},
+    "base": {"satellites": 138, "grid_deg": 1.0, "grid_kind": "regular", "days": 1.0, "step_s": 60.0},
     "sweeps": {"satellites": [13, 60, 138, 1000, 8428], "grid_deg": [2.0, 1.0, 0.5, 0.25],
                "days": [1.0, 7.0, 30.0], "step_s": [60.0, 10.0]},
+    "extra": {"equal-area": [{"grid_kind": "equal-area"}, {"grid_kind": "equal-area", "grid_deg": 0.25}]},
 }
 QUICK = {
-    "base": {"satellites": 138, "grid_deg": 2.0, "days": 1.0, "step_s": 60.0},
+    "base": {"satellites": 138, "grid_deg": 2.0, "grid_kind": "regular", "days": 1.0, "step_s": 60.0},
     "sweeps": {"satellites": [13, 60, 138, 1000], "grid_deg": [2.0, 1.0],
                "days": [1.0, 7.0, 30.0], "step_s": [60.0, 10.0]},
+    "extra": {"equal-area": [{"grid_kind": "equal-area"}]},
 }
 # issue 6's end-to-end targets (2 cores, warm)
-TARGETS = [({"satellites": 138, "grid_deg": 0.25, "days": 1.0}, 2.0, "138 sats / 1 day / 0.25 deg"),
+TARGETS = [({"satellites": 138, "grid_deg": 0.25, "grid_kind": "regular", "days": 1.0}, 2.0,
+            "138 sats / 1 day / 0.25 deg"),
+           ({"satellites": 138, "grid_deg": 0.25, "grid_kind": "equal-area", "days": 1.0}, 2.0,
+            "138 sats / 1 day / 0.25 deg equal-area"),
            ({"satellites": 8428, "grid_deg": 1.0, "days": 1.0}, 60.0, "8,428 sats / 1 day / 1 deg")]
 
 
@@ -69,7 +77,7 @@ def child(case: dict) -> dict:
     from sim.propagate import propagate_ecef
 
     const = constellation(case["satellites"])
-    grid = Grid.regular(case["grid_deg"])
+    grid = Grid.build(case["grid_deg"], kind=case.get("grid_kind", "regular"))
     window = Window(C.START, case["days"] * 86400.0, case["step_s"])
     run(constellation(13), Grid.regular(30.0), Window(C.START, 3600.0, case["step_s"]), device="cpu")  # warm numba
     done = []  # progress(done_samples, total) after each chunk: the run's chunking
@@ -101,6 +109,10 @@ def cases(spec: dict, only: str | None = None) -> list[tuple[str, dict]]:
         if only and axis != only:
             continue
         out += [(axis, dict(base, **{axis: v})) for v in values if v != base[axis]]
+    for sweep, overrides in spec.get("extra", {}).items():
+        if only and sweep != only:
+            continue
+        out += [(sweep, dict(base, **o)) for o in overrides]
     return out
 
 
@@ -113,13 +125,14 @@ def main(argv):
     load_before = os.getloadavg()
     print(f"load average before: {load_before[0]:.2f} (this machine's cores: {os.cpu_count()}; other work slows "
           f"every time here)")
-    print(f"{'sweep':<11} {'sats':>5} {'grid':>5} {'points':>8} {'days':>5} {'step':>5} {'samples':>8} {'chunk':>6} "
+    print(f"{'sweep':<11} {'sats':>5} {'grid':>5}   {'points':>8} {'days':>5} {'step':>5} {'samples':>8} {'chunk':>6} "
           f"{'run':>9} {'sgp4':>8} {'sgp4 %':>6} {'work MB':>8} {'peak MB':>8} {'MRT p95':>9}", flush=True)
     for sweep, case in cases(spec, only):
         r = C.run_child(os.path.abspath(__file__), case, timeout_s)
         r.update(sweep=sweep, case=case)
         rows.append(r)
-        head = (f"{sweep:<11} {case['satellites']:>5} {case['grid_deg']:>5g} {r.get('points', 0):>8} "
+        kind = "ea" if case.get("grid_kind") == "equal-area" else ""
+        head = (f"{sweep:<11} {case['satellites']:>5} {case['grid_deg']:>5g}{kind:<2} {r.get('points', 0):>8} "
                 f"{case['days']:>5g} {case['step_s']:>5g}")
         if "error" in r:
             print(f"{head} failed: {r['error']}", flush=True)
