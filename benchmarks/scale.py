@@ -9,8 +9,8 @@ sun-synchronous planes at 535 km, 45 deg off-nadir, global 1 deg grid, 1 day,
 60 s step), not the full cross product.  The Starlink-size case is an
 8,428-satellite Walker delta shell (172 planes x 49, phasing 1) at 550 km and
 53 deg; the other constellations are SSO Walker deltas at 535 km.  The grids
-are regular (res x res deg cells); the 'equal-area' sweep runs the base case
-and the 0.25 deg case on equal-area grids (``Grid.equal_area``: ~4 pi / res^2
+are regular (res x res deg cells); the 'equal-area' sweep runs the base case,
+the 0.25 deg case and the 8,428-satellite shell on equal-area grids (``Grid.equal_area``: ~4 pi / res^2
 points, the design notes' 41k and 660k), marked 'ea' in the grid column.
 
 Every case runs ``sim.run`` end to end in its own child process, warm (a tiny
@@ -46,7 +46,8 @@ FULL = {
     "base": {"satellites": 138, "grid_deg": 1.0, "grid_kind": "regular", "days": 1.0, "step_s": 60.0},
     "sweeps": {"satellites": [13, 60, 138, 1000, 8428], "grid_deg": [2.0, 1.0, 0.5, 0.25],
                "days": [1.0, 7.0, 30.0], "step_s": [60.0, 10.0]},
-    "extra": {"equal-area": [{"grid_kind": "equal-area"}, {"grid_kind": "equal-area", "grid_deg": 0.25}]},
+    "extra": {"equal-area": [{"grid_kind": "equal-area"}, {"grid_kind": "equal-area", "grid_deg": 0.25},
+                             {"grid_kind": "equal-area", "satellites": 8428}]},
 }
 QUICK = {
     "base": {"satellites": 138, "grid_deg": 2.0, "grid_kind": "regular", "days": 1.0, "step_s": 60.0},
@@ -59,7 +60,10 @@ TARGETS = [({"satellites": 138, "grid_deg": 0.25, "grid_kind": "regular", "days"
             "138 sats / 1 day / 0.25 deg"),
            ({"satellites": 138, "grid_deg": 0.25, "grid_kind": "equal-area", "days": 1.0}, 2.0,
             "138 sats / 1 day / 0.25 deg equal-area"),
-           ({"satellites": 8428, "grid_deg": 1.0, "days": 1.0}, 60.0, "8,428 sats / 1 day / 1 deg")]
+           ({"satellites": 8428, "grid_deg": 1.0, "grid_kind": "regular", "days": 1.0}, 60.0,
+            "8,428 sats / 1 day / 1 deg"),
+           ({"satellites": 8428, "grid_deg": 1.0, "grid_kind": "equal-area", "days": 1.0}, 60.0,
+            "8,428 sats / 1 day / 1 deg equal-area")]
 
 
 def constellation(n: int):
