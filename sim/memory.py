@@ -198,5 +198,6 @@ def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step
     raise MemoryLimitError(
         f"this run needs {smallest.describe()}, more than the memory limit of {format_bytes(limit)}{origin}; "
         f"most of it is {biggest}: use a coarser grid (twice the resolution in degrees, a quarter of the "
-        f"points) or a latitude band, fewer satellites or a shorter step, or raise the limit (--memory-limit, "
+        f"points), an equal-area grid (--grid-kind equal-area, ~64 % of a global grid's points) or a "
+        f"latitude band, fewer satellites or a shorter step, or raise the limit (--memory-limit, "
         f"memory_limit_bytes); the window's length does not matter (it streams)")
