@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from constellation.errors import InputError
+from constellation.scenario import GRID_KINDS
 
 DURATION_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600,
                   "d": 86400, "day": 86400, "days": 86400}
@@ -124,7 +125,6 @@ def _memory_limit_option(ctx, param, value):
         raise click.BadParameter(str(exc))
 
 
-GRID_KIND_CHOICES = ("regular", "equal-area")  # constellation.scenario.GRID_KINDS (not imported at start-up)
 GRID_KIND_HELP = ("Grid cells: regular (res x res deg) or equal-area (cells of about equal area: 41,252 points at "
                   "1 deg, not 64,800, so less work; area-weighted statistics agree within the resolution). "
                   "Default: the scenario's, else regular.")
@@ -148,7 +148,7 @@ def simulation_options(f):
         click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600),
                      help="Sample step in seconds (edges are refined below it)."),
         click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution in degrees."),
-        click.option("--grid-kind", type=click.Choice(GRID_KIND_CHOICES), help=GRID_KIND_HELP),
+        click.option("--grid-kind", type=click.Choice(GRID_KINDS), help=GRID_KIND_HELP),
         click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg)."),
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."),
         click.option("--land-only", is_flag=True,
@@ -734,7 +734,7 @@ def sweep_options(f):
         click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366), help="Window length in days."),
         click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600), help="Sample step (s)."),
         click.option("--grid-res", type=click.FloatRange(min=0.01, max=90), help="Grid resolution (deg)."),
-        click.option("--grid-kind", type=click.Choice(GRID_KIND_CHOICES), help=GRID_KIND_HELP),
+        click.option("--grid-kind", type=click.Choice(GRID_KINDS), help=GRID_KIND_HELP),
         click.option("--lat-min", type=click.FloatRange(-90, 90), help="Southern edge of the grid (deg)."),
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line) instead of tables."),

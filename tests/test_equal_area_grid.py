@@ -24,37 +24,12 @@ from sim import io as sio
 from sim.grid import KINDS, equal_area_row_counts
 from sim.plot import map_image
 from sim.sweep import run_configuration
-from test_kernel_reference import brute_force, random_constellation
+from test_kernel_reference import assert_kernel_matches_brute_force, random_constellation
+from test_plot import TINY
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
-SCENARIO = """
-[scenario]
-name = "tiny"
-
-[[target]]
-name = "within 12 h"
-max_revisit_h = 12
-
-[window]
-start = 2026-01-01T00:00:00Z
-hours = 2
-step_s = 120
-
-[grid]
-res_deg = 10
-
-[[group]]
-name = "g"
-pattern = "walker_delta"
-total = 4
-planes = 2
-phasing = 1
-alt_km = 535
-inclination_deg = "sso"
-[group.sensor]
-max_off_nadir_deg = 45
-"""
+SCENARIO = TINY  # test_plot's 4-satellite SSO scenario on a 10 deg grid
 
 
 def need_land_mask():
@@ -144,7 +119,9 @@ def test_kinds_and_validation():
     import cli
 
     assert GRID_KINDS == ("regular", "equal-area") and KINDS == GRID_KINDS + ("points",)
-    assert cli.GRID_KIND_CHOICES == GRID_KINDS
+    for name in ("run", "map", "sweep", "size"):  # every --grid-kind offers the scenario's kinds
+        opt = next(p for p in cli.main.commands[name].params if p.name == "grid_kind")
+        assert tuple(opt.type.choices) == GRID_KINDS, name
     assert Grid.regular(10.0).kind == "regular" and Grid.points([1.0], [2.0]).kind == "points"
     assert Grid.regular(10.0).subset(Grid.regular(10.0).lat_deg > 0).kind == "regular"
     ea = Grid.equal_area(10.0)
@@ -195,14 +172,7 @@ def test_kernel_equals_brute_force_on_equal_area_grid(seed, kind):
     const = random_constellation(rng, 3, kind)
     grid = Grid.equal_area(10.0)
     window = Window(START, 2 * 3600, 120.0)
-    ref = brute_force(const, grid, window)
-    for chunk, blocks in ((None, 1), (17, 2)):
-        st = run(const, grid, window, chunk_samples=chunk, n_blocks=blocks, device="cpu").figures
-        for i, (n_acc, gmax, gsum, cov) in enumerate(ref):
-            assert st["n_access"][i] == n_acc, (i, chunk, blocks)
-            interior = st["max_revisit_interior_s"][i]
-            assert (0.0 if math.isnan(interior) else interior) == pytest.approx(gmax, abs=1e-9)
-            assert st["coverage_fraction"][i] * window.duration_s == pytest.approx(cov, rel=1e-12, abs=1e-9)
+    ref = assert_kernel_matches_brute_force(const, grid, window, ((None, 1), (17, 2)), device="cpu")
     assert sum(r[0] for r in ref) > 20  # plenty was seen
 
 

@@ -117,13 +117,19 @@ def test_kernel_equals_brute_force(seed, kind, lit):
     else:
         grid = Grid.points(rng.uniform(-89, 89, 60), rng.uniform(-180, 180, 60))
     window = Window(START, 3 * 3600, float(rng.choice([30.0, 60.0, 120.0])))
+    ref = assert_kernel_matches_brute_force(const, grid, window, ((None, 1), (17, 2), (40, 3)))
+    assert sum(r[0] for r in ref) > 0  # something was seen
+
+
+def assert_kernel_matches_brute_force(const, grid, window, chunkings, **run_kw):
+    """run() with each (chunk_samples, n_blocks) against :func:`brute_force`, point by
+    point (accesses, longest interior gap, time covered); returns the reference."""
     ref = brute_force(const, grid, window)
-    for chunk, blocks in ((None, 1), (17, 2), (40, 3)):
-        res = run(const, grid, window, chunk_samples=chunk, n_blocks=blocks)
-        st = res.figures
+    for chunk, blocks in chunkings:
+        st = run(const, grid, window, chunk_samples=chunk, n_blocks=blocks, **run_kw).figures
         for i, (n_acc, gmax, gsum, cov) in enumerate(ref):
             assert st["n_access"][i] == n_acc, (i, chunk, blocks)
             interior = st["max_revisit_interior_s"][i]
             assert (0.0 if math.isnan(interior) else interior) == pytest.approx(gmax, abs=1e-9)
             assert st["coverage_fraction"][i] * window.duration_s == pytest.approx(cov, rel=1e-12, abs=1e-9)
-    assert sum(r[0] for r in ref) > 0  # something was seen
+    return ref
