@@ -29,11 +29,11 @@ from sgp4.api import SatrecArray
 
 from constellation import Constellation, Group, Sensor, sso_inclination_deg, walker_delta
 from constellation.tle import format_tle, parse_tle_text
-from sim.propagate import Window, propagate_ecef
+from sim.engine.propagate import Window, propagate_ecef
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 OFF_NADIR_DEG = 45.0
-MIN_GAP_S = 1e-3  # gaps shorter than this are one access, as in sim.run
+MIN_GAP_S = 1e-3  # gaps shorter than this are one access, as in sim.engine.run
 
 
 # --------------------------------------------------------------------------- constellations
@@ -188,7 +188,7 @@ class SampledAccesses:
         self.prev_vis = vis.copy()
 
     def figures(self) -> dict[str, np.ndarray]:
-        """Per-point figures with the definitions of :mod:`sim.metrics` (edge gaps
+        """Per-point figures with the definitions of :mod:`sim.engine.metrics` (edge gaps
         count in max/mean revisit; the 'interior' variants leave them out)."""
         T = self.T
         covered = self.covered + np.where(self.prev_vis, T - self.cur_start, 0.0)

@@ -24,7 +24,7 @@ from sgp4.api import SatrecArray
 
 from constellation import Constellation, Sensor, sso_inclination_deg, walker_delta
 from sim import Grid, Window, run
-from sim.propagate import propagate_ecef
+from sim.engine.propagate import propagate_ecef
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,7 +50,7 @@ def main(quick=False):
             t_run = median_time(lambda: run(const, grid, window, device="cpu"), repeats=1 if res < 1 else 3)
             cases.append({"satellites": 138, "grid_deg": res, "grid_kind": kind, "points": len(grid), "step_s": step,
                           "propagation_s": t_prop, "run_s": t_run, "kernel_s": t_run - t_prop})
-    from sim.gpu import cuda_available
+    from sim.kernels.gpu import cuda_available
 
     if cuda_available():  # the optional numba.cuda kernel, same cases, same figures
         for c in cases:

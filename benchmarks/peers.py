@@ -10,7 +10,7 @@ off-nadir field of regard; all tools fly the same TLEs (written once and read
 back).  Four tools, each in its own child process (wall time and peak RSS of
 that process, measured around the work only, warm):
 
-1. revisit: ``sim.run`` end to end (sgp4, numba kernel with sub-step edge
+1. revisit: ``sim.engine.run`` end to end (sgp4, numba kernel with sub-step edge
    refinement, per-point figures);
 2. numpy brute force: the product's sgp4 propagation, then every point x every
    satellite at every sample (sample-only edges, half-way between samples);
@@ -73,7 +73,6 @@ def case_inputs(case: dict):
 
 def revisit_figures(const, grid, window) -> dict:
     from sim import run
-
     return dict(run(const, grid, window, device="cpu").figures)
 
 
@@ -202,7 +201,7 @@ def child(payload: dict) -> dict:
     if method == "revisit":
         from sgp4.api import SatrecArray
 
-        from sim.propagate import propagate_ecef
+        from sim.engine.propagate import propagate_ecef
 
         sat_array = SatrecArray([s.satrec for s in const.satellites])
         t0 = time.perf_counter()

@@ -5,7 +5,7 @@
 
 Where an earlier satellite sees a point throughout a step the kernel can skip
 other passes' edges there (``run(..., prune_overlap=...)``; run() turns it on
-from a mean overlap of sim.run.PRUNE_OVERLAP_FROM).  Each case propagates its
+from a mean overlap of sim.engine.run.PRUNE_OVERLAP_FROM).  Each case propagates its
 window once, then times ``accumulate_chunk`` alone over the same chunks, off
 and on, alternating (medians of 3), counts the access pieces each folds, and
 checks that both leave the same per-point state to the bit.  Prints a table,
@@ -29,9 +29,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402
 
 from sim import Grid, Window  # noqa: E402
-from sim import kernels as K  # noqa: E402
-from sim.propagate import propagate_ecef  # noqa: E402
-from sim.run import MIN_GAP_S, PRUNE_OVERLAP_FROM, mean_overlap, sensor_array  # noqa: E402
+from sim.engine.propagate import propagate_ecef  # noqa: E402
+from sim.engine.run import MIN_GAP_S, PRUNE_OVERLAP_FROM, mean_overlap, sensor_array  # noqa: E402
+from sim.kernels import coverage as K  # noqa: E402
 
 CASES = [
     ("8,428-sat 53 deg shell (550 km)", lambda: C.walker_shell(8428, 172, 1, 550.0, 53.0), 1.0),

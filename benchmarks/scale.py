@@ -13,12 +13,12 @@ are regular (res x res deg cells); the 'equal-area' sweep runs the base case,
 the 0.25 deg case and the 8,428-satellite shell on equal-area grids (``Grid.equal_area``: ~4 pi / res^2
 points, the design notes' 41k and 660k), marked 'ea' in the grid column.
 
-Every case runs ``sim.run`` end to end in its own child process, warm (a tiny
+Every case runs ``sim.engine.run`` end to end in its own child process, warm (a tiny
 run first loads the numba cache), and reports its wall time, the sgp4
 propagation's share (propagation of the whole window timed alone, in the
 same chunks), and memory: 'work MB' is the peak RSS during the run minus the
 RSS before it, 'peak MB' the process's peak (interpreter and imports
-included).  Long windows stream through time chunks (``sim.memory``), so the
+included).  Long windows stream through time chunks (``sim.engine.memory``), so the
 7- and 30-day cases should need about the 1-day case's memory.
 Prints a table, then one JSON object.
 """
@@ -77,8 +77,8 @@ def child(case: dict) -> dict:
     from sgp4.api import SatrecArray
 
     from sim import Grid, Window, run
-    from sim.metrics import weighted_percentile
-    from sim.propagate import propagate_ecef
+    from sim.engine.metrics import weighted_percentile
+    from sim.engine.propagate import propagate_ecef
 
     const = constellation(case["satellites"])
     grid = Grid.build(case["grid_deg"], kind=case.get("grid_kind", "regular"))
@@ -156,7 +156,7 @@ def main(argv):
         else:
             verdicts.append({"target": label, "limit_s": limit_s, "run_s": None, "met": None})
             print(f"target {label}: not run in this mode")
-    print("run = sim.run end to end, warm; sgp4 = propagation of the whole window alone; work MB = peak RSS during "
+    print("run = sim.engine.run end to end, warm; sgp4 = propagation of the whole window alone; work MB = peak RSS during "
           "the run minus RSS before it")
     load_after = os.getloadavg()
     print(f"load average after: {load_after[0]:.2f}")

@@ -14,12 +14,13 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+from .constants import SECONDS_PER_DAY, SSO_NODE_RATE_RAD_S, WGS84_A_KM
 from .core import Constellation, Group, Satellite
-from .elements import WGS84_RADIUS_KM, satrec_epoch
+from .elements import satrec_epoch
 from .errors import CatalogError
 from .files import atomic_write
 from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, parse_omm
-from .orbits import SSO_NODE_RATE_RAD_S, local_time_of_node_hours
+from .orbits import local_time_of_node_hours
 from .sensor import Sensor
 from .tle import format_tle_text, parse_tle_text
 
@@ -197,7 +198,7 @@ def epoch_warnings(constellation: Constellation, start: datetime,
     (sgp4's error grows with the propagation span: ~1-3 km/day for LEO)."""
     far = []
     for sat, epoch in zip(constellation.satellites, satellite_epochs(constellation)):
-        age = (start - epoch).total_seconds() / 86400.0
+        age = (start - epoch).total_seconds() / SECONDS_PER_DAY
         if abs(age) > max_age_days:
             far.append((abs(age), f"{sat.name} ({age:+.1f} d)"))
     if not far:
@@ -283,9 +284,9 @@ def summarize_catalog(constellation: Constellation, plane_tol_hours: float = 0.5
         dt_min = (ref - epoch).total_seconds() / 60.0
         raan_ref = math.degrees(s.nodeo + s.nodedot * dt_min)
         ltan = local_time_of_node_hours(ref, raan_ref)
-        drift = (s.nodedot / 60.0 - SSO_NODE_RATE_RAD_S) * 86400.0 * 30.0 / (2 * math.pi) * 24.0
-        rows.append(dict(name=sat.name, norad=s.satnum, epoch=epoch, alt=a_km - WGS84_RADIUS_KM,
-                         perigee=a_km * (1 - s.ecco) - WGS84_RADIUS_KM, apogee=a_km * (1 + s.ecco) - WGS84_RADIUS_KM,
+        drift = (s.nodedot / 60.0 - SSO_NODE_RATE_RAD_S) * SECONDS_PER_DAY * 30.0 / (2 * math.pi) * 24.0
+        rows.append(dict(name=sat.name, norad=s.satnum, epoch=epoch, alt=a_km - WGS84_A_KM,
+                         perigee=a_km * (1 - s.ecco) - WGS84_A_KM, apogee=a_km * (1 + s.ecco) - WGS84_A_KM,
                          inc=math.degrees(s.inclo), ltan=ltan, drift=drift))
     planes = []
     sso = [i for i, r in enumerate(rows) if abs(r["drift"]) <= SSO_DRIFT_LIMIT_H_PER_30D]

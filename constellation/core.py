@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sgp4.api import Satrec
 
 from .orbits import CircularOrbit
-from .sensor import Sensor
+from .sensor import Sensor, override_sensor
 
 
 @dataclass
@@ -51,3 +51,11 @@ class Constellation:
     def with_sensor(self, sensor: Sensor) -> "Constellation":
         """The same satellites, every group given ``sensor``."""
         return Constellation(self.name, [Group(g.name, g.satellites, sensor) for g in self.groups])
+
+    def with_sensor_changes(self, **changes) -> "Constellation":
+        """The same satellites, every group's sensor changed by
+        :func:`constellation.sensor.override_sensor` (``off_nadir_deg``,
+        ``min_elevation_deg``, ``swath_km``, ``min_sun_elevation_deg``,
+        ``day_and_night``)."""
+        return Constellation(self.name, [Group(g.name, g.satellites, override_sensor(g.sensor, **changes))
+                                         for g in self.groups])

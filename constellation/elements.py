@@ -12,13 +12,12 @@ from datetime import datetime, timedelta, timezone
 
 from sgp4.api import SGP4_ERRORS
 
+from .constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
+
 # sgp4's epoch origin for sgp4init: days since 1949 December 31 00:00 UTC.
 SGP4_EPOCH_0 = datetime(1949, 12, 31, tzinfo=timezone.utc)
-JD_UNIX_EPOCH = 2440587.5
 # TLE two-digit years: 57-99 -> 1957-1999, 00-56 -> 2000-2056.
 FIRST_YEAR, LAST_YEAR = 1957, 2056
-# WGS-84 equatorial radius (km), the reference for the altitudes catalogs report.
-WGS84_RADIUS_KM = 6378.137
 # Conversions between sgp4's internal units and the catalog ones.
 XPDOTP = 1440.0 / (2.0 * math.pi)  # rev/day per rad/min
 NDOT_UNITS = XPDOTP * 1440.0  # MEAN_MOTION_DOT (rev/day^2) per rad/min^2
@@ -63,7 +62,7 @@ def satrec_epoch(sat) -> datetime:
 def days_since_sgp4_epoch(epoch: datetime) -> float:
     """``epoch`` (UTC) in days since 1949-12-31 00:00 UTC, sgp4init's epoch argument."""
     delta = epoch.astimezone(timezone.utc) - SGP4_EPOCH_0
-    return delta.days + (delta.seconds + delta.microseconds * 1e-6) / 86400.0
+    return delta.days + (delta.seconds + delta.microseconds * 1e-6) / SECONDS_PER_DAY
 
 
 def format_epoch(epoch: datetime, digits: int = 6) -> str:

@@ -13,23 +13,27 @@ from datetime import datetime, timezone
 
 from sgp4.api import WGS72, Satrec
 
+from .constants import (
+    EARTH_ROTATION_RAD_S,
+    JD_UNIX_EPOCH,
+    SECONDS_PER_DAY,
+    SSO_NODE_RATE_RAD_S,
+    WGS72_J2,
+    WGS72_MU_KM3_S2,
+    WGS72_RADIUS_KM,
+)
 from .elements import days_since_sgp4_epoch
 
-# WGS-72 constants: the ones sgp4 uses internally, so that a requested altitude
-# is the altitude sgp4 actually flies.
-MU_KM3_S2 = 398600.8
-EARTH_RADIUS_KM = 6378.135
-J2 = 0.001082616
-# Earth's mean motion around the Sun: the nodal precession rate that keeps an
-# orbit sun-synchronous (360 deg per tropical year).
-SSO_NODE_RATE_RAD_S = 2.0 * math.pi / (365.2421897 * 86400.0)
+# sgp4's own Earth (WGS-72), so that a requested altitude is the altitude sgp4 flies.
+MU_KM3_S2 = WGS72_MU_KM3_S2
+J2 = WGS72_J2
 
-_XKE = 60.0 / math.sqrt(EARTH_RADIUS_KM**3 / MU_KM3_S2)  # sgp4's ke, er^1.5/min
+_XKE = 60.0 / math.sqrt(WGS72_RADIUS_KM**3 / MU_KM3_S2)  # sgp4's ke, er^1.5/min
 
 
 def mean_motion_rad_s(alt_km: float) -> float:
     """Two-body mean motion of a circular orbit at ``alt_km`` above the equator."""
-    a_km = EARTH_RADIUS_KM + alt_km
+    a_km = WGS72_RADIUS_KM + alt_km
     return math.sqrt(MU_KM3_S2 / a_km**3)
 
 
@@ -41,10 +45,10 @@ def sso_inclination_deg(alt_km: float, ecc: float = 0.0) -> float:
     """
     if alt_km <= 0:
         raise ValueError(f"alt_km must be positive, got {alt_km}")
-    a_km = EARTH_RADIUS_KM + alt_km
+    a_km = WGS72_RADIUS_KM + alt_km
     p_km = a_km * (1.0 - ecc * ecc)
     n = mean_motion_rad_s(alt_km)
-    cos_i = -SSO_NODE_RATE_RAD_S / (1.5 * n * J2 * (EARTH_RADIUS_KM / p_km) ** 2)
+    cos_i = -SSO_NODE_RATE_RAD_S / (1.5 * n * J2 * (WGS72_RADIUS_KM / p_km) ** 2)
     if cos_i < -1.0:
         raise ValueError(f"no sun-synchronous orbit exists at {alt_km} km (too high)")
     return math.degrees(math.acos(cos_i))
@@ -53,7 +57,7 @@ def sso_inclination_deg(alt_km: float, ecc: float = 0.0) -> float:
 def _julian_date(epoch: datetime) -> float:
     if epoch.tzinfo is None:
         raise ValueError("epoch must be timezone-aware (UTC)")
-    return 2440587.5 + epoch.timestamp() / 86400.0
+    return JD_UNIX_EPOCH + epoch.timestamp() / SECONDS_PER_DAY
 
 
 def gmst_rad(jd_ut1: float) -> float:
@@ -124,7 +128,7 @@ class CircularOrbit:
         if not (0 <= self.ecc < 1):
             raise ValueError(f"ecc must be in [0, 1), got {self.ecc}")
         epoch_days = days_since_sgp4_epoch(self.epoch)
-        a_er = (EARTH_RADIUS_KM + self.alt_km) / EARTH_RADIUS_KM
+        a_er = (WGS72_RADIUS_KM + self.alt_km) / WGS72_RADIUS_KM
         target_no_unkozai = _XKE / a_er**1.5  # rad/min
         no_kozai = target_no_unkozai
         inc = math.radians(self.inclination_deg)
@@ -138,9 +142,6 @@ class CircularOrbit:
             no_kozai *= (sat.a / a_er) ** 1.5
         return sat
 
-
-# Earth's rotation rate (rad/s) relative to the stars.
-EARTH_ROTATION_RAD_S = 7.292115146706979e-5
 
 
 def repeat_ground_track_alt_km(orbits: int, days: int, inclination_deg: float | None = None,
@@ -166,8 +167,8 @@ def repeat_ground_track_alt_km(orbits: int, days: int, inclination_deg: float | 
         return (sat.mdot + sat.argpdot) * days - orbits * (w_earth - sat.nodedot), inc
 
     # Two-body first guess from the nodal period, then secant steps.
-    period_s = days * 86400.0 / orbits
-    alt0 = (MU_KM3_S2 * (period_s / (2 * math.pi)) ** 2) ** (1 / 3) - EARTH_RADIUS_KM
+    period_s = days * SECONDS_PER_DAY / orbits
+    alt0 = (MU_KM3_S2 * (period_s / (2 * math.pi)) ** 2) ** (1 / 3) - WGS72_RADIUS_KM
     alt1 = alt0 + 5.0
     f0, _ = mismatch(alt0)
     for _ in range(30):

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
+from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
 from .errors import ScenarioError
-from .patterns import split_evenly, sso_planes, walker
 from .orbits import sso_inclination_deg
+from .patterns import split_evenly, sso_planes, walker
 from .sensor import SENSOR_KINDS, Sensor
 from .validate import check_off_nadir
 
 NUMBER = (int, float)
-# [grid] kind: a regular latitude/longitude grid or an equal-area one (sim.grid.Grid.build).
+# [grid] kind: a regular latitude/longitude grid or an equal-area one (sim.engine.grid.Grid.build).
 GRID_KINDS = ("regular", "equal-area")
 
 
@@ -35,7 +36,7 @@ class TargetSpec:
 @dataclass
 class CapacitySpec:
     """[capacity]: a daily target-imaging claim and the assumptions to test it with
-    (read by ``revisit run`` and ``revisit targets``; see sim/capacity.py)."""
+    (read by ``revisit run`` and ``revisit targets``; see sim/studies/capacity.py)."""
 
     claim: str
     targets_per_day: float
@@ -55,7 +56,7 @@ class CapacitySpec:
 class SurveySpec:
     """[survey]: an area-survey claim ("a survey of REGION within DAYS") and the
     sensors to test it with (read by ``revisit run`` and ``revisit survey``; see
-    sim/survey.py).  ``swath_km``: group name -> nadir swath (km); groups not
+    sim/studies/survey.py).  ``swath_km``: group name -> nadir swath (km); groups not
     named take no part.  None: the groups' own sensors."""
 
     claim: str
@@ -172,7 +173,8 @@ def _alt_check(v):
 
 def _read_target(tab: _Table) -> TargetSpec:
     name = tab.get("name", str)
-    units = {"max_revisit_s": 1.0, "max_revisit_min": 60.0, "max_revisit_h": 3600.0, "max_revisit_days": 86400.0}
+    units = {"max_revisit_s": 1.0, "max_revisit_min": 60.0, "max_revisit_h": 3600.0,
+             "max_revisit_days": SECONDS_PER_DAY}
     given = [k for k in units if k in tab.data]
     if len(given) != 1:
         raise ScenarioError("give exactly one of " + ", ".join(units), tab.path, field=tab.key("max_revisit_*"))
@@ -181,6 +183,12 @@ def _read_target(tab: _Table) -> TargetSpec:
     claim = tab.get("claim", str, "")
     tab.finish()
     return TargetSpec(name, float(threshold), claim)
+
+
+def read_target(data: dict, path: str, where: str = "target") -> TargetSpec:
+    """One ``[[target]]`` table (name, one of max_revisit_s/_min/_h/_days, claim)
+    -> TargetSpec; problems raise ScenarioError naming ``path`` and ``where``."""
+    return _read_target(_Table(dict(data), path, where))
 
 
 def _float_or_none(v):
@@ -355,6 +363,31 @@ def read_toml(path: str | Path, error=ScenarioError) -> dict:
         raise error(f"TOML syntax error: {exc}", spath)
 
 
+def builtin_scenarios() -> list[Path]:
+    """The milestone scenario files shipped in ``seeds/``, sorted by name."""
+    from importlib import resources
+
+    return sorted(Path(str(resources.files("seeds"))).glob("*.toml"))
+
+
+def resolve_scenario(name_or_path: str | Path) -> Path:
+    """A scenario file's path, or a built-in scenario's by name ('jilin1-2030-plan',
+    'jilin1_2030_plan' or the name inside the file)."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    arg = str(name_or_path)
+    seeds = builtin_scenarios()
+    for s in seeds:
+        if s.stem == arg or s.stem.replace("_", "-") == arg:
+            return s
+    for s in seeds:
+        if load_scenario(s).name == arg:
+            return s
+    names = ", ".join(s.stem.replace("_", "-") for s in seeds)
+    raise ScenarioError(f"no such file or built-in scenario (built-in: {names})", arg)
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     return scenario_from_dict(read_toml(path), str(path))
@@ -393,7 +426,7 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     if "hours" in win.data:
         duration = win.get("hours", NUMBER, check=_positive) * 3600.0
     else:
-        duration = win.get("days", NUMBER, 1.0, check=_range(0, 366, incl_lo=False)) * 86400.0
+        duration = win.get("days", NUMBER, 1.0, check=_range(0, 366, incl_lo=False)) * SECONDS_PER_DAY
     step = float(win.get("step_s", NUMBER, 60.0, check=_range(0.01, 3600)))
     if step > duration:
         raise ScenarioError(f"step_s ({step}) is longer than the window ({duration} s)", spath,

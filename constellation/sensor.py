@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -64,3 +65,29 @@ class Sensor:
         if self.lit_only:
             text += f", Sun >= {self.min_sun_elevation_deg:g} deg"
         return text
+
+
+def override_sensor(sensor: Sensor, off_nadir_deg: float | None = None, min_elevation_deg: float | None = None,
+                    swath_km: float | None = None, min_sun_elevation_deg: float | None = None,
+                    day_and_night: bool = False) -> Sensor:
+    """``sensor`` with these values replaced (None: keep): ``off_nadir_deg``
+    makes it an agile imager reaching that far, ``swath_km`` a nadir
+    push-broom of that width; ``min_sun_elevation_deg`` sets a lighting
+    constraint and ``day_and_night`` removes it."""
+    if off_nadir_deg is not None and swath_km is not None:
+        raise ValueError("give an off-nadir limit (an agile sensor) or a swath (a push-broom), not both")
+    if min_sun_elevation_deg is not None and day_and_night:
+        raise ValueError("give a minimum Sun elevation or day and night, not both")
+    if swath_km is not None:
+        # A push-broom has no off-nadir or elevation limit: its swath alone says what it images.
+        sensor = Sensor(kind="swath", swath_km=float(swath_km), min_sun_elevation_deg=sensor.min_sun_elevation_deg)
+    changes: dict = {}
+    if off_nadir_deg is not None:
+        changes.update(kind="off_nadir", swath_km=None, max_off_nadir_deg=float(off_nadir_deg))
+    if min_elevation_deg is not None:
+        changes["min_elevation_deg"] = float(min_elevation_deg)
+    if min_sun_elevation_deg is not None:
+        changes["min_sun_elevation_deg"] = float(min_sun_elevation_deg)
+    if day_and_night:
+        changes["min_sun_elevation_deg"] = None
+    return dataclasses.replace(sensor, **changes) if changes else sensor

@@ -326,6 +326,26 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
                      _canonical(sensor), vary, [_canonical(p) for p in points], size)
 
 
+def builtin_sweeps() -> list[Path]:
+    """The sweep and sizing-family files shipped in ``seeds/sweeps/``."""
+    from importlib import resources
+
+    return sorted((Path(str(resources.files("seeds"))) / "sweeps").glob("*.toml"))
+
+
+def resolve_sweep(name_or_path: str | Path) -> Path:
+    """A sweep file's path, or a built-in sweep's by name ('walker-sso')."""
+    p = Path(name_or_path)
+    if p.exists():
+        return p
+    arg = str(name_or_path)
+    for s in builtin_sweeps():
+        if s.stem == arg or s.stem.replace("_", "-") == arg:
+            return s
+    names = ", ".join(s.stem.replace("_", "-") for s in builtin_sweeps())
+    raise SweepError(f"no such file or built-in sweep (built-in: {names})", arg)
+
+
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a sweep (or sizing family) file; problems raise SweepError naming the file and key."""
     return parse_sweep(read_toml(path, SweepError), str(path))

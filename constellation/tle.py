@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sgp4.api import WGS72, Satrec
 
+from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
 from .elements import satrec_problem
 from .errors import CatalogError
@@ -178,7 +179,7 @@ def _tle_epoch(satrec) -> str:
     epoch = satrec_epoch(satrec)
     year = epoch.year
     jan1 = datetime(year, 1, 1, tzinfo=timezone.utc)
-    day = round((epoch - jan1).total_seconds() / 86400.0 + 1.0, 8)
+    day = round((epoch - jan1).total_seconds() / SECONDS_PER_DAY + 1.0, 8)
     days_in_year = (datetime(year + 1, 1, 1, tzinfo=timezone.utc) - jan1).days
     if day >= days_in_year + 1:
         year, day = year + 1, 1.0

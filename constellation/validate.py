@@ -15,13 +15,11 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
+from .constants import SECONDS_PER_DAY, WGS84_A_KM
 from .core import Constellation
 from .elements import satrec_epoch
 from .errors import InputError
 
-# WGS-84 equatorial radius: the largest radius of the Earth's surface, so the
-# largest off-nadir angle at which a line of sight still meets the Earth.
-EARTH_EQUATORIAL_RADIUS_KM = 6378.137
 # A window that starts more than this after the newest epoch of a catalog, or
 # ends more than this before its oldest one, is refused.
 MAX_DAYS_FROM_EPOCH = 365.0
@@ -30,15 +28,15 @@ MAX_DAYS_FROM_EPOCH = 365.0
 def horizon_off_nadir_deg(radius_km: float) -> float:
     """Off-nadir angle (deg) of the Earth's limb seen from ``radius_km`` from the
     Earth's centre: asin(R_eq / r).  Beyond it the line of sight misses the Earth."""
-    if not (radius_km > EARTH_EQUATORIAL_RADIUS_KM):
+    if not (radius_km > WGS84_A_KM):
         raise ValueError(f"radius {radius_km} km is not above the Earth's surface")
-    return math.degrees(math.asin(EARTH_EQUATORIAL_RADIUS_KM / radius_km))
+    return math.degrees(math.asin(WGS84_A_KM / radius_km))
 
 
 def check_off_nadir(max_off_nadir_deg: float, alt_km: float) -> str | None:
     """A one-line problem when ``max_off_nadir_deg`` looks past the limb from a
     circular orbit at ``alt_km`` (above the equatorial radius); None if fine."""
-    limb = horizon_off_nadir_deg(EARTH_EQUATORIAL_RADIUS_KM + alt_km)
+    limb = horizon_off_nadir_deg(WGS84_A_KM + alt_km)
     if max_off_nadir_deg > limb:
         return (f"{max_off_nadir_deg:g} deg off nadir is beyond the Earth's limb, which is {limb:.1f} deg off "
                 f"nadir at {alt_km:g} km: the line of sight misses the Earth (use at most {limb:.1f} deg, "
@@ -62,7 +60,7 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
         if not g.satellites:
             continue
         r = min(perigee_radius_km(s.satrec) for s in g.satellites)
-        if r <= EARTH_EQUATORIAL_RADIUS_KM:
+        if r <= WGS84_A_KM:
             continue  # below the surface: sgp4 reports the satellite as decayed
         if g.sensor.kind != "off_nadir":
             continue
@@ -71,7 +69,7 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
         if eta > limb:
             lowest = "" if len(g.satellites) == 1 else "the lowest satellite of "
             raise InputError(f"{eta:g} deg off nadir is beyond the Earth's limb for every satellite of group "
-                             f"{g.name!r} ({lowest}it, at {r - EARTH_EQUATORIAL_RADIUS_KM:.0f} km, sees the limb "
+                             f"{g.name!r} ({lowest}it, at {r - WGS84_A_KM:.0f} km, sees the limb "
                              f"{limb:.1f} deg off nadir): use at most {limb:.1f} deg", field=option)
 
 
@@ -88,12 +86,12 @@ def check_window_near_epochs(constellation: Constellation, start: datetime, dura
         return
     oldest, newest = epoch_range_utc(constellation)
     end = start + timedelta(seconds=duration_s)
-    late = (start - newest).total_seconds() / 86400.0
-    early = (oldest - end).total_seconds() / 86400.0
+    late = (start - newest).total_seconds() / SECONDS_PER_DAY
+    early = (oldest - end).total_seconds() / SECONDS_PER_DAY
     if late > max_days or early > max_days:
         days = late if late > max_days else early
         side = "after the newest" if late > max_days else "before the oldest"
-        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / 86400:g} d) is {days:.0f} days {side} "
+        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / SECONDS_PER_DAY:g} d) is {days:.0f} days {side} "
                          f"element-set epoch ({newest if late > max_days else oldest:%Y-%m-%d}); sgp4 positions "
                          f"that far from the epoch are meaningless (limit {max_days:g} days): use a catalog from "
                          f"the window's time or a start near its epochs", field=option)

@@ -1,6 +1,6 @@
 """Target capacity: access windows, slews and the greedy schedule.
 
-The numba kernels (sim/access.py) are checked against slow, obvious Python
+The numba kernels (sim/kernels/windows.py) are checked against slow, obvious Python
 references on random cases (exact agreement), against dense sampling of the
 geometry, and on cases worked by hand (a known slew time, two targets and one
 satellite).
@@ -15,16 +15,29 @@ import pytest
 from sgp4.api import SatrecArray
 
 from constellation import Constellation, Sensor
+from constellation.constants import EARTH_ROTATION_RAD_S
 from constellation.errors import InputError
 from constellation.orbits import CircularOrbit
 from sim import Window
-from sim import access as A
-from sim import kernels as K
-from sim.capacity import (DAY_S, AccessWindows, Passes, Targets, access_windows, capacity, los_rate_bound,
-                          n_periods, random_land_targets, reachable_pairs, read_targets_csv, schedule)
-from sim.propagate import propagate_ecef
-from sim.run import sensor_array
-from sim.sun import sun_unit_ecef
+from sim.engine.propagate import propagate_ecef
+from sim.engine.run import sensor_array
+from sim.engine.sun import sun_unit_ecef
+from sim.kernels import coverage as K
+from sim.kernels import windows as A
+from sim.studies.capacity import (
+    DAY_S,
+    AccessWindows,
+    Passes,
+    Targets,
+    access_windows,
+    capacity,
+    los_rate_bound,
+    n_periods,
+    random_land_targets,
+    reachable_pairs,
+    read_targets_csv,
+    schedule,
+)
 
 START = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)
 
@@ -195,7 +208,7 @@ def test_slew_angle_and_earliest_start_by_hand():
     d = 300.0
     tgt = np.array([[6378.0, d, 0.0], [6378.0, -d, 0.0]])
     alpha = math.atan(d / 622.0)
-    w = A.OMEGA_EARTH_RAD_S
+    w = EARTH_ROTATION_RAD_S
     assert A.slew_angle(p.pos, p.vel, p.t, 0, tgt, 0, 10.0, 1, 10.0) == pytest.approx(2 * alpha, rel=1e-12)
     assert A.slew_angle(p.pos, p.vel, p.t, 0, tgt, 0, 10.0, 1, 110.0) == pytest.approx(2 * alpha + 100 * w, rel=1e-9)
     rate, settle, te = math.radians(1.5), 5.0, 10.0
@@ -225,7 +238,7 @@ def turn_numpy(p, s, xyz, a, te, b, ts):
     la /= np.linalg.norm(la)
     lb = xyz[b][None, :] - hermite_positions(p, s, ts)
     lb /= np.linalg.norm(lb, axis=1)[:, None]
-    phi = A.OMEGA_EARTH_RAD_S * (ts - te)
+    phi = EARTH_ROTATION_RAD_S * (ts - te)
     rot = np.stack([np.cos(phi) * lb[:, 0] - np.sin(phi) * lb[:, 1],
                     np.sin(phi) * lb[:, 0] + np.cos(phi) * lb[:, 1], lb[:, 2]], axis=1)
     return np.arccos(np.clip(rot @ la, -1.0, 1.0))
@@ -287,7 +300,7 @@ def test_two_targets_one_satellite_known_slew():
     la = xyz[0] - p.pos[0, 0]
     lb = xyz[1] - p.pos[0, 0]
     two_alpha = math.acos(np.dot(la, lb) / np.linalg.norm(la) / np.linalg.norm(lb))
-    rate, w = math.radians(rate_deg), A.OMEGA_EARTH_RAD_S
+    rate, w = math.radians(rate_deg), EARTH_ROTATION_RAD_S
     expected = dwell + (two_alpha + rate * settle) / (rate - w)
     assert sch.start_s[1] == pytest.approx(expected, abs=1e-5)
     assert sch.end_s[1] == pytest.approx(expected + dwell, abs=1e-5)
@@ -461,7 +474,7 @@ def test_targets_csv(tmp_path):
 
 
 def test_random_land_targets():
-    from sim.landmask import is_land
+    from sim.engine.landmask import is_land
 
     a = random_land_targets(300, seed=4, lat_min_deg=-60, lat_max_deg=70)
     b = random_land_targets(300, seed=4, lat_min_deg=-60, lat_max_deg=70)

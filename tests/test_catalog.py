@@ -11,19 +11,28 @@ import pytest
 from click.testing import CliRunner
 from sgp4 import omm as sgp4_omm
 from sgp4.api import WGS72, Satrec
+from test_tle import L1, L1B, L2, L2B
 
 from cli import main
-from constellation.catalog import (catalog_format, cluster_local_times, detect_format, epoch_warnings,
-                                   parse_catalog, read_catalog, select_satellites, summarize_catalog, write_catalog)
+from constellation.catalog import (
+    catalog_format,
+    cluster_local_times,
+    detect_format,
+    epoch_warnings,
+    parse_catalog,
+    read_catalog,
+    select_satellites,
+    summarize_catalog,
+    write_catalog,
+)
 from constellation.core import Constellation
 from constellation.elements import satrec_epoch
 from constellation.errors import CatalogError
 from constellation.orbits import CircularOrbit, raan_from_local_time_deg
 from constellation.scenario import load_scenario
 from sim import Window
-from sim.catalog_check import check_constellation
-from sim.propagate import propagate_ecef
-from test_tle import L1, L1B, L2, L2B
+from sim.engine.propagate import propagate_ecef
+from sim.studies.catalog_check import check_constellation
 
 TLE_TEXT = f"LINGQIAO VIDEO A\n{L1}\n{L2}\nLINGQIAO VIDEO B\n{L1B}\n{L2B}\n"
 
@@ -299,9 +308,9 @@ def _pos_after(const, days):
 
 @pytest.mark.parametrize("scenario", ["jilin1_2019", "jilin1_2030_plan"])
 def test_scenarios_round_trip_through_every_format(scenario, tmp_path):
-    from cli import seed_dir
+    from constellation.scenario import resolve_scenario
 
-    const = load_scenario(seed_dir() / f"{scenario}.toml").constellation
+    const = load_scenario(resolve_scenario(scenario)).constellation
     ref_pos = _pos_after(const, 1.0)
     for fmt in ("csv", "json", "xml", "kvn", "tle"):
         p = tmp_path / f"out{EXT[fmt]}"
@@ -329,9 +338,9 @@ def test_scenarios_round_trip_through_every_format(scenario, tmp_path):
 
 
 def test_written_files_are_read_by_sgp4s_own_parsers(tmp_path):
-    from cli import seed_dir
+    from constellation.scenario import resolve_scenario
 
-    const = load_scenario(seed_dir() / "jilin1_2019.toml").constellation
+    const = load_scenario(resolve_scenario("jilin1_2019")).constellation
     write_catalog(const, tmp_path / "c.csv")
     write_catalog(const, tmp_path / "c.xml")
     for rows in (sgp4_omm.parse_csv(io.StringIO((tmp_path / "c.csv").read_text())),

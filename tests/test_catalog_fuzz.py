@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sgp4.api import WGS72, Satrec
+from test_catalog import EXT, SAMPLES
 
 from constellation.catalog import detect_format, parse_catalog
 from constellation.core import Constellation, Group, Satellite
@@ -15,7 +16,6 @@ from constellation.elements import days_since_sgp4_epoch, satrec_problem
 from constellation.errors import CatalogError
 from constellation.omm import format_omm
 from constellation.tle import format_tle_text
-from test_catalog import EXT, SAMPLES
 
 FUZZ = settings(max_examples=200, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -4,9 +4,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from test_tle import L1, L2
 
 from cli import main
-from test_tle import L1, L2
 
 SMALL = """
 [scenario]

@@ -12,8 +12,8 @@ import pytest
 
 from constellation import Constellation, Sensor, sso_inclination_deg, walker_delta
 from sim import Grid, Window, run
-from sim.grid import geodetic_to_ecef
-from sim.propagate import propagate_ecef
+from sim.engine.grid import geodetic_to_ecef
+from sim.engine.propagate import propagate_ecef
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_kernel_reference import assert_kernel_matches_brute_force, random_constellation
+from test_plot import TINY
 
 from cli import main
 from constellation.core import Constellation
@@ -20,12 +22,10 @@ from constellation.scenario import GRID_KINDS, scenario_from_dict
 from constellation.sensor import Sensor
 from constellation.sweepspec import SweepError, parse_sweep
 from sim import Grid, Target, Window, run
-from sim import io as sio
-from sim.grid import KINDS, equal_area_row_counts
-from sim.plot import map_image
-from sim.sweep import run_configuration
-from test_kernel_reference import assert_kernel_matches_brute_force, random_constellation
-from test_plot import TINY
+from sim.engine.grid import KINDS, equal_area_row_counts
+from sim.outputs import io as sio
+from sim.outputs.plot import map_image
+from sim.studies.sweep import run_configuration
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -33,7 +33,7 @@ SCENARIO = TINY  # test_plot's 4-satellite SSO scenario on a 10 deg grid
 
 
 def need_land_mask():
-    # not importorskip: importing global_land_mask loads its whole 1 GB array (sim/landmask.py reads the file)
+    # not importorskip: importing global_land_mask loads its whole 1 GB array (sim/engine/landmask.py reads the file)
     if importlib.util.find_spec("global_land_mask") is None:
         pytest.skip("global-land-mask is not installed")
 
@@ -140,7 +140,7 @@ def test_kinds_and_validation():
 
 def test_land_only_equal_area_grid():
     need_land_mask()
-    from sim.landmask import land_fraction_cells
+    from sim.engine.landmask import land_fraction_cells
 
     land = Grid.land(5.0, kind="equal-area")
     full = Grid.equal_area(5.0)
@@ -352,7 +352,7 @@ def test_sweep_varies_the_grid_kind():
     assert [r["result"]["points"] for r in recs] == [648, 412]
     over = parse_sweep(sweep_raw()).with_overrides(grid={"kind": "equal-area"})
     assert run_configuration(over.configurations()[0].to_dict())["result"]["points"] == 412
-    from sim.report import size_text
+    from sim.outputs.report import size_text
 
     assert size_text("f", over.grid, 95, 600.0, None, [2], 4, [], []).splitlines()[0].endswith(
         "over the globe (equal-area grid)")

@@ -1,4 +1,4 @@
-"""The optional numba.cuda kernel (sim/gpu.py) against the CPU kernel, bit for bit.
+"""The optional numba.cuda kernel (sim/kernels/gpu.py) against the CPU kernel, bit for bit.
 
 CI has no GPU, so the GPU kernel runs on numba's CUDA simulator
 (NUMBA_ENABLE_CUDASIM=1, set before numba.cuda is imported: hence a
@@ -25,9 +25,9 @@ COMPARE = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from test_kernel_reference import random_constellation, START
     from sim import Grid, Window, run
-    import sim.gpu
+    import sim.kernels.gpu
     if {max_pieces!r}:
-        sim.gpu.MAX_PIECES_PER_STEP = {max_pieces!r}  # read when the simulator runs the kernel
+        sim.kernels.gpu.MAX_PIECES_PER_STEP = {max_pieces!r}  # read when the simulator runs the kernel
     out = []
     for seed, kind, lit, grid_kind, chunk in {cases!r}:
         rng = np.random.default_rng(seed)
@@ -75,7 +75,7 @@ def test_gpu_buffer_overflow_falls_back_to_the_cpu():
 
 
 def test_gpu_on_a_real_device_equals_the_cpu_kernel():
-    from sim.gpu import cuda_available
+    from sim.kernels.gpu import cuda_available
 
     if not cuda_available():
         pytest.skip("no CUDA GPU on this machine")
@@ -87,7 +87,8 @@ def test_device_gpu_without_a_gpu_is_a_clear_error(monkeypatch):
     from datetime import datetime, timezone
 
     from constellation import Constellation, Sensor, walker_delta
-    from sim import Grid, Window, gpu, run
+    from sim import Grid, Window, run
+    from sim.kernels import gpu
 
     monkeypatch.setattr(gpu, "cuda_available", lambda: False)
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -101,11 +102,13 @@ def test_device_gpu_without_a_gpu_is_a_clear_error(monkeypatch):
 def test_auto_falls_back_to_the_cpu_when_the_gpu_fails(monkeypatch):
     """A GPU numba finds but cannot use (no CUDA toolkit to compile for it, a
     driver error) must not stop an auto run: it runs on the CPU and says why."""
-    import numpy as np
     from datetime import datetime, timezone
 
+    import numpy as np
+
     from constellation import Constellation, Sensor, walker_delta
-    from sim import Grid, Window, gpu, run
+    from sim import Grid, Window, run
+    from sim.kernels import gpu
 
     def broken(*args, **kwargs):
         raise RuntimeError("libNVVM cannot be found")
@@ -127,8 +130,7 @@ def test_device_gpu_failure_is_one_clear_line(monkeypatch):
     from click.testing import CliRunner
 
     import cli
-    from sim import gpu
-
+    from sim.kernels import gpu as gpu
     def no_toolkit():
         raise OSError("libNVVM cannot be found")
 

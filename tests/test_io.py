@@ -18,13 +18,14 @@ from constellation.orbits import sso_inclination_deg
 from constellation.patterns import walker
 from constellation.sensor import Sensor
 from sim import Grid, Target, Window, run
-from sim import io as sio
-from sim import kernels as K
-from sim import memory
-from sim.metrics import per_point_figures
-from sim.propagate import propagate_ecef
+from sim.engine import memory
+from sim.engine.metrics import per_point_figures
+from sim.engine.propagate import propagate_ecef
+from sim.engine.result import jsonable
+from sim.kernels import coverage as K
+from sim.outputs import io as sio
 
-RUN_MODULE = sys.modules["sim.run"]  # `sim.run` the attribute is the function
+RUN_MODULE = sys.modules["sim.engine.run"]  # `sim.engine.run` the attribute is the function
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 TINY = """
@@ -87,7 +88,7 @@ def points_result():
 
 def canonical(summary):
     """Summary as the CLI prints it (NaN -> null): equal text means equal numbers."""
-    return json.dumps(sio._jsonable(summary))
+    return json.dumps(jsonable(summary))
 
 
 def assert_same_result(a, b):

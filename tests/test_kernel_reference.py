@@ -7,7 +7,7 @@ The kernel must agree exactly: its pruning may only skip what cannot be seen.
 """
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import numpy as np
 import pytest
@@ -16,10 +16,10 @@ from sgp4.api import SatrecArray
 from constellation import Constellation, Sensor
 from constellation.orbits import CircularOrbit
 from sim import Grid, Window, run
-from sim import kernels as K
-from sim.propagate import propagate_ecef
-from sim.sun import sun_unit_ecef
-from sim.run import MIN_GAP_S, sensor_array
+from sim.engine.propagate import propagate_ecef
+from sim.engine.run import MIN_GAP_S, sensor_array
+from sim.engine.sun import sun_unit_ecef
+from sim.kernels import coverage as K
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

@@ -11,7 +11,6 @@ Optical imagers see in daylight only, so the ascending (night) passes must
 not count: the Sun is required >= 10 deg above the horizon.
 """
 
-import math
 from datetime import datetime, timezone
 
 import numpy as np

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim import kernels as K
-from sim.metrics import Target, per_point_figures, weighted_percentile
+from sim.engine.metrics import Target, per_point_figures, weighted_percentile
+from sim.kernels import coverage as K
 
 T = 100.0
 MIN_GAP = 1e-3

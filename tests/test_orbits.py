@@ -6,8 +6,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
-from constellation.orbits import (CircularOrbit, local_time_of_node_hours, raan_from_local_time_deg,
-                                  sso_inclination_deg)
+from constellation.orbits import CircularOrbit, local_time_of_node_hours, raan_from_local_time_deg, sso_inclination_deg
 from constellation.patterns import sso_planes, walker_delta, walker_star
 
 EPOCH = datetime(2026, 1, 1, 6, 30, tzinfo=timezone.utc)

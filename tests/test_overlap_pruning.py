@@ -15,14 +15,14 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 from sgp4.api import SatrecArray
+from test_kernel_reference import brute_force
 
 from constellation import Constellation, Sensor, walker_delta
 from constellation.orbits import CircularOrbit
 from sim import Grid, Window, run
-from sim import kernels as K
-from sim.propagate import propagate_ecef
-from sim.run import MIN_GAP_S, PRUNE_OVERLAP_FROM, mean_overlap, sensor_array
-from test_kernel_reference import brute_force
+from sim.engine.propagate import propagate_ecef
+from sim.engine.run import MIN_GAP_S, PRUNE_OVERLAP_FROM, mean_overlap, sensor_array
+from sim.kernels import coverage as K
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

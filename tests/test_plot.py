@@ -15,10 +15,11 @@ from matplotlib.image import imread
 from cli import MAP_FIGURES as CLI_MAP_FIGURES
 from cli import main
 from constellation import Constellation, Sensor, walker_delta
-from sim import Grid, Target, Window, plot as P, run
-from sim import landmask as L
-from sim.grid import ecef_to_geodetic, geodetic_to_ecef
-from sim.metrics import weighted_percentile
+from sim import Grid, Target, Window, run
+from sim.engine import landmask as L
+from sim.engine.grid import ecef_to_geodetic, geodetic_to_ecef
+from sim.engine.metrics import weighted_percentile
+from sim.outputs import plot as P
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 MAP_PX = (round(P.MAP_SIZE_IN[1] * P.DPI), round(P.MAP_SIZE_IN[0] * P.DPI))
@@ -304,7 +305,7 @@ def test_geodetic_round_trip():
 def test_ground_track_matches_skyfield_subpoint(const6):
     from skyfield.api import EarthSatellite, wgs84
 
-    from sim.propagate import timescale
+    from sim.engine.propagate import timescale
 
     t, lat, lon = P.ground_tracks(const6, START, hours=1.0, step_s=300)
     ts = timescale()

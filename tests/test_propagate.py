@@ -7,7 +7,7 @@ from skyfield.api import EarthSatellite
 from skyfield.framelib import itrs
 
 from constellation.orbits import CircularOrbit
-from sim.propagate import Window, propagate_ecef, timescale
+from sim.engine.propagate import Window, propagate_ecef, timescale
 
 TLE = ("1 40959U 15057B   25276.63107725  .00002267  00000+0  32890-3 0  9999",
        "2 40959  97.6562 279.3520 0017672  28.5842 331.6334 14.76849388537538")

@@ -1,4 +1,4 @@
-"""sgp4 at a coarse step with cubic Hermite in between (sim.propagate) against
+"""sgp4 at a coarse step with cubic Hermite in between (sim.engine.propagate) against
 sgp4 at every sample: within 50 m wherever it is used, and sgp4 itself wherever
 its own check says it would not be."""
 
@@ -10,8 +10,9 @@ import pytest
 from sgp4.api import WGS72, Satrec, SatrecArray
 
 from constellation import CircularOrbit, sso_inclination_deg
-from sim import propagate as P
-from sim.propagate import Window, propagate_ecef
+from sim.engine import propagate as P
+from sim.engine.propagate import Window, propagate_ecef
+from sim.kernels.interp import hermite_states
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 EPOCH_DAYS = (START - datetime(1949, 12, 31, tzinfo=timezone.utc)).total_seconds() / 86400.0
@@ -101,7 +102,7 @@ def test_heavy_drag_and_eccentric_orbits_fall_back_to_sgp4():
         pos_n, vel_n, valid_n = P._ecef_at(SatrecArray([sat]), window, nodes)
         assert valid_n.all() and P.interpolation_error_km(pos_n, vel_n, 60.0) > P.INTERPOLATION_TOLERANCE_KM
         mid = Window(START, 6 * 3600.0, 10.0)
-        forced = P._hermite  # the raw interpolation the check protects against
+        forced = hermite_states  # the raw interpolation the check protects against
         t = mid.sample_times()
         j = np.floor(t / 60.0).astype(np.int64)
         pos = np.empty((1, t.size, 3))

@@ -1,8 +1,8 @@
-"""sim.report: the text of the reports, from hand-made summaries (no simulation)."""
+"""sim.outputs.report: the text of the reports, from hand-made summaries (no simulation)."""
 
 import math
 
-from sim.report import SWEEP_NOTE, format_count, format_duration, format_share, size_text, sweep_table
+from sim.outputs.report import SWEEP_NOTE, format_count, format_duration, format_share, size_text, sweep_table
 
 
 def test_format_duration_picks_the_unit():

@@ -1,6 +1,5 @@
 """Swath geometry and the Sun, each against an independent computation."""
 
-import math
 from datetime import datetime, timezone
 
 import numpy as np
@@ -8,12 +7,12 @@ import pytest
 from sgp4.api import SatrecArray
 
 from constellation import Constellation, Sensor
+from constellation.errors import ScenarioError
 from constellation.orbits import CircularOrbit
 from constellation.scenario import load_scenario
-from constellation.errors import ScenarioError
 from sim import Grid, Window, run
-from sim.propagate import propagate_ecef
-from sim.sun import ephemeris, sun_elevation_deg
+from sim.engine.propagate import propagate_ecef
+from sim.engine.sun import ephemeris, sun_elevation_deg
 
 START = datetime(2026, 6, 21, 3, 0, tzinfo=timezone.utc)
 
@@ -66,7 +65,7 @@ def test_swath_accesses_are_instants_at_the_crossing():
 def test_sun_elevation_matches_skyfield_topocentric(lat, lon, hours):
     from skyfield.api import wgs84
 
-    from sim.propagate import timescale
+    from sim.engine.propagate import timescale
 
     window = Window(START, 2 * 86400.0, 900.0)
     k = int(hours * 4)

@@ -8,14 +8,22 @@ import numpy as np
 import pytest
 
 from constellation import Constellation, Sensor
+from constellation.constants import EARTH_ROTATION_RAD_S, WGS72_RADIUS_KM
 from constellation.errors import InputError, ScenarioError
-from constellation.orbits import EARTH_RADIUS_KM, MU_KM3_S2, CircularOrbit
+from constellation.orbits import MU_KM3_S2, CircularOrbit
 from constellation.scenario import load_scenario
 from sim import Grid, Window, run
-from sim.capacity import Targets, access_windows
-from sim.propagate import OMEGA_EARTH_RAD_S
-from sim.survey import (bbox_region, builtin_regions, cell_area_km2, load_region, region_grid, survey,
-                        survey_constellation, time_to_share)
+from sim.studies.capacity import Targets, access_windows
+from sim.studies.survey import (
+    bbox_region,
+    builtin_regions,
+    cell_area_km2,
+    load_region,
+    region_grid,
+    survey,
+    survey_constellation,
+    time_to_share,
+)
 
 START = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)
 
@@ -50,7 +58,7 @@ def test_china_outline():
     area = cell_area_km2(grid).sum()
     assert 9.2e6 < area < 9.7e6  # official total 9.6 million km2, inland waters and small islands included
     # Almost all of it is land (the GLOBE mask).
-    from sim.landmask import is_land
+    from sim.engine.landmask import is_land
     assert np.sum(grid.weight[is_land(grid.lat_deg, grid.lon_deg)]) > 0.97
 
 
@@ -112,8 +120,8 @@ def test_one_swath_across_a_small_region():
     const = Constellation.from_orbits("one", [orbit], Sensor(kind="swath", swath_km=swath_km))
     from sgp4.api import SatrecArray
 
-    from sim.grid import ecef_to_geodetic
-    from sim.propagate import propagate_ecef
+    from sim.engine.grid import ecef_to_geodetic
+    from sim.engine.propagate import propagate_ecef
 
     w = Window(START, 600.0, 1.0)
     _, pos, _, _ = propagate_ecef(SatrecArray([const.satellites[0].satrec]), w, 0, w.n_samples)
@@ -122,9 +130,9 @@ def test_one_swath_across_a_small_region():
     lon0 = float(lon[k] + (lon[k + 1] - lon[k]) * (0 - lat[k]) / (lat[k + 1] - lat[k]))
     region = bbox_region(lon0 - 3.0, -0.5, lon0 + 3.0, 0.5)
     res = survey(const, region, Window(START, 1800.0, 60.0), res_deg=0.02)
-    a = EARTH_RADIUS_KM + alt_km
+    a = WGS72_RADIUS_KM + alt_km
     v = math.sqrt(MU_KM3_S2 / a)
-    psi = math.atan(OMEGA_EARTH_RAD_S * a / v)
+    psi = math.atan(EARTH_ROTATION_RAD_S * a / v)
     box_km = math.radians(6.0) * 6378.137
     expected = swath_km / math.cos(psi) / box_km
     assert res.share_by(1800.0) == pytest.approx(expected, rel=0.015)
@@ -278,7 +286,7 @@ def test_cli_survey_and_run(tmp_path):
 
 
 def test_milestone_lines_from_summaries():
-    from sim.report import beyond_revisit_lines
+    from sim.outputs.report import beyond_revisit_lines
 
     cap = {"claim": "800+ target areas a day", "scheduled_per_day": 1706.0, "reachable_per_day": 1706.0,
            "targets": 2000, "verdict": "met", "list_limited": True, "assumptions": "A"}

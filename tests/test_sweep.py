@@ -17,8 +17,16 @@ from constellation.patterns import sso_planes, walker
 from constellation.sensor import Sensor
 from constellation.sweepspec import SweepError, build_configuration, local_times, parse_sweep
 from sim import Grid, Target, Window, run
-from sim.sweep import (DaskExecutor, Journal, SequentialExecutor, brute_force_family, journal_path, meets_target,
-                       pareto_front, run_configurations, size_search, sweep)
+from sim.studies.sizing import brute_force_family, meets_target, size_search
+from sim.studies.sweep import (
+    DaskExecutor,
+    Journal,
+    SequentialExecutor,
+    journal_path,
+    pareto_front,
+    run_configurations,
+    sweep,
+)
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -233,7 +241,7 @@ def test_worker_errors_do_not_stop_the_sweep(client):
     bad_key = confs[1].key
 
     def task(conf, numba_threads=None):  # pickled by value to the workers
-        from sim.sweep import run_configuration
+        from sim.studies.sweep import run_configuration
 
         if conf["key"] == bad_key:
             raise RuntimeError("worker lost its disk")
@@ -281,7 +289,7 @@ def test_pareto_front_and_plot(sequential_table, tmp_path):
             for s, y in ((10, 500.0), (10, 400.0), (20, 450.0), (30, 300.0), (40, 300.0), (5, 900.0))]
     assert [(r["satellites"], r["max_revisit_p95_s"]) for r in pareto_front(rows)] == [(5, 900.0), (10, 400.0),
                                                                                       (30, 300.0)]
-    from sim.plot import plot_pareto
+    from sim.outputs.plot import plot_pareto
 
     _, table, _, _ = sequential_table
     fig = plot_pareto(table, tmp_path / "p.png")

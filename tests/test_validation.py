@@ -5,10 +5,11 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_tle import L1, L2
 
 from cli import main
-from constellation.validate import EARTH_EQUATORIAL_RADIUS_KM, check_off_nadir, horizon_off_nadir_deg
-from test_tle import L1, L2
+from constellation.constants import WGS84_A_KM
+from constellation.validate import check_off_nadir, horizon_off_nadir_deg
 
 TINY = """
 [scenario]
@@ -172,7 +173,7 @@ def test_show_missing_and_bad_files(runner, tmp_path):
 def test_limb_angle_against_ray_sphere_intersection():
     """asin(R/r) is where a ray from the satellite stops meeting the sphere: check
     by intersecting rays with the sphere, independently of the formula."""
-    R = EARTH_EQUATORIAL_RADIUS_KM
+    R = WGS84_A_KM
     for alt in (300.0, 535.0, 1200.0, 20200.0, 35786.0):
         r = R + alt
 

@@ -6,7 +6,7 @@ every satellite at a few times spread over the window (start and end
 included), drops those sgp4 reports an error for, and returns one-line
 warnings naming them, plus a warning for element sets whose epochs lie far
 from the window's start.  The simulation's own propagation still masks any
-sample sgp4 fails on (``valid`` in :func:`sim.propagate.propagate_ecef`).
+sample sgp4 fails on (``valid`` in :func:`sim.engine.propagate.propagate_ecef`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from constellation.catalog import DEFAULT_MAX_EPOCH_AGE_DAYS, epoch_warnings
+from constellation.constants import SECONDS_PER_DAY
 from constellation.core import Constellation, Group
 from constellation.elements import sgp4_error_text
 from constellation.errors import CatalogError
-
-from .propagate import Window
+from sim.engine.propagate import Window
 
 # Check samples: at most this far apart (s), and at most this many per satellite.
 CHECK_SPACING_S = 3600.0
@@ -42,7 +42,7 @@ def propagation_failures(constellation: Constellation, window: Window) -> dict[i
         return {}
     t = check_times_s(window)
     jd_whole, jd_frac = window.jd_utc()
-    err, r, _ = SatrecArray([s.satrec for s in sats]).sgp4(np.full(t.shape, jd_whole), jd_frac + t / 86400.0)
+    err, r, _ = SatrecArray([s.satrec for s in sats]).sgp4(np.full(t.shape, jd_whole), jd_frac + t / SECONDS_PER_DAY)
     bad = (err != 0) | ~np.all(np.isfinite(r), axis=-1)
     failures = {}
     for i in np.flatnonzero(bad.any(axis=1)):

@@ -1,6 +1,6 @@
 """Land/ocean from the 1 km GLOBE land mask that the ``global-land-mask`` package ships.
 
-Used for land-only grids (:meth:`sim.grid.Grid.land`) and for the coastlines on
+Used for land-only grids (:meth:`sim.engine.grid.Grid.land`) and for the coastlines on
 maps (:func:`coastlines`), both offline: the mask is a 2.5 MB file inside the
 pip package (NOAA's GLOBE 30 arc-second mask, 21600 x 43200 pixels; lakes
 count as land).  Nothing is downloaded at run time.
@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from sim.engine.geodesy import global_shape
 
 PIXELS_PER_DEG = 120          # the GLOBE mask: 30 arc-seconds
 BASE_PER_DEG = 20             # the counts kept: 1/20 deg cells of 6 x 6 pixels
@@ -120,11 +122,10 @@ def land_fraction_cells(lat_edges_deg, lon_edges_deg) -> np.ndarray:
 
 def land_fraction_at(lat_deg, lon_deg, res_deg: float) -> np.ndarray:
     """Land share of the cells of the global regular res_deg grid (as in
-    :meth:`sim.grid.Grid.regular`: round(180/res) rows, round(360/res) columns)
+    :meth:`sim.engine.grid.Grid.regular`: round(180/res) rows, round(360/res) columns)
     that hold the given points."""
     counts = base_counts()
-    n_lat = max(1, int(round(180.0 / res_deg)))
-    n_lon = max(1, int(round(360.0 / res_deg)))
+    n_lat, n_lon = global_shape(res_deg)
     lat = np.asarray(lat_deg, dtype=float)
     lon = (np.asarray(lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
     i = np.clip(np.floor((lat + 90.0) / (180.0 / n_lat)).astype(np.int64), 0, n_lat - 1)
@@ -152,8 +153,7 @@ def coastlines(res_deg: float = 0.1, min_vertices: int = 4) -> tuple[np.ndarray,
     land share of res_deg cells (lines with fewer than ``min_vertices`` left out)."""
     import contourpy
 
-    n_lat = int(round(180.0 / res_deg))
-    n_lon = int(round(360.0 / res_deg))
+    n_lat, n_lon = global_shape(res_deg)
     frac = land_fraction_cells(np.linspace(-90, 90, n_lat + 1), np.linspace(-180, 180, n_lon + 1))
     lat_c = -90.0 + (np.arange(n_lat) + 0.5) * 180.0 / n_lat
     lon_c = -180.0 + (np.arange(n_lon) + 0.5) * 360.0 / n_lon

@@ -8,48 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from constellation.scenario import GRID_KINDS  # what a user builds: "regular", "equal-area" (Grid.build)
-
-WGS84_A_KM = 6378.137
-WGS84_F = 1.0 / 298.257223563
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+from sim.engine.geodesy import ecef_to_geodetic, geodetic_to_ecef, global_shape  # noqa: F401  (re-exported)
 
 # Grid.kind: the cells whose centres the points are ("points": a plain point list).
 KINDS = GRID_KINDS + ("points",)
-
-
-def geodetic_to_ecef(lat_deg, lon_deg, h_km=0.0):
-    """WGS-84 geodetic latitude/longitude (deg) and height (km) to Earth-fixed xyz (km)
-    and the geodetic up unit vector."""
-    lat = np.radians(np.asarray(lat_deg, dtype=float))
-    lon = np.radians(np.asarray(lon_deg, dtype=float))
-    sl, cl = np.sin(lat), np.cos(lat)
-    so, co = np.sin(lon), np.cos(lon)
-    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * sl * sl)
-    xyz = np.stack([(n + h_km) * cl * co, (n + h_km) * cl * so, (n * (1 - WGS84_E2) + h_km) * sl], axis=-1)
-    up = np.stack([cl * co, cl * so, sl], axis=-1)
-    return xyz, up
-
-
-def ecef_to_geodetic(xyz):
-    """Earth-fixed xyz (km, shape (..., 3)) to WGS-84 geodetic latitude and longitude
-    (deg, longitude in [-180, 180]) and height (km): Bowring's formula, refined by
-    three fixed-point steps (sub-millimetre from the surface to GEO)."""
-    xyz = np.asarray(xyz, dtype=float)
-    x, y, z = xyz[..., 0], xyz[..., 1], xyz[..., 2]
-    p = np.hypot(x, y)
-    b = WGS84_A_KM * (1.0 - WGS84_F)
-    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
-    theta = np.arctan2(z * WGS84_A_KM, p * b)
-    lat = np.arctan2(z + ep2 * b * np.sin(theta) ** 3, p - WGS84_E2 * WGS84_A_KM * np.cos(theta) ** 3)
-    for _ in range(3):
-        n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)
-        h = np.where(np.abs(np.cos(lat)) > 1e-9, p / np.maximum(np.cos(lat), 1e-300) - n,
-                     np.abs(z) - n * (1.0 - WGS84_E2))
-        lat = np.arctan2(z, p * (1.0 - WGS84_E2 * n / (n + h)))
-    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)
-    h = np.where(np.abs(np.cos(lat)) > 1e-9, p / np.maximum(np.cos(lat), 1e-300) - n,
-                 np.abs(z) - n * (1.0 - WGS84_E2))
-    return np.degrees(lat), np.degrees(np.arctan2(y, x)), h
 
 
 @dataclass
@@ -121,8 +83,7 @@ class Grid:
             raise ValueError(f"grid resolution must be in (0, 90] deg, got {res_deg}")
         if not (-90 <= lat_min_deg < lat_max_deg <= 90):
             raise ValueError(f"need -90 <= lat_min < lat_max <= 90, got {lat_min_deg}, {lat_max_deg}")
-        n_lat = max(1, int(round(180.0 / res_deg)))
-        n_lon = max(1, int(round(360.0 / res_deg)))
+        n_lat, n_lon = global_shape(res_deg)
         dlat = 180.0 / n_lat
         dlon = 360.0 / n_lon
         lats = -90.0 + dlat * (np.arange(n_lat) + 0.5)
@@ -155,7 +116,7 @@ class Grid:
         lat2 = np.repeat(lats, counts)
         lon2 = np.concatenate([-180.0 + (np.arange(n) + 0.5) * (360.0 / n) for n in counts])
         w = np.repeat(band / counts, counts)
-        n_lat = max(1, int(round(180.0 / res_deg)))
+        n_lat = global_shape(res_deg)[0]
         label = name or (f"global {res_deg:g} deg equal-area" if lats.size == n_lat
                          else f"{res_deg:g} deg equal-area, lat {lat_min_deg:g}..{lat_max_deg:g}")
         return cls(lat2, lon2, w, label, None, res_deg, None, "equal-area")
@@ -188,7 +149,7 @@ class Grid:
         whose land share is at least ``min_land_share`` (1 km GLOBE mask of the
         ``global-land-mask`` package; lakes count as land).  Each point keeps its
         cell's true area as weight (normalised over the land cells)."""
-        from .landmask import land_fraction_at, land_fraction_cells
+        from sim.engine.landmask import land_fraction_at, land_fraction_cells
 
         if kind == "regular":
             full = cls.regular(res_deg, lat_min_deg, lat_max_deg)
@@ -196,7 +157,7 @@ class Grid:
         elif kind == "equal-area":
             full = cls.equal_area(res_deg, lat_min_deg, lat_max_deg)
             lats, _, counts = _equal_area_rows(res_deg, lat_min_deg, lat_max_deg)
-            half = 90.0 / max(1, int(round(180.0 / res_deg)))
+            half = 90.0 / global_shape(res_deg)[0]
             share = np.concatenate([land_fraction_cells([lat - half, lat + half],
                                                         np.linspace(-180.0, 180.0, n + 1))[0]
                                     for lat, n in zip(lats, counts)])
@@ -232,8 +193,7 @@ class Grid:
         latitude bands) that cell is the point's own; :meth:`raster` draws any kind."""
         if self.res_deg is None:
             return None
-        n_lat = max(1, int(round(180.0 / self.res_deg)))
-        n_lon = max(1, int(round(360.0 / self.res_deg)))
+        n_lat, n_lon = global_shape(self.res_deg)
         i = np.floor((self.lat_deg + 90.0) / (180.0 / n_lat)).astype(np.int64)
         j = np.floor((self.lon_deg + 180.0) / (360.0 / n_lon)).astype(np.int64)
         return np.clip(i, 0, n_lat - 1), np.clip(j, 0, n_lon - 1), (n_lat, n_lon)
@@ -252,8 +212,7 @@ class Grid:
         values = np.asarray(values)
         if values.shape != self.lat_deg.shape:
             raise ValueError(f"values have shape {values.shape}, the grid {self.lat_deg.shape}")
-        n_lat = max(1, int(round(180.0 / self.res_deg)))
-        n_lon = max(1, int(round(360.0 / self.res_deg)))
+        n_lat, n_lon = global_shape(self.res_deg)
         dtype = np.result_type(values.dtype, np.asarray(fill).dtype)
         img = np.full((n_lat, n_lon), fill, dtype=dtype)
         if self.kind == "regular":
@@ -324,8 +283,7 @@ def equal_area_row_counts(res_deg: float) -> np.ndarray:
     regular grid's equatorial row."""
     if not (res_deg > 0) or res_deg > 90:
         raise ValueError(f"grid resolution must be in (0, 90] deg, got {res_deg}")
-    n_lat = max(1, int(round(180.0 / res_deg)))
-    n_lon = max(1, int(round(360.0 / res_deg)))
+    n_lat, n_lon = global_shape(res_deg)
     dlat = 180.0 / n_lat
     lats = -90.0 + dlat * (np.arange(n_lat) + 0.5)
     band = np.sin(np.radians(lats + dlat / 2)) - np.sin(np.radians(lats - dlat / 2))

@@ -16,7 +16,8 @@ from importlib import resources
 
 import numpy as np
 
-from .propagate import Window, gmst82_rad, timescale
+from constellation.constants import SECONDS_PER_DAY
+from sim.engine.propagate import Window, gmst82_rad, timescale
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +58,7 @@ def sun_unit_ecef(window: Window, k0: int, k1: int) -> np.ndarray:
                      dtype=np.float64).reshape(3, -1)
     teme = np.stack([np.interp(t_s, nodes, xyz[j]) for j in range(3)], axis=1)
     jd_whole, jd_frac = window.jd_utc()
-    theta = gmst82_rad(jd_whole, jd_frac + (t_s + window.dut1_s()) / 86400.0)
+    theta = gmst82_rad(jd_whole, jd_frac + (t_s + window.dut1_s()) / SECONDS_PER_DAY)
     c = np.cos(theta)
     s = np.sin(theta)
     out = np.empty_like(teme)
@@ -69,7 +70,7 @@ def sun_unit_ecef(window: Window, k0: int, k1: int) -> np.ndarray:
 
 def sun_elevation_deg(window: Window, k: int, lat_deg, lon_deg) -> np.ndarray:
     """Sun elevation (deg) above the geodetic horizon of points at sample k."""
-    from .grid import geodetic_to_ecef
+    from sim.engine.geodesy import geodetic_to_ecef
 
     _, up = geodetic_to_ecef(np.atleast_1d(lat_deg), np.atleast_1d(lon_deg))
     sun = sun_unit_ecef(window, k, k + 1)[0]

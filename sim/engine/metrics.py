@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels as K
+from sim.kernels import coverage as K
+
+# Two gaps closer than this are one access (root finding is ~1e-9 s; anything
+# under a millisecond is numerical, not a revisit).
+MIN_GAP_S = 1e-3
+REFINEMENT = "cubic Hermite of the visibility margin between samples (edges, and passes between samples)"
 
 FIGURES = {
     "max_revisit_s": "longest gap, edge gaps included (s)",

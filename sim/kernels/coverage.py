@@ -28,12 +28,14 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from constellation.constants import WGS84_B_KM
+
 # Column layout of the per-point accumulator state (float64, shape (n, NSTATE)).
 SEEN, FIRST_START, RUN_START, LAST_END, N_ACCESS, COVERED, DUR_MIN, DUR_MAX, \
     GAP_MAX, GAP_SUM, GAP_SUM2, N_GAPS = range(12)
 NSTATE = 12
 
-# Columns of the per-satellite sensor array (see sim.run.sensor_array).
+# Columns of the per-satellite sensor array (see sim.engine.run.sensor_array).
 S_COS_ETA, S_SIN_ETA, S_COS_EPS, S_SIN_EPS, S_KIND, S_HALF_SWATH_KM, S_SIN_SUN = range(7)
 KIND_OFF_NADIR = 0.0
 KIND_SWATH = 1.0
@@ -46,7 +48,7 @@ MAX_VERTICAL_DEFLECTION_RAD = 3.4e-3
 PRUNE_MARGIN_RAD = 2e-3
 # Polar radius of WGS-84: the smallest geocentric radius of a ground point,
 # which gives the largest central angle a sensor can reach.
-R_MIN_KM = 6356.752
+R_MIN_KM = WGS84_B_KM
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -243,7 +245,7 @@ def satellite_frames(pos, vel, sensor):
     """Per (satellite, sample): unit position s, its rate ds/dt (1/s), radius
     (km), radial rate (km/s) and the pruning reach (rad): the largest central
     angle accessible for any ground point (polar radius), plus a margin.
-    ``sensor``: (nsat, 7) as built by sim.run.sensor_array."""
+    ``sensor``: (nsat, 7) as built by sim.engine.run.sensor_array."""
     nsat, nk, _ = pos.shape
     u = np.empty((nsat, nk, 3))
     du = np.empty((nsat, nk, 3))
@@ -282,7 +284,7 @@ def open_access(state, i, a, end, min_gap_s):
     first access, or the end of a gap (recorded, and the previous run closed),
     unless ``a`` is within ``min_gap_s`` of the last access's end: then it
     continues that run and False is returned (the caller extends its end).
-    The one rule of gaps, shared by merge_piece and the GPU kernel (sim.gpu)."""
+    The one rule of gaps, shared by merge_piece and the GPU kernel (sim.kernels.gpu)."""
     if state[i, SEEN] == 0.0:
         state[i, SEEN] = 1.0
         state[i, FIRST_START] = a
@@ -808,7 +810,7 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
     ``prune_overlap``: skip the edges that steps seen throughout by another
     satellite hide (see _step_rows), at the cost of an int32 table of
     npts x (nk - 1); same figures either way.  It pays where footprints
-    overlap (sim.run.mean_overlap).
+    overlap (sim.engine.run.mean_overlap).
     """
     nsat, nk = valid.shape
     n_blocks = block_sizes.shape[0]
@@ -833,7 +835,7 @@ def step_row_ranges(u, reach, valid, row_geoc_lat):
     """Per (satellite, step): the rows [r_lo, r_hi) of the disc of
     :func:`_step_disc` (every point the satellite can access in the step);
     r_hi == r_lo when it can access nothing (invalid sample, below the ground).
-    The GPU kernel (sim.gpu) prunes with these (see row_worklists)."""
+    The GPU kernel (sim.kernels.gpu) prunes with these (see row_worklists)."""
     nsat, nk = valid.shape
     r_lo = np.zeros((nsat, max(nk - 1, 0)), np.int64)
     r_hi = np.zeros((nsat, max(nk - 1, 0)), np.int64)

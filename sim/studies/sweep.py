@@ -1,4 +1,4 @@
-"""Trade studies: many configurations through :func:`sim.run`, one table; sizing searches.
+"""Trade studies: many configurations through :func:`sim.engine.run`, one table; sizing searches.
 
 A sweep (:class:`constellation.sweepspec.SweepSpec`) expands into
 configurations; each runs as one task, in this process (:class:`SequentialExecutor`)
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import io
 import json
 import math
@@ -38,12 +37,12 @@ import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from constellation.errors import InputError
+from constellation.files import atomic_write
 from constellation.sweepspec import Configuration, SweepSpec, slug
-
-from .io import _jsonable, atomic_write
+from sim.engine.result import jsonable
 
 PERCENTILE_KEYS = {50: "p50", 90: "p90", 95: "p95", 99: "p99", 100: "max"}
 FIGURE_COLUMNS = ("satellites", "points", "max_revisit_p50_s", "max_revisit_p90_s", "max_revisit_p95_s",
@@ -64,6 +63,22 @@ def _record(conf: dict, result: dict | None, error: str | None, wall_s: float = 
             "wall_s": wall_s, "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
+def load_sweep_spec(name_or_path, days: float | None = None, step_s: float | None = None,
+                    grid_res_deg: float | None = None, lat_min_deg: float | None = None,
+                    lat_max_deg: float | None = None, grid_kind: str | None = None, targets=()) -> SweepSpec:
+    """A sweep file (or a built-in sweep by name) with window and grid values
+    replaced (None: keep) and revisit ``targets`` ("30min", seconds) added."""
+    from constellation.sweepspec import load_sweep, resolve_sweep
+    from sim.studies.study import parse_duration_s
+
+    spec = load_sweep(resolve_sweep(name_or_path))
+    window = {k: v for k, v in (("days", days), ("step_s", step_s)) if v is not None}
+    grid = {k: v for k, v in (("res_deg", grid_res_deg), ("lat_min_deg", lat_min_deg),
+                              ("lat_max_deg", lat_max_deg), ("kind", grid_kind)) if v is not None}
+    extra = [{"name": f"within {t}", "max_revisit_s": parse_duration_s(t)} for t in targets]
+    return spec.with_overrides(window, grid, extra)
+
+
 def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
     """Run one configuration (``Configuration.to_dict()``) -> its journal record.
 
@@ -71,25 +86,17 @@ def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
     ``numba_threads`` the kernel uses that many threads (1 in Dask workers,
     which run one task per core)."""
     from constellation.sweepspec import build_configuration
-
-    from .grid import Grid
-    from .metrics import Target
-    from .propagate import Window
-    from .run import run
+    from sim.kernels import set_num_threads
+    from sim.studies.study import Study
 
     t0 = time.perf_counter()
     result = {}
     try:
         if numba_threads:
-            import numba
-
-            numba.set_num_threads(max(1, min(int(numba_threads), numba.config.NUMBA_NUM_THREADS)))
+            set_num_threads(numba_threads)
         sc = build_configuration(conf)
         result["satellites"] = len(sc.constellation)
-        grid = Grid.build(sc.grid_res_deg, sc.lat_min_deg, sc.lat_max_deg, sc.grid_kind)
-        window = Window(sc.start, sc.duration_s, sc.step_s)
-        targets = [Target(t.name, t.threshold_s, t.claim) for t in sc.targets]
-        s = run(sc.constellation, grid, window, targets, name=conf["label"]).summary()
+        s = Study.from_scenario_object(sc, name=conf["label"]).run().summary()
     except Exception as exc:  # recorded, never stops the sweep
         return _record(conf, result, _error_text(exc), time.perf_counter() - t0)
     mrt = s["max_revisit_s"]
@@ -148,7 +155,7 @@ class Journal:
                     f.write(b"\n")
 
     def append(self, record: dict) -> None:
-        line = json.dumps(_jsonable(record), allow_nan=False, separators=(",", ":")) + "\n"
+        line = json.dumps(jsonable(record), allow_nan=False, separators=(",", ":")) + "\n"
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(line)
             f.flush()
@@ -416,7 +423,7 @@ def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) ->
         for k in ds.data_vars:
             if k.endswith("_s"):
                 ds[k].attrs["units"] = "s"
-        ds.attrs["revisit_sweep"] = json.dumps(_jsonable(meta or {}))
+        ds.attrs["revisit_sweep"] = json.dumps(jsonable(meta or {}))
         written.append(atomic_write(path, lambda tmp: ds.to_netcdf(tmp)))
     elif fmt == "parquet":
         import pandas as pd
@@ -485,183 +492,3 @@ def pareto_front(rows: list[dict], y: str = "max_revisit_p95_s") -> list[dict]:
             front.append(r)
             best = r[y]
     return front
-
-
-# ---------------------------------------------------------------- sizing
-@dataclass
-class SizeOutcome:
-    """What a sizing search found: ``best`` (a table row, or None), per plane count the
-    smallest satellites per plane meeting the target (or why none), every row
-    evaluated, and the departures from monotonicity seen."""
-
-    target: dict
-    percentile: int
-    best: dict | None
-    per_planes: list[dict]
-    rows: list[dict]
-    stats: RunStats
-    rounds: int
-    warnings: list[str] = field(default_factory=list)
-    written: list[Path] = field(default_factory=list)
-
-
-def meets_target(row: dict, target_name: str, threshold_s: float, percentile: int = 100) -> bool:
-    """Whether a row meets the target: every point's max revisit within it (percentile
-    100: the target's share met is 100 %), or the area-weighted percentile of max
-    revisit within it.  A failed configuration does not."""
-    if row.get("status") != "ok":
-        return False
-    if percentile == 100:
-        return row.get(f"{slug(target_name)}_share_met") == 1.0
-    v = row.get(f"max_revisit_{PERCENTILE_KEYS[percentile]}_s")
-    return v is not None and v <= threshold_s
-
-
-def family_spec(spec: SweepSpec, target_name: str, threshold_s: float) -> SweepSpec:
-    """The family with the sizing target as its only target."""
-    return dataclasses.replace(spec, targets=[{"name": target_name, "max_revisit_s": float(threshold_s)}])
-
-
-def family_configuration(spec: SweepSpec, planes: int, sats_per_plane: int, index: int = 0) -> Configuration:
-    return spec.configuration({"planes": planes, "sats_per_plane": sats_per_plane}, index)
-
-
-def _probes(lo: int, hi: int | None, cap: int, k: int) -> list[int]:
-    """Up to ``k`` satellites-per-plane values to try in the unknown range (lo, u]."""
-    u = cap if hi is None else min(cap, hi - 1)
-    if u <= lo:
-        return []
-    if hi is None or hi - 1 > cap:  # no member known to meet (within the cap): gallop upwards
-        out, x = [], lo
-        for _ in range(k):
-            x = min(u, max(x + 1, 2 * x))
-            out.append(x)
-            if x == u:
-                break
-        return out
-    n = u - lo  # unknowns lo+1 .. u; the answer is the first meeting one, or hi
-    k = min(k, n)
-    return sorted({lo + max(1, round(n * (j + 1) / (k + 1))) for j in range(k)} - {lo})
-
-
-def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor, planes: list[int],
-                min_sats_per_plane: int = 1, max_sats_per_plane: int = 40, percentile: int = 100,
-                journal: Journal | None = None, known: dict | None = None,
-                log: Callable[[str], None] | None = None) -> SizeOutcome:
-    """The smallest member (planes x sats_per_plane, fewest satellites, then fewest planes)
-    of the family ``spec`` (its group with ``planes`` and ``sats_per_plane`` set) that
-    meets the target.  For every plane count, satellites per plane are searched by
-    galloping (1, 2, 4, ...) until one meets, then by k-section; each round runs one
-    batch of configurations (a few per plane count, to fill the executor's slots).
-    Plane counts that cannot beat the best total found are dropped.  Assumes meeting
-    is monotone in satellites per plane for fixed planes (violations seen are reported)."""
-    if percentile not in PERCENTILE_KEYS:
-        raise InputError(f"percentile must be one of {', '.join(map(str, PERCENTILE_KEYS))}", field="--percentile")
-    if not planes:
-        raise InputError("no plane counts to search", field="--planes")
-    if not 1 <= min_sats_per_plane <= max_sats_per_plane:
-        raise InputError(f"need 1 <= min_sats_per_plane ({min_sats_per_plane}) <= max_sats_per_plane "
-                         f"({max_sats_per_plane})", field="--max-per-plane")
-    planes = sorted(set(planes))
-    spec = family_spec(spec, target_name, threshold_s)
-    known = {} if known is None else known
-    meets, fails = {p: set() for p in planes}, {p: set() for p in planes}
-    confs, rows_by_key = {}, {}
-    stats = RunStats()
-    best = None  # (total, planes, sats_per_plane)
-    rounds = 0
-    warnings = []
-
-    def bounds(p):
-        hi = min(meets[p]) if meets[p] else None
-        lo = max([s for s in fails[p] if hi is None or s < hi], default=min_sats_per_plane - 1)
-        return lo, hi
-
-    def cap_of(p):
-        if best is None:
-            return max_sats_per_plane
-        total, bp, _ = best
-        limit = total // p if p < bp else (total - 1) // p
-        return min(max_sats_per_plane, limit)
-
-    while True:
-        wanted = {}
-        for p in planes:
-            lo, hi = bounds(p)
-            wanted[p] = (lo, hi, cap_of(p))
-        active = [p for p in planes if _probes(*wanted[p], 1)]
-        if not active:
-            break
-        k = max(1, executor.slots // len(active))
-        batch = []
-        for p in active:
-            for s in _probes(*wanted[p], k):
-                c = family_configuration(spec, p, s, len(confs))
-                confs.setdefault(c.key, c)
-                batch.append(confs[c.key])
-        rounds += 1
-        if log is not None:
-            shown = ", ".join(f"{c.params['planes']}x{c.params['sats_per_plane']}" for c in batch)
-            log(f"round {rounds}: {len(batch)} configurations ({shown})"
-                + (f"; best so far {best[1]}x{best[2]} = {best[0]}" if best else ""))
-        records, st = run_configurations(batch, executor, journal, known)
-        stats.ran += st.ran
-        stats.reused += st.reused
-        for c, rec in zip(batch, records):
-            row = table_rows([c], [rec])[0]
-            rows_by_key[c.key] = row
-            p, s = c.params["planes"], c.params["sats_per_plane"]
-            if meets_target(row, target_name, threshold_s, percentile):
-                meets[p].add(s)
-            else:
-                fails[p].add(s)
-                if row["status"] != "ok":
-                    warnings.append(f"{p}x{s} failed: {row['error']}")
-        for p in active:
-            lo, hi = bounds(p)
-            if hi is not None and hi - lo == 1 and hi <= cap_of(p):
-                cand = (p * hi, p, hi)
-                if best is None or cand[:2] < best[:2]:
-                    best = cand
-    per_planes = []
-    for p in planes:
-        lo, hi = bounds(p)
-        bad = sorted(s for s in fails[p] if hi is not None and s > hi)
-        if bad:
-            warnings.append(f"not monotone at {p} planes: {hi} per plane meet the target but {bad} do not")
-        if hi is not None and hi - lo == 1:
-            per_planes.append({"planes": p, "sats_per_plane": hi, "satellites": p * hi, "status": "smallest"})
-        elif cap_of(p) < max_sats_per_plane and best is not None:
-            per_planes.append({"planes": p, "sats_per_plane": None, "satellites": None,
-                               "status": f"more than {lo} per plane; cannot beat {best[0]}"})
-        else:
-            per_planes.append({"planes": p, "sats_per_plane": None, "satellites": None,
-                               "status": f"none up to {max_sats_per_plane} per plane"})
-    ordered = sorted(confs.values(), key=lambda c: (c.params["planes"], c.params["sats_per_plane"]))
-    rows = []
-    for c in ordered:
-        row = dict(rows_by_key[c.key])
-        row["meets_target"] = meets_target(row, target_name, threshold_s, percentile)
-        err = row.pop("error")
-        row["error"] = err
-        rows.append(row)
-    best_row = None
-    if best is not None:
-        best_row = next(r for r in rows if r["planes"] == best[1] and r["sats_per_plane"] == best[2])
-    stats.failed = sum(r["status"] != "ok" for r in rows)
-    return SizeOutcome({"name": target_name, "threshold_s": threshold_s}, percentile, best_row, per_planes, rows,
-                       stats, rounds, warnings)
-
-
-def brute_force_family(spec: SweepSpec, planes: Iterable[int], sats_per_plane: Iterable[int], executor,
-                       target_name: str, threshold_s: float, percentile: int = 100) -> tuple[dict | None, list]:
-    """Every member run (no search): the smallest meeting the target, and all rows.
-    The reference that :func:`size_search` is tested against."""
-    spec = family_spec(spec, target_name, threshold_s)
-    confs = [family_configuration(spec, p, s, i) for i, (p, s) in
-             enumerate((p, s) for p in planes for s in sats_per_plane)]
-    records, _ = run_configurations(confs, executor)
-    rows = table_rows(confs, records)
-    good = [r for r in rows if meets_target(r, target_name, threshold_s, percentile)]
-    best = min(good, key=lambda r: (r["satellites"], r["planes"])) if good else None
-    return best, rows

@@ -1,12 +1,12 @@
 """Numba kernels for point targets: access windows per (target, satellite) and
 a greedy imaging schedule with slews.  Pure functions on plain arrays.
 
-Conventions as in :mod:`sim.kernels`: Earth-fixed positions in km, velocities
+Conventions as in :mod:`sim.kernels.coverage`: Earth-fixed positions in km, velocities
 in km/s, times in seconds from the window start, angles in radians.
 
-Access windows reuse the coverage kernel's primitives (:func:`sim.kernels.cos_reach`,
-:func:`~sim.kernels.interval_access`, :func:`~sim.kernels.lit_clip`,
-:func:`~sim.kernels.swath_crossing`), so a target is accessible exactly when a
+Access windows reuse the coverage kernel's primitives (:func:`sim.kernels.coverage.cos_reach`,
+:func:`~sim.kernels.coverage.interval_access`, :func:`~sim.kernels.coverage.lit_clip`,
+:func:`~sim.kernels.coverage.swath_crossing`), so a target is accessible exactly when a
 grid point at the same place would be.
 
 The agile imaging model (see :func:`greedy_schedule`): an image takes ``dwell``
@@ -27,11 +27,11 @@ import math
 import numpy as np
 from numba import njit
 
-from . import kernels as K
+from constellation.constants import EARTH_ROTATION_RAD_S
+from sim.kernels import coverage as K
 
 # Earth's rotation rate (rad/s), to compare lines of sight taken at different
 # times in inertial space.
-OMEGA_EARTH_RAD_S = 7.292115146706979e-5
 # The earliest slew start is found to this (s).
 SLEW_TOL_S = 1e-6
 SLEW_MAX_ITER = 100000
@@ -94,8 +94,8 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
     """Access windows of every (target, satellite) over one stretch of samples.
 
     u, du, rad, rdot, reach: per (satellite, sample) from
-    :func:`sim.kernels.satellite_frames`; valid: (nsat, nk); t: (nk,) sample
-    times (s); sensor: (nsat, 7) as :func:`sim.run.sensor_array`; sun: (nk, 3)
+    :func:`sim.kernels.coverage.satellite_frames`; valid: (nsat, nk); t: (nk,) sample
+    times (s); sensor: (nsat, 7) as :func:`sim.engine.run.sensor_array`; sun: (nk, 3)
     unit vectors towards the Sun (ignored without lighting); phat, nxyz:
     (ntgt, 3) unit position vectors and geodetic verticals of the targets;
     radius_km: (ntgt,) their geocentric radii.
@@ -240,7 +240,7 @@ def slew_angle(pos, vel, t, s, tgt_xyz, a, te, b, ts):
     bx, by, bz = line_of_sight(pos, vel, t, s, tgt_xyz, b, ts)
     # The Earth-fixed frame turns by omega (ts - te) in between: express the
     # second direction in the frame of the first.
-    phi = OMEGA_EARTH_RAD_S * (ts - te)
+    phi = EARTH_ROTATION_RAD_S * (ts - te)
     c = math.cos(phi)
     sn = math.sin(phi)
     rx = c * bx - sn * by
@@ -409,4 +409,4 @@ def greedy_schedule(w_tgt, w_start, w_end, sat_lo, sat_hi, max_len, agile, lip, 
 
 
 __all__ = ["target_windows", "step_prune_cos", "sat_position", "line_of_sight", "slew_angle", "earliest_start",
-           "candidate_start", "greedy_schedule", "OMEGA_EARTH_RAD_S"]
+           "candidate_start", "greedy_schedule", "EARTH_ROTATION_RAD_S"]

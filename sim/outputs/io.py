@@ -40,11 +40,10 @@ import numpy as np
 
 from constellation.errors import InputError
 from constellation.files import atomic_write
-
-from .grid import Grid
-from .metrics import FIGURES, Target
-from .propagate import Window
-from .run import REFINEMENT, Result
+from sim.engine.grid import Grid
+from sim.engine.metrics import FIGURES, REFINEMENT, Target
+from sim.engine.propagate import Window
+from sim.engine.result import Result, jsonable
 
 FORMAT = "revisit-result"
 FORMAT_VERSION = 1
@@ -82,21 +81,6 @@ def check_output_path(path: str | Path) -> None:
         raise InputError(f"cannot write in folder {str(folder)!r}", str(path))
 
 
-def _jsonable(obj):
-    """JSON-ready copy: NaN/inf -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    return obj
-
-
 def _units(name: str) -> str:
     return "s" if name.endswith("_s") else "1"
 
@@ -116,20 +100,20 @@ def _spec(result: Result) -> dict:
         "grid": {"name": g.name, "points": len(g), "shape": list(g.shape) if g.shape is not None else None,
                  "res_deg": g.res_deg, "labels": g.labels is not None, "kind": g.kind},
         "figures": {k: str(np.asarray(v).dtype) for k, v in result.figures.items()},
-        "meta": _jsonable(result.meta),
+        "meta": jsonable(result.meta),
     }
 
 
 def _provenance(result: Result) -> dict:
     if result.provenance:
-        return _jsonable(result.provenance)
-    from .provenance import build_provenance
+        return jsonable(result.provenance)
+    from sim.engine.provenance import build_provenance
 
-    return _jsonable(build_provenance(result))
+    return jsonable(build_provenance(result))
 
 
 def _summary(result: Result) -> dict:
-    return _jsonable(result.summary())
+    return jsonable(result.summary())
 
 
 def _regular_axes(grid: Grid):
@@ -192,7 +176,7 @@ def _dataset(result: Result):
         "Conventions": "CF-1.8",
         "title": f"revisit: per-point revisit figures of merit of {result.name}",
         "source": f"revisit {prov.get('versions', {}).get('revisit', '')} (sgp4 propagation, numba coverage kernel)",
-        "history": f"{prov.get('started_utc') or ''} {prov.get('command_line') or 'sim.run'}".strip(),
+        "history": f"{prov.get('started_utc') or ''} {prov.get('command_line') or 'sim.engine.run'}".strip(),
         "comment": "Gaps at the window's edges count in max/mean revisit; NaN where a figure is undefined "
                    "(e.g. interior gaps of a point with fewer than two accesses). The attributes revisit_result, "
                    "revisit_summary and revisit_provenance hold JSON.",

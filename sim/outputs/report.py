@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from constellation.constants import SECONDS_PER_DAY
+
 SWEEP_NOTE = ("MRT: area-weighted percentiles of each point's longest gap (window edges included); response: mean "
               "wait for a random request; met: share of the area whose MRT meets the (first) target.")
 
@@ -22,9 +24,9 @@ def format_duration(seconds) -> str:
         return f"{s:.0f} s"
     if s < 2 * 3600:
         return f"{s / 60:.1f} min"
-    if s < 2 * 86400:
+    if s < 2 * SECONDS_PER_DAY:
         return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} d"
+    return f"{s / SECONDS_PER_DAY:.1f} d"
 
 
 def format_share(share: float, unit: str = "%") -> str:

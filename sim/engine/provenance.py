@@ -1,13 +1,12 @@
 """How a result was made: inputs (with hashes), versions, settings, when and how long.
 
-Every writer in :mod:`sim.io` stores this dict with the result, so a file
+Every writer in :mod:`sim.outputs.io` stores this dict with the result, so a file
 handed around in a design review says what produced it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 import platform
 from datetime import datetime, timezone
@@ -51,14 +50,14 @@ def _iso(t: datetime) -> str:
 def build_provenance(result, constellation=None, scenario_path: str | Path | None = None,
                      catalog_paths=(), command_line: str | None = None, started_utc: datetime | None = None,
                      wall_s: float | None = None, options: dict | None = None) -> dict:
-    """Provenance of ``result`` (a :class:`sim.run.Result`), JSON-ready.
+    """Provenance of ``result`` (a :class:`sim.engine.run.Result`), JSON-ready.
 
     ``scenario_path``: the scenario file (its text and sha256 are kept);
     ``catalog_paths``: TLE/OMM files (sha256 and size); ``constellation``: for
     the sensor of each group; ``options``: the command-line overrides given;
     ``started_utc`` and ``wall_s``: when the run started and how long it took.
     """
-    from .run import MIN_GAP_S, REFINEMENT
+    from sim.engine.metrics import MIN_GAP_S, REFINEMENT
 
     g = result.grid
     w = result.window

@@ -26,14 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
+from constellation.constants import EARTH_MEAN_RADIUS_KM, SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
+from sim.engine.grid import Grid, global_shape
+from sim.engine.propagate import Window
+from sim.engine.result import Result
+from sim.engine.run import run
 
-from .grid import Grid
-from .propagate import Window
-from .run import Result, run
-
-EARTH_MEAN_RADIUS_KM = 6371.0088
 NO_CLOUDS = "clouds not modelled: every access in the window counts as an image"
 
 
@@ -195,8 +195,7 @@ def cell_area_km2(grid: Grid) -> np.ndarray:
     """Area (km2, sphere of the Earth's mean radius) of each point's cell in its regular grid."""
     if grid.res_deg is None:
         raise ValueError("cell areas need a grid with a resolution")
-    n_lat = max(1, int(round(180.0 / grid.res_deg)))
-    n_lon = max(1, int(round(360.0 / grid.res_deg)))
+    n_lat, n_lon = global_shape(grid.res_deg)
     dlat, dlon = math.radians(180.0 / n_lat), 2 * math.pi / n_lon
     lat = np.radians(grid.lat_deg)
     return EARTH_MEAN_RADIUS_KM ** 2 * dlon * (np.sin(np.minimum(lat + dlat / 2, math.pi / 2))
@@ -259,7 +258,7 @@ class SurveyResult:
 
     def summary(self) -> dict:
         g = self.result.grid
-        days = [d for d in (1, 7, 14, 31) if d * 86400.0 <= self.window.duration_s + 1e-6]
+        days = [d for d in (1, 7, 14, 31) if d * SECONDS_PER_DAY <= self.window.duration_s + 1e-6]
         out = {
             "scenario": self.name,
             "region": self.region.name,
@@ -274,7 +273,7 @@ class SurveyResult:
             "duration_s": self.window.duration_s,
             "step_s": self.window.step_s,
             "share_imaged": self.share_by(self.window.duration_s),
-            "share_imaged_by_day": {str(d): self.share_by(d * 86400.0) for d in days},
+            "share_imaged_by_day": {str(d): self.share_by(d * SECONDS_PER_DAY) for d in days},
             "time_to_50_s": self.time_to(0.50),
             "time_to_90_s": self.time_to(0.90),
             "time_to_95_s": self.time_to(0.95),
@@ -304,24 +303,17 @@ def survey_constellation(constellation: Constellation, swath_km: dict | None = N
     untouched): ``swath_km`` maps group names to nadir swaths (groups not named
     are left out; None keeps every group's own sensor); a lighting constraint,
     or none (``day_and_night``)."""
-    import dataclasses
-
     from constellation.core import Group
-    from constellation.sensor import Sensor
+    from constellation.sensor import override_sensor
 
     groups = []
     for g in constellation.groups:
-        sensor = g.sensor
-        if swath_km is not None:
-            if g.name not in swath_km:
-                continue
-            sensor = Sensor(kind="swath", swath_km=float(swath_km[g.name]),
-                            min_sun_elevation_deg=sensor.min_sun_elevation_deg)
-        if min_sun_elevation_deg is not None:
-            sensor = dataclasses.replace(sensor, min_sun_elevation_deg=float(min_sun_elevation_deg))
-        if day_and_night:
-            sensor = dataclasses.replace(sensor, min_sun_elevation_deg=None)
-        groups.append(Group(g.name, g.satellites, sensor))
+        if swath_km is not None and g.name not in swath_km:
+            continue
+        swath = float(swath_km[g.name]) if swath_km is not None else None
+        groups.append(Group(g.name, g.satellites, override_sensor(g.sensor, swath_km=swath,
+                                                                   min_sun_elevation_deg=min_sun_elevation_deg,
+                                                                   day_and_night=day_and_night)))
     if not groups:
         raise ValueError("no group takes part in the survey")
     return Constellation(constellation.name, groups)
@@ -339,19 +331,59 @@ def check_survey_claim(spec, constellation: Constellation, start, name: str | No
     ``start`` by the swaths and lighting the spec states.  JSON-ready dict."""
     const = survey_constellation(constellation, spec.swath_km, spec.min_sun_elevation_deg)
     region = load_region(spec.region)
-    window = Window(start, spec.days * 86400.0, spec.step_s)
+    window = Window(start, spec.days * SECONDS_PER_DAY, spec.step_s)
     res = survey(const, region, window, spec.grid_res_deg, name=name)
     summ = res.summary()
-    t_req = res.time_to(spec.required_share)
     sun = {g.sensor.min_sun_elevation_deg for g in const.groups}
     light = ("day and night" if sun == {None} else
              ", ".join(f"Sun >= {x:g} deg" if x is not None else "day and night" for x in sorted(sun, key=str)))
-    summ.update(claim=spec.claim, claimed_days=spec.days, required_share=spec.required_share,
-                time_to_required_s=t_req, verdict="met" if t_req is not None else "not met",
-                assumptions=(f"{region.name} ({summ['points']:,} points at {spec.grid_res_deg:g} deg); nadir "
+    summ.update(survey_verdict(spec, res))
+    summ.update(assumptions=(f"{region.name} ({summ['points']:,} points at {spec.grid_res_deg:g} deg); nadir "
                              f"swaths: {describe_swaths(const)}; {light}; {spec.days:g} d from "
                              f"{summ['start'][:10]}; {NO_CLOUDS}"))
     return summ
+
+
+def survey_verdict(spec, res: SurveyResult) -> dict:
+    """The [survey] claim's verdict: met when ``spec.required_share`` of the
+    region is imaged within ``spec.days``."""
+    t = res.time_to(spec.required_share)
+    met = t is not None and t <= spec.days * SECONDS_PER_DAY
+    return {"claim": spec.claim, "claimed_days": spec.days, "required_share": spec.required_share,
+            "time_to_required_s": t, "verdict": "met" if met else "not met"}
+
+
+def survey_study(study, start=None, days: float | None = None, step_s: float | None = None,
+                 swath_km: float | None = None, off_nadir_deg: float | None = None,
+                 min_sun_elevation_deg: float | None = None, day_and_night: bool = False, select=(),
+                 max_epoch_age_days: float | None = None):
+    """The study an area survey simulates: these values (None: keep), else the
+    scenario's [survey] swaths, lighting, days and step (else 31 days).
+    -> a new :class:`sim.studies.study.Study`."""
+    spec = study.survey
+    if spec and swath_km is None and off_nadir_deg is None and spec.swath_km:
+        study = study.with_constellation(survey_constellation(study.constellation, spec.swath_km))
+    if min_sun_elevation_deg is None and not day_and_night and spec and spec.min_sun_elevation_deg is not None:
+        min_sun_elevation_deg = spec.min_sun_elevation_deg
+    return study.with_overrides(start=start, days=days or (spec.days if spec else 31.0),
+                                step_s=step_s or (spec.step_s if spec else None), off_nadir_deg=off_nadir_deg,
+                                swath_km=swath_km, min_sun_elevation_deg=min_sun_elevation_deg,
+                                day_and_night=day_and_night, select=select, max_epoch_age_days=max_epoch_age_days)
+
+
+def run_survey(study, region: Region, grid_res_deg: float | None = None, progress=None) -> tuple[SurveyResult, dict]:
+    """Survey ``region`` with a (validated) study on a ``grid_res_deg`` grid
+    (default: the [survey] spec's, else 0.5 deg): -> (result, its summary, with
+    the [survey] claim's verdict when the scenario states one, and each
+    group's sensor)."""
+    spec = study.survey
+    res = survey(study.constellation, region, study.window(), grid_res_deg or (spec.grid_res_deg if spec else 0.5),
+                 name=study.name, progress=progress)
+    summary = res.summary()
+    if spec:
+        summary.update(survey_verdict(spec, res))
+    summary["sensors_by_group"] = {g.name: g.sensor.describe() for g in study.constellation.groups}
+    return res, summary
 
 
 __all__ = ["Region", "load_region", "bbox_region", "builtin_regions", "region_grid", "survey", "SurveyResult",

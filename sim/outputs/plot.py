@@ -1,6 +1,6 @@
 """Pictures of results: revisit maps, area-weighted CDFs, milestone charts, ground tracks.
 
-Every function takes results (:class:`sim.run.Result`, or for the milestone
+Every function takes results (:class:`sim.engine.run.Result`, or for the milestone
 chart the dicts of ``Result.summary()``), draws with matplotlib and returns the
 ``Figure``; given ``path`` it also writes a PNG through the Agg renderer
 (``Figure`` objects made here are not pyplot's, so nothing depends on the
@@ -10,7 +10,7 @@ with pyplot, to be shown in a notebook or window.
 Maps are plate carree: longitude -180..180 deg left to right, latitude -90..90
 bottom to top, each grid cell drawn as its own rectangle (no interpolation).
 Coastlines are the 50 % land contour of the 1 km GLOBE mask that the
-``global-land-mask`` package ships (see :mod:`sim.landmask`): no download.
+``global-land-mask`` package ships (see :mod:`sim.engine.landmask`): no download.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
+from constellation.constants import SECONDS_PER_DAY
 from constellation.files import atomic_write
-
-from .metrics import weighted_percentile
-from .report import format_share
+from sim.engine.metrics import weighted_percentile
+from sim.outputs.report import format_share
 
 DPI = 100
 MAP_SIZE_IN = (12.0, 6.8)
@@ -69,7 +69,7 @@ CLAIM_FIGURES = ("max_revisit_s", "mean_revisit_s", "mean_response_s", "max_revi
                  "mean_revisit_interior_s", "time_avg_gap_s")
 
 TIME_TICKS_S = (1, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
-                86400, 2 * 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400)
+                SECONDS_PER_DAY, 2 * SECONDS_PER_DAY, 3 * SECONDS_PER_DAY, 7 * SECONDS_PER_DAY, 14 * SECONDS_PER_DAY, 30 * SECONDS_PER_DAY)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -91,9 +91,9 @@ def time_unit(max_s: float) -> tuple[str, float]:
         return "s", 1.0
     if max_s <= 3 * 3600:
         return "min", 60.0
-    if max_s <= 3 * 86400:
+    if max_s <= 3 * SECONDS_PER_DAY:
         return "h", 3600.0
-    return "d", 86400.0
+    return "d", SECONDS_PER_DAY
 
 
 def format_time(seconds: float) -> str:
@@ -103,11 +103,11 @@ def format_time(seconds: float) -> str:
         return f"{s:g} s"
     if s < 3600:
         return f"{s / 60:.3g} min"
-    if s < 86400:
+    if s < SECONDS_PER_DAY:
         return f"{s / 3600:.3g} h"
-    if abs(s - 86400) < 1e-6:
+    if abs(s - SECONDS_PER_DAY) < 1e-6:
         return "1 day"
-    return f"{s / 86400:.3g} d"
+    return f"{s / SECONDS_PER_DAY:.3g} d"
 
 
 def safe_name(text: str) -> str:
@@ -167,7 +167,7 @@ def draw_coastlines(ax, color: str = COAST_COLOR, linewidth: float = COAST_WIDTH
     """Coastlines (GLOBE land mask, offline) on a plate carree axes in degrees."""
     from matplotlib.collections import LineCollection
 
-    from .landmask import coastlines
+    from sim.engine.landmask import coastlines
 
     lc = LineCollection(coastlines(), colors=color, linewidths=linewidth, zorder=zorder, capstyle="round")
     ax.add_collection(lc)
@@ -178,7 +178,7 @@ def draw_coastlines(ax, color: str = COAST_COLOR, linewidth: float = COAST_WIDTH
 def map_image(grid, values) -> tuple[np.ndarray, tuple[float, float, float, float]] | None:
     """Per-point values of a regular or equal-area grid (or a subset of one: land-only,
     a latitude band) as a global 2-D array at the grid's resolution
-    (:meth:`sim.grid.Grid.raster`), row 0 the southernmost, column 0 at -180 deg,
+    (:meth:`sim.engine.grid.Grid.raster`), row 0 the southernmost, column 0 at -180 deg,
     NaN where the grid has no point; with imshow's extent (origin='lower').
     None for point lists without a resolution."""
     img = grid.raster(np.asarray(values, dtype=float))
@@ -456,7 +456,7 @@ def plot_milestones(results, path=None, title: str | None = None):
                         xytext=(-10 if right else 10, -4), textcoords="offset points", ha="right" if right else "left",
                         va="top", fontsize=8, color=TARGET_COLOR)
     lo = min(all_y) / 2 if all_y else 60.0
-    hi = max(all_y) * 2 if all_y else 86400.0
+    hi = max(all_y) * 2 if all_y else SECONDS_PER_DAY
     _time_axis(ax, lo, hi, axis="y")
     ax.set_xticks(x)
     ax.set_xticklabels([f"{s['satellites']}\n{s['scenario']}" for s in rows], fontsize=8)
@@ -491,14 +491,14 @@ def plot_pareto(rows, path=None, target: str | None = None, y: str = "max_revisi
                 title: str | None = None, annotate_front: bool = True):
     """A sweep's trade space: satellites against an area-weighted max revisit figure
     (``y``, a column of the sweep table, default the 95th percentile; log time
-    axis), one point per configuration (rows of :func:`sim.sweep.table_rows`),
+    axis), one point per configuration (rows of :func:`sim.studies.sweep.table_rows`),
     coloured by the share of the area that meets ``target`` (a target's name or
     its column slug; default the table's first), stars where it is met everywhere.
     The Pareto front (fewest satellites for each revisit) is a step line, the
     target's threshold a dashed line.  Failed configurations are left out (counted
     in the title)."""
-    from .sweep import pareto_front
     from constellation.sweepspec import slug
+    from sim.studies.sweep import pareto_front
 
     rows = list(rows)
     ok = [r for r in rows if r.get("status") == "ok" and r.get(y) is not None and r.get("satellites")]
@@ -561,8 +561,8 @@ def ground_tracks(constellation, start, hours: float = 1.5, step_s: float = 30.0
     rotation as the simulation."""
     from sgp4.api import SatrecArray
 
-    from .grid import ecef_to_geodetic
-    from .propagate import Window, propagate_ecef
+    from sim.engine.grid import ecef_to_geodetic
+    from sim.engine.propagate import Window, propagate_ecef
 
     window = Window(start, hours * 3600.0, min(step_s, hours * 3600.0))
     t, pos, _, valid = propagate_ecef(SatrecArray([s.satrec for s in constellation.satellites]), window, 0,
@@ -652,7 +652,7 @@ SURVEY_SIZE_IN = (10.0, 6.0)
 
 def plot_survey(surveys, path=None, title: str | None = None, claim_days: float | None = None):
     """Cumulative share of a region imaged at least once against time (days), one
-    step curve per survey (:class:`sim.survey.SurveyResult`), with the times to
+    step curve per survey (:class:`sim.studies.survey.SurveyResult`), with the times to
     95 % and 100 % marked and, given ``claim_days``, the claimed horizon dashed."""
     surveys = list(surveys)
     if not surveys:
@@ -660,16 +660,16 @@ def plot_survey(surveys, path=None, title: str | None = None, claim_days: float 
     fig = _new_figure(path, SURVEY_SIZE_IN)
     ax = fig.add_subplot()
     colors = _palette(len(surveys))
-    x_max = max(s.window.duration_s for s in surveys) / 86400.0
+    x_max = max(s.window.duration_s for s in surveys) / SECONDS_PER_DAY
     for s, color in zip(surveys, colors):
         t, share = s.curve()
-        ax.plot(t / 86400.0, 100.0 * share, drawstyle="steps-post", color=color, linewidth=2,
+        ax.plot(t / SECONDS_PER_DAY, 100.0 * share, drawstyle="steps-post", color=color, linewidth=2,
                 label=f"{s.name} ({s.result.n_satellites} sats) over {s.region.name}")
         for q, marker in ((0.95, "o"), (1.0, "s")):
             tq = s.time_to(q)
             if tq is not None:
-                ax.plot([tq / 86400.0], [100.0 * q], marker, color=color, markersize=7, zorder=4)
-                ax.annotate(f"{100 * q:.0f} % in {format_time(tq)}", xy=(tq / 86400.0, 100.0 * q), xytext=(6, -14),
+                ax.plot([tq / SECONDS_PER_DAY], [100.0 * q], marker, color=color, markersize=7, zorder=4)
+                ax.annotate(f"{100 * q:.0f} % in {format_time(tq)}", xy=(tq / SECONDS_PER_DAY, 100.0 * q), xytext=(6, -14),
                             textcoords="offset points", fontsize=8, color=color)
     for q in (95.0, 100.0):
         ax.axhline(q, color="0.6", linewidth=0.8, linestyle=":", zorder=0)

@@ -1,10 +1,10 @@
 """Target capacity: how many point targets a constellation can image a day.
 
 A target list (a CSV of lat,lon[,name], or random points on land) is turned
-into access windows per (target, satellite) by :func:`sim.access.target_windows`
+into access windows per (target, satellite) by :func:`sim.kernels.windows.target_windows`
 (the coverage kernel's geometry: a target is accessible exactly when a grid
 point at the same place would be, lighting included), then imaging is
-scheduled with a simple agile model (:func:`sim.access.greedy_schedule`):
+scheduled with a simple agile model (:func:`sim.kernels.windows.greedy_schedule`):
 
 - an image takes ``dwell_s`` seconds, all inside one access window;
 - between images the satellite turns its line of sight at ``slew_deg_s`` and
@@ -33,17 +33,17 @@ from pathlib import Path
 import numpy as np
 from sgp4.api import SatrecArray
 
+from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84_A_KM
 from constellation.core import Constellation
 from constellation.errors import InputError
+from sim.engine.geodesy import geodetic_to_ecef
+from sim.engine.propagate import Window, propagate_ecef
+from sim.engine.run import sensor_array
+from sim.engine.sun import sun_unit_ecef
+from sim.kernels import coverage as K
+from sim.kernels import windows as A
 
-from . import access as A
-from . import kernels as K
-from .grid import WGS84_A_KM, geodetic_to_ecef
-from .propagate import Window, propagate_ecef
-from .run import sensor_array
-from .sun import sun_unit_ecef
-
-DAY_S = 86400.0
+DAY_S = SECONDS_PER_DAY
 # Samples per stretch of the window-finding kernel (bounds the satellite frames held at once).
 CHUNK_SAMPLES = 2048
 
@@ -146,7 +146,7 @@ def random_land_targets(n: int, seed: int = 0, lat_min_deg: float = -90.0, lat_m
     """``n`` points drawn uniformly by area over the land (1 km GLOBE mask of the
     ``global-land-mask`` package, lakes count as land) between two latitudes;
     the same ``seed`` gives the same points."""
-    from .landmask import is_land
+    from sim.engine.landmask import is_land
 
     if n < 1:
         raise ValueError(f"need at least one target, got {n}")
@@ -266,7 +266,7 @@ def los_rate_bound(passes: Passes) -> np.ndarray:
     r = np.where(passes.valid, r, np.inf).min(axis=1)
     v = np.where(passes.valid, v, 0.0).max(axis=1)
     rng = np.maximum(r - WGS84_A_KM - 1.0, 1.0)
-    return 1.01 * v / rng + A.OMEGA_EARTH_RAD_S
+    return 1.01 * v / rng + EARTH_ROTATION_RAD_S
 
 
 def n_periods(duration_s: float, period_s: float) -> int:
@@ -275,7 +275,7 @@ def n_periods(duration_s: float, period_s: float) -> int:
 
 def schedule(windows: AccessWindows, passes: Passes, targets: Targets, agile: np.ndarray, dwell_s: float,
              slew_deg_s: float, settle_s: float, period_s: float, duration_s: float) -> Schedule:
-    """Greedy schedule (see :func:`sim.access.greedy_schedule`); a target counts
+    """Greedy schedule (see :func:`sim.kernels.windows.greedy_schedule`); a target counts
     once per ``period_s`` (DAY_S: once a day; >= duration_s: once)."""
     if not (dwell_s >= 0 and settle_s >= 0 and slew_deg_s > 0):
         raise ValueError("dwell and settle times must be >= 0 s and the slew rate > 0 deg/s")
@@ -422,19 +422,9 @@ def capacity_constellation(constellation: Constellation, max_off_nadir_deg: floa
                            min_sun_elevation_deg: float | None = None, day_and_night: bool = False) -> Constellation:
     """The same satellites with their sensors overridden (a new object; the input is untouched):
     an agile off-nadir limit, a lighting constraint, or none (``day_and_night``)."""
-    import dataclasses
-
-    from constellation.core import Group
-
-    changes = {}
-    if max_off_nadir_deg is not None:
-        changes.update(kind="off_nadir", swath_km=None, max_off_nadir_deg=float(max_off_nadir_deg))
-    if min_sun_elevation_deg is not None:
-        changes["min_sun_elevation_deg"] = float(min_sun_elevation_deg)
-    if day_and_night:
-        changes["min_sun_elevation_deg"] = None
-    return Constellation(constellation.name, [Group(g.name, g.satellites, dataclasses.replace(g.sensor, **changes))
-                                              for g in constellation.groups])
+    return constellation.with_sensor_changes(off_nadir_deg=max_off_nadir_deg,
+                                             min_sun_elevation_deg=min_sun_elevation_deg,
+                                             day_and_night=day_and_night)
 
 
 def check_capacity_claim(spec, constellation: Constellation, start, step_s: float = 60.0,
@@ -449,13 +439,67 @@ def check_capacity_claim(spec, constellation: Constellation, start, step_s: floa
     res = capacity(const, targets, window, spec.dwell_s, spec.slew_deg_s, spec.settle_s, name=name)
     summ = res.summary()
     summ.pop("per_satellite")
-    met = summ["scheduled_per_day"] >= spec.targets_per_day
-    summ.update(claim=spec.claim, claimed_per_day=spec.targets_per_day, verdict="met" if met else "not met",
-                list_limited=bool(summ["scheduled_per_day"] >= summ["reachable_per_day"]),
+    summ.update(capacity_verdict(spec, summ))
+    summ.update(list_limited=bool(summ["scheduled_per_day"] >= summ["reachable_per_day"]),
                 assumptions=(f"{targets.source}; {'; '.join(res.sensors)}; {spec.dwell_s:g} s per image, slew "
                              f"{spec.slew_deg_s:g} deg/s + {spec.settle_s:g} s settle; {spec.days:g} d from "
                              f"{summ['start'][:10]}"))
     return summ
+
+
+def capacity_verdict(spec, summary: dict) -> dict:
+    """The [capacity] claim's verdict on a capacity summary: met when the daily
+    schedule images at least ``spec.targets_per_day`` targets a day."""
+    met = summary["scheduled_per_day"] >= spec.targets_per_day
+    return {"claim": spec.claim, "claimed_per_day": spec.targets_per_day, "verdict": "met" if met else "not met"}
+
+
+def capacity_study(study, start=None, days: float | None = None, step_s: float | None = None,
+                   off_nadir_deg: float | None = None, min_sun_elevation_deg: float | None = None,
+                   day_and_night: bool = False, select=(), max_epoch_age_days: float | None = None):
+    """The study a target-capacity run simulates: these values (None: keep),
+    else the scenario's [capacity] sensors and days (else its window, at most
+    31 days).  -> a new :class:`sim.studies.study.Study`."""
+    spec = study.capacity
+    if off_nadir_deg is None and spec and spec.max_off_nadir_deg is not None:
+        off_nadir_deg = spec.max_off_nadir_deg
+    if min_sun_elevation_deg is None and not day_and_night and spec and spec.min_sun_elevation_deg is not None:
+        min_sun_elevation_deg = spec.min_sun_elevation_deg
+    days = days or (spec.days if spec else min(study.duration_s / DAY_S, 31.0))
+    return study.with_overrides(start=start, days=days, step_s=step_s, off_nadir_deg=off_nadir_deg,
+                                min_sun_elevation_deg=min_sun_elevation_deg, day_and_night=day_and_night,
+                                select=select, max_epoch_age_days=max_epoch_age_days)
+
+
+def capacity_targets(spec=None, csv_path=None, n_random: int | None = None, seed: int | None = None,
+                     lat_min_deg: float | None = None, lat_max_deg: float | None = None) -> Targets:
+    """The targets of a capacity run: a CSV file, else ``n_random`` random land
+    targets (defaults from the [capacity] ``spec``, else 1000 with seed 0)."""
+    if csv_path and n_random:
+        raise ValueError("give a targets file or a number of random targets, not both")
+    if csv_path:
+        return read_targets_csv(csv_path)
+    lo = lat_min_deg if lat_min_deg is not None else (spec.lat_min_deg if spec else -90.0)
+    hi = lat_max_deg if lat_max_deg is not None else (spec.lat_max_deg if spec else 90.0)
+    return random_land_targets(n_random or (spec.random_targets if spec else 1000),
+                               seed if seed is not None else (spec.seed if spec else 0), lo, hi)
+
+
+def run_capacity(study, targets: Targets, dwell_s: float | None = None, slew_deg_s: float | None = None,
+                 settle_s: float | None = None) -> tuple[CapacityResult, dict]:
+    """Access windows and schedules of a (validated) study's satellites over
+    ``targets``; the imaging model from these values, else the [capacity]
+    spec's, else 10 s dwell, 1.5 deg/s slew and 5 s settle.  -> (result, its
+    summary with the [capacity] claim's verdict when the scenario states one)."""
+    spec = study.capacity
+    dwell = dwell_s if dwell_s is not None else (spec.dwell_s if spec else 10.0)
+    slew = slew_deg_s if slew_deg_s is not None else (spec.slew_deg_s if spec else 1.5)
+    settle = settle_s if settle_s is not None else (spec.settle_s if spec else 5.0)
+    res = capacity(study.constellation, targets, study.window(), dwell, slew, settle, name=study.name)
+    summary = res.summary()
+    if spec:
+        summary.update(capacity_verdict(spec, summary))
+    return res, summary
 
 
 def write_windows_csv(result: CapacityResult, path) -> Path:
@@ -472,7 +516,7 @@ def write_schedule_csv(result: CapacityResult, path) -> Path:
 
 
 def _write_rows(path, head, result, tgt, sat, a, b) -> Path:
-    from .io import atomic_write
+    from constellation.files import atomic_write
 
     names = [s.name for s in result.constellation.satellites]
     tg = result.targets

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-import numba
 import numpy as np
 from sgp4.api import SatrecArray
 
-# Earth's rotation rate consistent with the IAU-82 GMST used by TEME (rad/s).
-OMEGA_EARTH_RAD_S = 7.292115146706979e-5
+from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY
+from sim.kernels.interp import hermite_states
 
 
 @lru_cache(maxsize=1)
@@ -67,8 +66,8 @@ class Window:
         """Julian date of the start split as (whole, fraction) for sgp4."""
         start = self.start.astimezone(timezone.utc)
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
-        jd_whole = 2440587.5 + midnight.timestamp() / 86400.0
-        frac = (start - midnight).total_seconds() / 86400.0
+        jd_whole = 2440587.5 + midnight.timestamp() / SECONDS_PER_DAY
+        frac = (start - midnight).total_seconds() / SECONDS_PER_DAY
         return jd_whole, frac
 
     def dut1_s(self) -> float:
@@ -88,10 +87,10 @@ def gmst82_rad(jd_ut1_whole: float, jd_ut1_frac: np.ndarray) -> np.ndarray:
 def _ecef_at(sat_array: SatrecArray, window: Window, t: np.ndarray):
     """sgp4 at times ``t`` (s from the window start), rotated to Earth-fixed: pos, vel, valid."""
     jd_whole, jd_frac = window.jd_utc()
-    frac = jd_frac + t / 86400.0
+    frac = jd_frac + t / SECONDS_PER_DAY
     jd = np.full(t.shape, jd_whole)
     err, r, v = sat_array.sgp4(jd, frac)
-    theta = gmst82_rad(jd_whole, frac + window.dut1_s() / 86400.0)
+    theta = gmst82_rad(jd_whole, frac + window.dut1_s() / SECONDS_PER_DAY)
     c = np.cos(theta)[None, :]
     s = np.sin(theta)[None, :]
     pos = np.empty_like(r)
@@ -100,8 +99,8 @@ def _ecef_at(sat_array: SatrecArray, window: Window, t: np.ndarray):
     pos[..., 1] = -s * r[..., 0] + c * r[..., 1]
     pos[..., 2] = r[..., 2]
     # v_fixed = R v_teme - omega x r_fixed
-    vel[..., 0] = c * v[..., 0] + s * v[..., 1] + OMEGA_EARTH_RAD_S * pos[..., 1]
-    vel[..., 1] = -s * v[..., 0] + c * v[..., 1] - OMEGA_EARTH_RAD_S * pos[..., 0]
+    vel[..., 0] = c * v[..., 0] + s * v[..., 1] + EARTH_ROTATION_RAD_S * pos[..., 1]
+    vel[..., 1] = -s * v[..., 0] + c * v[..., 1] - EARTH_ROTATION_RAD_S * pos[..., 0]
     vel[..., 2] = v[..., 2]
     valid = (err == 0) & np.all(np.isfinite(pos), axis=-1)
     return pos, vel, valid
@@ -140,34 +139,6 @@ def interpolation_error_km(pos_n: np.ndarray, vel_n: np.ndarray, h: float) -> fl
                      np.sqrt(np.max(np.sum(simpson * simpson, axis=-1))) / 20.0))
 
 
-@numba.njit(cache=True, nogil=True)
-def _hermite(pos_n, vel_n, valid_n, node, frac, h, pos, vel, valid):  # pragma: no cover - numba
-    nsat = pos.shape[0]
-    nk = pos.shape[1]
-    for k in range(nk):
-        a = node[k]
-        s = frac[k]
-        s2 = s * s
-        s3 = s2 * s
-        h00 = 2.0 * s3 - 3.0 * s2 + 1.0
-        h10 = (s3 - 2.0 * s2 + s) * h
-        h01 = -2.0 * s3 + 3.0 * s2
-        h11 = (s3 - s2) * h
-        d00 = (6.0 * s2 - 6.0 * s) / h
-        d10 = 3.0 * s2 - 4.0 * s + 1.0
-        d01 = (-6.0 * s2 + 6.0 * s) / h
-        d11 = 3.0 * s2 - 2.0 * s
-        for i in range(nsat):
-            valid[i, k] = valid_n[i, a] and valid_n[i, a + 1]
-            for c in range(3):
-                p0 = pos_n[i, a, c]
-                p1 = pos_n[i, a + 1, c]
-                v0 = vel_n[i, a, c]
-                v1 = vel_n[i, a + 1, c]
-                pos[i, k, c] = h00 * p0 + h10 * v0 + h01 * p1 + h11 * v1
-                vel[i, k, c] = d00 * p0 + d10 * v0 + d01 * p1 + d11 * v1
-
-
 def _ecef_interpolated(sat_array: SatrecArray, window: Window, t: np.ndarray, h: float = COARSE_STEP_S):
     """Earth-fixed pos, vel, valid at ``t`` from sgp4 at multiples of ``h`` s and cubic
     Hermite in between; None when sgp4 fails at a node or the estimated error
@@ -183,7 +154,7 @@ def _ecef_interpolated(sat_array: SatrecArray, window: Window, t: np.ndarray, h:
     pos = np.empty((n_sat, t.size, 3))
     vel = np.empty((n_sat, t.size, 3))
     valid = np.empty((n_sat, t.size), dtype=np.bool_)
-    _hermite(pos_n, vel_n, valid_n, j - j0, frac, h, pos, vel, valid)
+    hermite_states(pos_n, vel_n, valid_n, j - j0, frac, h, pos, vel, valid)
     return pos, vel, valid
 
 

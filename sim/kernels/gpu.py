@@ -1,16 +1,16 @@
 """Optional numba.cuda path of the coverage kernel: one GPU thread per ground point.
 
-The CPU kernel (sim.kernels.accumulate_chunk) is the reference; this path gives
+The CPU kernel (sim.kernels.coverage.accumulate_chunk) is the reference; this path gives
 the same per-point figures, bit for bit, where a CUDA GPU is present:
 
-- the math is the same source: the margin primitives of sim.kernels
+- the math is the same source: the margin primitives of sim.kernels.coverage
   (cos_reach, interval_access, lit_clip, swath_crossing) are compiled again as
   CUDA device functions from their Python source, and the margins are formed
   with the same operations in the same order (CUDA without fastmath has IEEE
   division and square root and no fused multiply-add, like the CPU build);
 - pruning only skips what cannot be seen: a thread walks its row's list of
-  the satellite steps whose disc (sim.kernels.step_row_ranges) covers the
-  row (sim.kernels.row_worklists), so its work is its candidates, not
+  the satellite steps whose disc (sim.kernels.coverage.step_row_ranges) covers the
+  row (sim.kernels.coverage.row_worklists), so its work is its candidates, not
   every (satellite, step) pair;
 - passes are folded in time order as entry and exit events (a count of open
   passes per point), which gives the same access intervals as the CPU's
@@ -32,7 +32,7 @@ import types
 
 import numpy as np
 
-from . import kernels as K
+from sim.kernels import coverage as K
 
 MAX_PIECES_PER_STEP = 48
 THREADS_PER_BLOCK = 128
@@ -61,7 +61,7 @@ cuda = None  # numba.cuda, imported by _compile
 
 
 def _device(cuda, fn, **deps):
-    """``fn`` (a numba CPU primitive of sim.kernels) compiled as a CUDA device
+    """``fn`` (a numba CPU primitive of sim.kernels.coverage) compiled as a CUDA device
     function from its Python source, its callees replaced by device versions."""
     py = fn.py_func
     glb = dict(py.__globals__)
@@ -98,7 +98,7 @@ def _compile():
 
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
-        # A pass begins at a: with none open, an access begins (sim.kernels' rule of gaps).
+        # A pass begins at a: with none open, an access begins (sim.kernels.coverage' rule of gaps).
         if state[i, N_OPEN] == 0.0:
             d_open_access(state, i, a, a, min_gap_s)
         state[i, N_OPEN] += 1.0
@@ -243,8 +243,8 @@ def _compile():
 class GpuAccumulator:
     """The per-point state on the GPU across a run's chunks.
 
-    ``add_chunk`` takes what sim.kernels.accumulate_chunk takes (host arrays);
-    ``state()`` returns the CPU layout (n, NSTATE) for sim.metrics, or None
+    ``add_chunk`` takes what sim.kernels.coverage.accumulate_chunk takes (host arrays);
+    ``state()`` returns the CPU layout (n, NSTATE) for sim.engine.metrics, or None
     when a point met more than MAX_PIECES_PER_STEP pieces in one step (then
     run the CPU kernel instead).
     """

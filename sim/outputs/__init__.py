@@ -1,0 +1,1 @@
+"""Outputs: result files, plots and text reports.  Nothing here computes figures."""

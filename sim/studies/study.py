@@ -1,0 +1,337 @@
+"""What is simulated: one immutable ``Study`` that every entry point builds.
+
+A study is a constellation, a time window, a grid, the sensors (the file's,
+or overridden), the revisit targets, and the scenario's claims beyond revisit
+(target capacity, area survey).  ``Study.from_scenario`` and
+``Study.from_catalog`` make one; ``with_overrides`` returns a changed copy
+(the original is never modified); ``run`` simulates it and returns the
+:class:`sim.engine.result.Result`.
+
+    >>> from sim import Study
+    >>> r = Study.from_scenario("jilin1-2019").with_overrides(grid_res_deg=5).run()
+    >>> r.summary()["satellites"]
+    13
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+import warnings as _warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from constellation.catalog import DEFAULT_MAX_EPOCH_AGE_DAYS, default_start, read_catalog, select_satellites
+from constellation.constants import SECONDS_PER_DAY
+from constellation.core import Constellation
+from constellation.errors import InputError
+from constellation.scenario import GRID_KINDS, CapacitySpec, Scenario, SurveySpec, load_scenario, resolve_scenario
+from constellation.validate import check_sensor_reach, check_window_near_epochs
+from sim.engine.grid import Grid
+from sim.engine.metrics import Target
+from sim.engine.propagate import Window
+from sim.engine.provenance import build_provenance, utc_now
+from sim.engine.result import Result
+from sim.engine.run import run as run_engine
+from sim.studies.catalog_check import check_constellation
+
+# What a catalog study simulates unless told otherwise.
+CATALOG_DAYS = 1.0
+CATALOG_STEP_S = 60.0
+CATALOG_GRID_RES_DEG = 1.0
+
+DURATION_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600,
+                  "d": SECONDS_PER_DAY, "day": SECONDS_PER_DAY, "days": SECONDS_PER_DAY}
+
+
+class StudyWarning(UserWarning):
+    """Something about a study's inputs worth knowing (old element sets, satellites dropped)."""
+
+
+def parse_duration_s(text) -> float:
+    """'30min', '10 m', '1day', '2h', '600' (seconds) or a number of seconds -> seconds."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        seconds = float(text)
+    else:
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-z]*)\s*", str(text).lower())
+        if not m or (m.group(2) and m.group(2) not in DURATION_UNITS):
+            raise ValueError(f"{text!r} is not a duration like 30min, 1day, 2h or 600s")
+        seconds = float(m.group(1)) * DURATION_UNITS.get(m.group(2) or "s", 1)
+    if not seconds > 0:
+        raise ValueError(f"{text!r}: a duration must be positive")
+    return seconds
+
+
+def parse_start(value) -> datetime:
+    """An ISO UTC date-time ('2026-01-01T00:00:00Z') or a datetime -> an aware UTC datetime."""
+    if isinstance(value, datetime):
+        start = value
+    else:
+        try:
+            start = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"{value!r} is not an ISO date-time such as 2026-01-01T00:00:00Z")
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return start.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """The grid a study runs on (built by :meth:`Study.grid`)."""
+
+    res_deg: float = 1.0
+    lat_min_deg: float = -90.0
+    lat_max_deg: float = 90.0
+    kind: str = "regular"
+    land_only: bool = False
+
+    def build(self) -> Grid:
+        return Grid.build(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind, land_only=self.land_only)
+
+
+# Study.with_overrides keywords that change the sensors, and the Sensor field each sets.
+SENSOR_KEYWORDS = ("off_nadir_deg", "min_elevation_deg", "swath_km", "min_sun_elevation_deg", "day_and_night")
+
+
+@dataclass(frozen=True)
+class Study:
+    """What is simulated.  Immutable: :meth:`with_overrides` returns a new study.
+
+    ``constellation``: the satellites as simulated (selection and sensor
+    overrides applied); ``base``: the scenario's or catalog's own, which its
+    claims beyond revisit are tested with; ``source``: the scenario file or
+    catalog path; ``is_catalog``: a real catalog (its epochs are checked) or
+    a scenario; ``overrides``: what was changed, for the provenance;
+    ``warnings``: what :meth:`validated` found.
+    """
+
+    name: str
+    constellation: Constellation
+    start: datetime
+    duration_s: float
+    step_s: float
+    grid_spec: GridSpec = GridSpec()
+    targets: tuple[Target, ...] = ()
+    claim: str = ""
+    capacity: CapacitySpec | None = None
+    survey: SurveySpec | None = None
+    source: str | None = None
+    is_catalog: bool = False
+    base: Constellation | None = None
+    max_epoch_age_days: float | None = None
+    overrides: tuple[tuple[str, object], ...] = ()
+    warnings: tuple[str, ...] = ()
+    is_validated: bool = False
+    title: str = ""
+    scenario_path: str | None = field(default=None, repr=False)
+    # The scenario's own start and step, which its claims beyond revisit are tested at.
+    claims_start: datetime | None = field(default=None, repr=False)
+    claims_step_s: float | None = field(default=None, repr=False)
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_scenario(cls, name_or_path: str | Path) -> "Study":
+        """A scenario file, or a built-in scenario by name (``revisit scenarios``)."""
+        path = resolve_scenario(name_or_path)
+        return cls.from_scenario_object(load_scenario(path), source=str(path))
+
+    @classmethod
+    def from_scenario_object(cls, sc: Scenario, source: str | None = None, name: str | None = None) -> "Study":
+        """A study of an already parsed :class:`constellation.scenario.Scenario`."""
+        targets = tuple(Target(t.name, t.threshold_s, t.claim) for t in sc.targets)
+        grid = GridSpec(sc.grid_res_deg, sc.lat_min_deg, sc.lat_max_deg, sc.grid_kind)
+        src = source or sc.path
+        return cls(name or sc.name, sc.constellation, sc.start, sc.duration_s, sc.step_s, grid, targets, sc.claim,
+                   sc.capacity, sc.survey, src, False, sc.constellation, None, title=sc.title, scenario_path=src,
+                   claims_start=sc.start, claims_step_s=sc.step_s)
+
+    @classmethod
+    def from_catalog(cls, path: str | Path, select=None,
+                     max_epoch_age_days: float | None = DEFAULT_MAX_EPOCH_AGE_DAYS) -> "Study":
+        """A TLE/3LE or OMM catalog (CSV, JSON, XML, KVN): one day at a 60 s step
+        on a 1 deg grid from the newest epoch, unless overridden.  ``select``:
+        names (globs) or NORAD ids/ranges to keep."""
+        const = read_catalog(path)
+        study = cls(Path(path).stem, const, default_start(const), CATALOG_DAYS * SECONDS_PER_DAY, CATALOG_STEP_S,
+                    GridSpec(CATALOG_GRID_RES_DEG), source=str(path), is_catalog=True, base=const,
+                    max_epoch_age_days=max_epoch_age_days)
+        return study.with_overrides(select=select) if select else study
+
+    # ------------------------------------------------------------ changes
+    def with_overrides(self, *, start=None, days: float | None = None, duration_s: float | None = None,
+                       step_s: float | None = None, grid_res_deg: float | None = None, grid_kind: str | None = None,
+                       lat_min_deg: float | None = None, lat_max_deg: float | None = None,
+                       land_only: bool | None = None, off_nadir_deg: float | None = None,
+                       min_elevation_deg: float | None = None, swath_km: float | None = None,
+                       min_sun_elevation_deg: float | None = None, day_and_night: bool = False,
+                       targets=(), select=None, max_epoch_age_days: float | None = None,
+                       name: str | None = None) -> "Study":
+        """A new study with these values replaced (None / empty: keep).
+
+        ``start``: ISO UTC text or a datetime; ``days`` or ``duration_s``: the
+        window; ``step_s``: the sample step; the grid (``grid_res_deg``,
+        ``grid_kind`` "regular"/"equal-area", ``lat_min_deg``, ``lat_max_deg``,
+        ``land_only``); every group's sensor: ``off_nadir_deg`` (an agile
+        imager), ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
+        ``min_sun_elevation_deg`` or ``day_and_night`` (no lighting
+        constraint); ``targets``: revisit claims to add ("30min", seconds or
+        :class:`Target`); ``select``: satellites to keep (names or globs,
+        NORAD ids or ranges).
+        """
+        given = {k: v for k, v in dict(start=start, days=days, duration_s=duration_s, step_s=step_s,
+                                       grid_res_deg=grid_res_deg, grid_kind=grid_kind, lat_min_deg=lat_min_deg,
+                                       lat_max_deg=lat_max_deg, land_only=land_only, off_nadir_deg=off_nadir_deg,
+                                       min_elevation_deg=min_elevation_deg, swath_km=swath_km,
+                                       min_sun_elevation_deg=min_sun_elevation_deg, day_and_night=day_and_night,
+                                       targets=tuple(targets or ()), select=tuple(select or ()),
+                                       max_epoch_age_days=max_epoch_age_days, name=name).items()
+                 if v is not None and v is not False and v != ()}
+        if not given:
+            return self
+        if off_nadir_deg is not None and swath_km is not None:
+            raise ValueError("give off_nadir_deg (an agile sensor) or swath_km (a push-broom), not both")
+        if min_sun_elevation_deg is not None and day_and_night:
+            raise ValueError("give min_sun_elevation_deg or day_and_night, not both")
+        if days is not None and duration_s is not None:
+            raise ValueError("give days or duration_s, not both")
+        if grid_kind is not None and grid_kind not in GRID_KINDS:
+            raise ValueError(f"unknown grid kind {grid_kind!r} (known: {', '.join(GRID_KINDS)})")
+        changes: dict = {}
+        const = self.constellation
+        if select:
+            const = select_satellites(const, select, self.source)
+            if self.is_catalog and start is None:
+                changes["start"] = default_start(const)
+        sensor = {k: given[k] for k in SENSOR_KEYWORDS if k in given}
+        if sensor:
+            const = const.with_sensor_changes(**sensor)
+            if off_nadir_deg is not None:
+                check_sensor_reach(const, "off_nadir_deg")
+        changes["constellation"] = const
+        if start is not None:
+            changes["start"] = parse_start(start)
+        if days is not None:
+            changes["duration_s"] = float(days) * SECONDS_PER_DAY
+        if duration_s is not None:
+            changes["duration_s"] = float(duration_s)
+        if step_s is not None:
+            changes["step_s"] = float(step_s)
+        grid = {k2: given[k1] for k1, k2 in (("grid_res_deg", "res_deg"), ("grid_kind", "kind"),
+                                              ("lat_min_deg", "lat_min_deg"), ("lat_max_deg", "lat_max_deg"),
+                                              ("land_only", "land_only")) if k1 in given}
+        if grid:
+            changes["grid_spec"] = dataclasses.replace(self.grid_spec, **grid)
+        if targets:
+            changes["targets"] = self.targets + tuple(t if isinstance(t, Target)
+                                                      else Target(f"within {t}", parse_duration_s(t))
+                                                      for t in targets)
+        if max_epoch_age_days is not None:
+            changes["max_epoch_age_days"] = float(max_epoch_age_days)
+        if name is not None:
+            changes["name"] = name
+        changes["overrides"] = self.overrides + tuple((k, v) for k, v in given.items() if k != "name")
+        changes["is_validated"] = False
+        return dataclasses.replace(self, **changes)
+
+    def with_constellation(self, constellation: Constellation) -> "Study":
+        """A new study flying ``constellation`` instead (same window, grid, targets)."""
+        return dataclasses.replace(self, constellation=constellation, is_validated=False)
+
+    # ------------------------------------------------------------ what it runs on
+    def window(self) -> Window:
+        """The analysis window (start, duration, step)."""
+        return Window(self.start, self.duration_s, self.step_s)
+
+    def grid(self) -> Grid:
+        """The grid of ground points (built anew at each call)."""
+        return self.grid_spec.build()
+
+    def validated(self) -> "Study":
+        """The study with the satellites sgp4 cannot propagate over the window
+        dropped, and one-line ``warnings`` (old element sets of a catalog,
+        satellites dropped).  Raises :class:`InputError` for a window far from a
+        catalog's epochs or a constellation with nothing left to fly."""
+        if self.is_validated:
+            return self
+        window = self.window()
+        if self.is_catalog:
+            check_window_near_epochs(self.constellation, window.start, window.duration_s, option="start")
+        age = (self.max_epoch_age_days if self.max_epoch_age_days is not None else DEFAULT_MAX_EPOCH_AGE_DAYS) \
+            if self.is_catalog else None
+        const, found = check_constellation(self.constellation, window, age)
+        return dataclasses.replace(self, constellation=const, warnings=self.warnings + tuple(found),
+                                   is_validated=True)
+
+    # ------------------------------------------------------------ running
+    def run(self, device: str = "auto", progress: Callable[[int, int], None] | None = None,
+            memory_limit_bytes: int | None = None, per_group: bool = False, command_line: str | None = None,
+            grid: Grid | None = None, **engine_options) -> Result:
+        """Simulate the study: -> :class:`Result` with its provenance.
+
+        ``progress(done_samples, total_samples)`` after each time chunk;
+        ``device`` "auto", "cpu" or "gpu"; ``memory_limit_bytes`` (default half
+        the available memory: a bigger run streams in smaller chunks or is
+        refused); ``per_group``: also fly each group alone; ``grid``: the
+        study's grid when the caller has built it already.  Warnings from
+        :meth:`validated` are issued as :class:`StudyWarning` unless the study
+        was validated by the caller (who then reports them itself)."""
+        study = self
+        if not study.is_validated:
+            study = study.validated()
+            for text in study.warnings:
+                _warnings.warn(f"{study.name}: {text}", StudyWarning, stacklevel=2)
+        grid, window = grid if grid is not None else study.grid(), study.window()
+        started, t0 = utc_now(), time.perf_counter()
+        result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
+                            progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
+                            device=device, **engine_options)
+        result.meta["claim"] = study.claim
+        options = dict(study.overrides)
+        options.update(device=device, per_group=per_group or None, memory_limit=memory_limit_bytes)
+        result.provenance = build_provenance(
+            result, study.constellation, scenario_path=None if study.is_catalog else study.scenario_path,
+            catalog_paths=[study.source] if study.is_catalog and study.source else [],
+            command_line=command_line, started_utc=started, wall_s=time.perf_counter() - t0, options=options)
+        return result
+
+    def check_claims(self, log: Callable[[str], None] | None = None) -> dict:
+        """The scenario's claims beyond revisit, tested with the assumptions its
+        file states (the scenario's own sensors and start; overrides of the
+        revisit run do not apply): ``{"capacity": {...}, "survey": {...}}``, or
+        ``{}`` when it states none.  ``log``: one line as each test starts."""
+        from sim.studies.capacity import check_capacity_claim
+        from sim.studies.survey import check_survey_claim
+
+        out = {}
+        base = self.base or self.constellation
+        start = self.claims_start or self.start
+        if self.capacity:
+            if log:
+                log(f"{self.name}: testing '{self.capacity.claim}' ({self.capacity.random_targets} targets)")
+            out["capacity"] = check_capacity_claim(self.capacity, base, start, self.claims_step_s or self.step_s,
+                                                   self.name)
+        if self.survey:
+            if log:
+                log(f"{self.name}: testing '{self.survey.claim}' ({self.survey.days:g} days over "
+                    f"{self.survey.region})")
+            out["survey"] = check_survey_claim(self.survey, base, start, self.name)
+        return out
+
+    def describe(self) -> str:
+        """'NAME (N sats, grid)' for progress labels."""
+        return f"{self.name} ({len(self.constellation)} sats)"
+
+
+def option_error(exc: InputError, names: dict[str, str]) -> InputError:
+    """``exc`` with its field renamed through ``names`` (a study keyword -> how
+    the caller spells it, e.g. 'off_nadir_deg' -> '--off-nadir')."""
+    if exc.field in names:
+        return type(exc)(exc.reason, exc.path, exc.line, names[exc.field])
+    return exc
+
+
+__all__ = ["Study", "GridSpec", "StudyWarning", "parse_duration_s", "parse_start", "option_error"]
