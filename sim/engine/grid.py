@@ -270,6 +270,17 @@ class Grid:
             sizes[b] += c
         return local, sizes
 
+    def kernel_rows(self, n_blocks: int):
+        """The grid as the coverage kernel reads it (:class:`sim.kernels.coverage.GridRows`),
+        rows dealt round-robin to ``n_blocks`` blocks."""
+        from sim.kernels.coverage import GridRows
+
+        rows = self.rows()
+        local_idx, block_sizes = self.blocks(n_blocks)
+        return GridRows(rows["phat"], rows["nxyz"], rows["pt_lon"], rows["row_start"], rows["row_count"],
+                        rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], local_idx,
+                        block_sizes)
+
     def describe(self) -> str:
         kind = "" if self.kind == "points" or self.kind in self.name else f", {self.kind}"
         return f"{self.name} ({len(self):,} points{kind})"

@@ -102,15 +102,13 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     sat_array = SatrecArray([s.satrec for s in sats])
     sensor = sensor_array(constellation)
     lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
-    rows = grid.rows()
-    n_blocks = n_blocks or max(1, num_threads())
-    local_idx, block_sizes = grid.blocks(n_blocks)
+    rows = grid.kernel_rows(n_blocks or max(1, num_threads()))
     state = K.new_state(len(grid))
     gpu_acc = None
     if device == "gpu":
         if not gpu_path.cuda_available():
             raise ValueError("device='gpu' but numba finds no CUDA GPU (numba.cuda.is_available() is False)")
-        gpu_acc = gpu_path.GpuAccumulator(rows, len(grid))
+        gpu_acc = gpu_path.GpuAccumulator(rows)
     n_samples = window.n_samples
     per_chunk = chunk_samples or estimate_chunk_samples(len(sats), len(grid), window.step_s, n_samples)
     per_chunk = max(2, per_chunk)
@@ -123,13 +121,11 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         if prune is None:
             prune = mean_overlap(reach, sensor) >= PRUNE_OVERLAP_FROM
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
+        steps = K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, sun)
         if gpu_acc is not None:
-            gpu_acc.add_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, MIN_GAP_S)
+            gpu_acc.add_chunk(steps, MIN_GAP_S)
         else:
-            K.accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, rows["phat"], rows["nxyz"],
-                               rows["pt_lon"],
-                               rows["row_start"], rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
-                               rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S, prune)
+            K.accumulate_chunk(state, steps, rows, MIN_GAP_S, prune)
         if progress is not None:
             progress(k1 - 1, n_samples - 1)
         k0 = k1 - 1  # chunks share their boundary sample

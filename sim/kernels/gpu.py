@@ -95,6 +95,7 @@ def _compile():
     d_open_access = _device(cuda, K.open_access, close_run=d_close_run)
     d_unit = _device(cuda, K._unit)
     d_lit_margins = _device(cuda, K._lit_margins)
+    d_step_vectors = _device(cuda, K.step_vectors)
 
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
@@ -147,18 +148,7 @@ def _compile():
                 if lit:
                     h0, h1 = d_lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2], sun[k + 1, 0], sun[k + 1, 1],
                                            sun[k + 1, 2], sin_sun)
-                u0x = u[s, k, 0]
-                u0y = u[s, k, 1]
-                u0z = u[s, k, 2]
-                u1x = u[s, k + 1, 0]
-                u1y = u[s, k + 1, 1]
-                u1z = u[s, k + 1, 2]
-                d0x = du[s, k, 0]
-                d0y = du[s, k, 1]
-                d0z = du[s, k, 2]
-                d1x = du[s, k + 1, 0]
-                d1y = du[s, k + 1, 1]
-                d1z = du[s, k + 1, 2]
+                u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = d_step_vectors(u, du, s, k)
                 if sensor[s, K.S_KIND] == K.KIND_SWATH:
                     n0x, n0y, n0z = d_unit(d0x, d0y, d0z)
                     n1x, n1y, n1z = d_unit(d1x, d1y, d1z)
@@ -249,34 +239,36 @@ class GpuAccumulator:
     run the CPU kernel instead).
     """
 
-    def __init__(self, rows: dict, n_points: int):
+    def __init__(self, rows: K.GridRows):
         try:
-            self._setup(rows, n_points)
+            self._setup(rows)
         except Exception as exc:  # numba/CUDA errors have many types; the user needs one line
             raise GpuError(f"the GPU kernel could not start: {type(exc).__name__}: {exc}") from exc
 
-    def _setup(self, rows: dict, n_points: int):
+    def _setup(self, rows: K.GridRows):
         cuda, self._kernel = _compile()
         self._cuda = cuda
-        pt_row = np.repeat(np.arange(len(rows["row_count"]), dtype=np.int64), rows["row_count"])
-        self._row_geoc_lat = rows["row_geoc_lat"]
-        self._phat = cuda.to_device(np.ascontiguousarray(rows["phat"]))
-        self._nxyz = cuda.to_device(np.ascontiguousarray(rows["nxyz"]))
+        n_points = rows.phat.shape[0]
+        pt_row = np.repeat(np.arange(len(rows.row_count), dtype=np.int64), rows.row_count)
+        self._row_geoc_lat = rows.row_geoc_lat
+        self._phat = cuda.to_device(np.ascontiguousarray(rows.phat))
+        self._nxyz = cuda.to_device(np.ascontiguousarray(rows.nxyz))
         self._pt_row = cuda.to_device(pt_row)
-        self._row_radius = cuda.to_device(np.ascontiguousarray(rows["row_radius"]))
+        self._row_radius = cuda.to_device(np.ascontiguousarray(rows.row_radius))
         self._state = cuda.to_device(np.zeros((n_points, N_STATE_GPU)))
         self._overflow = cuda.to_device(np.zeros(1, np.int64))
         self._n = n_points
 
-    def add_chunk(self, u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s):
-        if valid.shape[1] < 2 or self._n == 0:
+    def add_chunk(self, sats: K.SatSteps, min_gap_s: float):
+        if sats.valid.shape[1] < 2 or self._n == 0:
             return
         try:
-            self._launch(u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s)
+            self._launch(sats, min_gap_s)
         except Exception as exc:  # the first launch compiles: a missing toolkit shows up here
             raise GpuError(f"the GPU kernel failed: {type(exc).__name__}: {exc}") from exc
 
-    def _launch(self, u, du, rad, rdot, reach, valid, t, sensor, sun, min_gap_s):
+    def _launch(self, sats: K.SatSteps, min_gap_s: float):
+        u, du, rad, rdot, reach, valid, t, sensor, sun = sats
         r_lo, r_hi = K.step_row_ranges(u, reach, valid, self._row_geoc_lat)
         work_start, work_codes = K.row_worklists(r_lo, r_hi, self._row_geoc_lat.shape[0])
         cuda = self._cuda
