@@ -91,7 +91,7 @@ def check_window_near_epochs(constellation: Constellation, start: datetime, dura
     if late > max_days or early > max_days:
         days = late if late > max_days else early
         side = "after the newest" if late > max_days else "before the oldest"
-        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / SECONDS_PER_DAY:g} d) is {days:.0f} days {side} "
-                         f"element-set epoch ({newest if late > max_days else oldest:%Y-%m-%d}); sgp4 positions "
+        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / SECONDS_PER_DAY:g} d) is {days:.0f} days "
+                         f"{side} element-set epoch ({newest if late > max_days else oldest:%Y-%m-%d}); sgp4 positions "
                          f"that far from the epoch are meaningless (limit {max_days:g} days): use a catalog from "
                          f"the window's time or a start near its epochs", field=option)
