@@ -20,11 +20,8 @@ from sim.kernels import gpu as gpu_path
 from sim.kernels import num_threads
 
 # Overlap pruning (accumulate_chunk's prune_overlap) pays from about this many
-# satellites seeing an average point at once (mean_overlap).  Kernel alone,
-# benchmarks/pruning.py: 1.9x faster for an 8,428-satellite 53 deg shell at
-# 1 deg (overlap ~20), 1.2x for 1,000 SSO satellites (2.2), 1.16x for 300 (0.6);
-# neutral for 138 at 1 deg and 0.83x at 0.25 deg (0.3), where the owner table
-# no longer fits in cache and little overlaps.
+# satellites seeing an average point at once (mean_overlap); below it the
+# owner table costs more than the edges it saves (benchmarks/pruning.py).
 PRUNE_OVERLAP_FROM = 0.5
 
 

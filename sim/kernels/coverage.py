@@ -153,9 +153,7 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     that would leave it becomes a bisection, so convergence never stalls.  It
     stops when the quadratic model of the cubic puts the remaining error
     below 1e-6 of the step, 60 us at a 60 s step (or the step below 1e-7):
-    from the inverse-Hermite guess that is mostly two Newton steps.  (A
-    1e-9 bound cost a third step for nothing a figure shows, ~8 % of the
-    kernel at 0.25 deg.)
+    from the inverse-Hermite guess that is mostly two Newton steps.
     """
     s = guess
     if not (lo < s < hi):
@@ -192,7 +190,7 @@ def _edge_guess(f0, G0, f1, G1):
     inverse function s(f) (known at f0 and f1 with slopes 1/G0, 1/G1): a
     start for Newton's method, mostly within 1e-2 of the root at a 60 s step.
     It is not accurate enough to be the edge itself: where the end slopes
-    differ by 2x or more it is seconds off (measured on sinusoidal margins).
+    differ by 2x or more it is seconds off, so Newton's method always follows.
     Returns -1 when the ends' slopes do not agree with the crossing."""
     d = f1 - f0
     if not (G0 * d > 0.0 and G1 * d > 0.0):
