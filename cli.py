@@ -128,7 +128,7 @@ def window_options(max_days: float = 366, max_step_s: float = 3600, days_help: s
         click.option("--start", callback=_check_start, help=start_help),
         click.option("--days", type=click.FloatRange(min=0, min_open=True, max=max_days), help=days_help),
         click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=max_step_s),
-                     help="Sample step in seconds (edges are refined below it)."))
+                     help="Step in seconds (edges are refined below it; sampled finer where the sensors need it)."))
 
 
 def grid_options(max_res: float = 90, res_help: str = "Grid resolution in degrees."):
@@ -591,7 +591,7 @@ def sweep_options(f):
         click.option("--overwrite", is_flag=True, help="Start again over an existing journal."),
         click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366), help="Window length in days."),
         click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600),
-                     help="Sample step in seconds (edges are refined below it)."),
+                     help="Step in seconds (edges are refined below it; sampled finer where the sensors need it)."),
         grid_options(),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line) instead of tables."),
     ]

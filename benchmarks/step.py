@@ -10,9 +10,9 @@ for a push-broom, the instant the point passes abeam (p . n changes sign, n the
 unit ground-track direction) and its cross-track angle there (asin of p . w, w =
 s x n, linear over 1 s); for an off-nadir sensor, the off-nadir angle and
 elevation at each second (an access is a run of seconds).  The kernel then runs
-at each step twice: as shipped (sampling at min(step, safe step), ``after``) and
-with the sample step forced to the step (``before``).  "lost" counts the truth's
-accesses the kernel does not report.  A second table measures the Hermite model's
+at each step twice: as shipped (sampling at the step divided to no more than the
+safe step, ``after``) and with the sample step forced to the step (``before``).
+"lost" counts the truth's accesses the kernel does not report.  A second table measures the Hermite model's
 error on the swath's cross-track value against its bound (w dt)^4 / 384
 (sim/engine/sampling.py), from exact crossings (sgp4 and Newton on p . n).
 Prints the tables, then one JSON object.

@@ -18,6 +18,7 @@ from constellation.orbits import CircularOrbit
 from sim import Grid, Window, run
 from sim.engine.propagate import propagate_ecef
 from sim.engine.run import MIN_GAP_S, sensor_array
+from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
 from sim.kernels import coverage as K
 
@@ -122,9 +123,10 @@ def test_kernel_equals_brute_force(seed, kind, lit):
 
 
 def assert_kernel_matches_brute_force(const, grid, window, chunkings, **run_kw):
-    """run() with each (chunk_samples, n_blocks) against :func:`brute_force`, point by
-    point (accesses, longest interior gap, time covered); returns the reference."""
-    ref = brute_force(const, grid, window)
+    """run() with each (chunk_samples, n_blocks) against :func:`brute_force` on the samples
+    run() takes (sim.engine.sampling.sample_window), point by point (accesses, longest
+    interior gap, time covered); returns the reference."""
+    ref = brute_force(const, grid, sample_window(const, window))
     for chunk, blocks in chunkings:
         st = run(const, grid, window, chunk_samples=chunk, n_blocks=blocks, **run_kw).figures
         for i, (n_acc, gmax, gsum, cov) in enumerate(ref):

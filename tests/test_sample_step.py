@@ -1,7 +1,10 @@
-"""The safe sample step (sim.engine.sampling): the largest step at which the
-kernel's model of a step keeps every edge within GROUND_TOLERANCE_KM / SAFETY,
-worked out by hand for known geometries (benchmarks/step.py measures what
-coarser steps lose).
+"""The sample step: accesses do not depend on the step the user asks for.
+
+Known answers at the finest step worth asking for (30 s) and at the largest the
+command line accepts (3600 s) must agree: the kernel samples at the step
+divided until its model of a step keeps every edge within
+sim.engine.sampling.GROUND_TOLERANCE_KM / SAFETY (benchmarks/step.py measures
+what was lost without it).
 """
 
 import math
@@ -10,9 +13,10 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 
+import sim.engine.run as engine_run
 from constellation import Constellation, Sensor, sso_inclination_deg, walker_delta
 from constellation.orbits import CircularOrbit, raan_from_local_time_deg, repeat_ground_track_alt_km
-from sim import Window
+from sim import Grid, Study, Window, run
 from sim.engine import sampling
 
 START = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -74,3 +78,78 @@ def test_the_step_is_divided_evenly():
     assert w.step_s == pytest.approx(3600.0 / 38) and w.duration_s == DAY_S
     # Every sample of the user's step is still a sample.
     assert np.allclose(w.sample_times()[::38], Window(START, DAY_S, COARSE_S).sample_times())
+
+
+def differences(fine, coarse, step_tol_s):
+    """What differs between two runs' figures: access counts anywhere, max revisit by more than ``step_tol_s``."""
+    a, b = fine.figures, coarse.figures
+    out = [f"point {i}: {int(a['n_access'][i])} accesses at {fine.window.step_s:g} s, {int(b['n_access'][i])} at "
+           f"{coarse.window.step_s:g} s" for i in np.flatnonzero(a["n_access"] != b["n_access"])]
+    far = np.abs(a["max_revisit_s"] - b["max_revisit_s"]) > step_tol_s
+    out += [f"point {i}: max revisit {a['max_revisit_s'][i]:.1f} s vs {b['max_revisit_s'][i]:.1f} s"
+            for i in np.flatnonzero(far)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def sentinel2_runs():
+    const = sentinel2_pair()
+    lon = np.arange(-180.0, 180.0, 1.0)
+    grid = Grid.points(np.zeros_like(lon), lon)
+    return const, grid, {step: run(const, grid, Window(START, 12 * DAY_S, step), device="cpu")
+                         for step in (FINE_S, COARSE_S)}
+
+
+def test_sentinel2_is_the_same_at_30_s_and_3600_s(sentinel2_runs):
+    const, grid, runs = sentinel2_runs
+    fine, coarse = runs[FINE_S], runs[COARSE_S]
+    assert not differences(fine, coarse, sampling.safe_step_s(const))
+    # The published 5 days at the equator, at either step.
+    assert fine.figures["max_revisit_interior_s"].max() / DAY_S == pytest.approx(5.0, rel=0.01)
+    assert fine.figures["n_access"].sum() > 800
+    summary = coarse.summary()
+    assert summary["step_s"] == COARSE_S and summary["sample_step_s"] == pytest.approx(3600.0 / 38)
+    assert "sampled every 94.7368 s" in summary["refinement"]
+    assert "sample_step_s" not in fine.summary() and fine.summary()["refinement"] == engine_run.REFINEMENT
+
+
+def test_walker_off_nadir_is_the_same_at_30_s_and_3600_s():
+    """Everything but passes that graze the footprint no deeper than the tolerance: such a pass
+    lasts at most 2 sqrt(2 Lambda tol) / (n - w_earth), ~3.2 s here, and may be lost at either step."""
+    const = walker45()
+    grid = Grid.regular(5.0)
+    fine, coarse = (run(const, grid, Window(START, DAY_S, step), device="cpu") for step in (FINE_S, COARSE_S))
+    reach = sampling.footprint_angle_rad(const.sensors_per_satellite()[0], 6378.135 + 535.0)
+    tol = sampling.GROUND_TOLERANCE_KM / R_EQUATOR_KM / sampling.SAFETY
+    grazing_s = 2.0 * math.sqrt(2.0 * reach * tol) / (math.sqrt(MU_KM3_S2 / 6913.135 ** 3) - EARTH_RATE)
+    assert 2.5 < grazing_s < 4.0
+    grazes = fine.figures["access_min_s"] < grazing_s
+    assert grazes.sum() < 0.02 * len(grid)
+    keep = ~grazes
+    a, b = fine.figures, coarse.figures
+    assert np.array_equal(a["n_access"][keep], b["n_access"][keep])
+    assert np.abs(a["max_revisit_s"] - b["max_revisit_s"])[keep].max() < sampling.safe_step_s(const)
+    assert a["n_access"].sum() > 50000
+    assert np.abs(a["n_access"] - b["n_access"]).sum() <= grazes.sum()
+    assert coarse.meta["sample_step_s"] == pytest.approx(3600.0 / 28)
+
+
+def test_the_known_answers_fail_when_the_safe_step_is_ignored(sentinel2_runs, monkeypatch):
+    """The mutation check: with the kernel sampling at the user's step, 3600 s loses Sentinel-2."""
+    const, grid, runs = sentinel2_runs
+    monkeypatch.setattr(engine_run, "sample_window", lambda constellation, window: window)
+    coarse = run(const, grid, Window(START, 12 * DAY_S, COARSE_S), device="cpu")
+    assert "sample_step_s" not in coarse.meta
+    lost = differences(runs[FINE_S], coarse, sampling.safe_step_s(const))
+    assert len(lost) > 100
+    assert coarse.figures["n_access"].sum() < 0.1 * runs[FINE_S].figures["n_access"].sum()
+
+
+def test_a_study_reports_both_steps():
+    study = Study.from_scenario("jilin1-2030-plan").with_overrides(grid_res_deg=10.0, days=0.25, step_s=3600)
+    summary = study.run(device="cpu").summary()
+    assert summary["step_s"] == 3600.0
+    assert summary["sample_step_s"] == pytest.approx(3600.0 / 28)
+    assert "divided" in summary["refinement"]
+    at_60 = study.with_overrides(step_s=60).run(device="cpu").summary()
+    assert "sample_step_s" not in at_60 and at_60["step_s"] == 60.0

@@ -76,9 +76,11 @@ def build_provenance(result, constellation=None, scenario_path: str | Path | Non
                  "lat_min_deg": float(g.lat_deg.min()), "lat_max_deg": float(g.lat_deg.max())},
         "satellites": result.n_satellites,
         "sensors": list(result.sensors),
-        "refinement": REFINEMENT,
+        "refinement": result.meta.get("refinement", REFINEMENT),
         "min_gap_s": MIN_GAP_S,
     }
+    if "sample_step_s" in result.meta:
+        prov["window"]["sample_step_s"] = result.meta["sample_step_s"]
     if constellation is not None:
         prov["groups"] = [{"name": grp.name, "satellites": len(grp.satellites),
                            "sensor": dataclasses.asdict(grp.sensor)} for grp in constellation.groups]

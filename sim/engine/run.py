@@ -11,9 +11,10 @@ from sgp4.api import SatrecArray
 from constellation.core import Constellation
 from sim.engine.grid import Grid
 from sim.engine.memory import GPU_CHUNK_BUDGET_BYTES, estimate_chunk_samples, plan_chunk_samples
-from sim.engine.metrics import MIN_GAP_S, per_point_figures
+from sim.engine.metrics import MIN_GAP_S, REFINEMENT, per_point_figures
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.result import Result
+from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
 from sim.kernels import coverage as K
 from sim.kernels import gpu as gpu_path
@@ -60,6 +61,10 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     bounded whatever the window), and each chunk's accesses are folded into a
     per-point accumulator by :func:`sim.kernels.coverage.accumulate_chunk`.
     ``progress(done_samples, total_samples)`` is called after each chunk.
+    The kernel samples at the window's step divided, where the sensors need it, until
+    its model of a step keeps edges within 100 m (:func:`sim.engine.sampling.sample_window`); the
+    result keeps ``window``, and ``meta["sample_step_s"]`` gives the sample step
+    when it is finer.
     ``per_group``: also fly each group alone (``Result.groups``; summaries
     list them), to see what each kind of satellite contributes.
     Before anything runs, its memory is checked against ``memory_limit_bytes``
@@ -91,6 +96,8 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
             result = run(constellation, grid, window, device="cpu", **again)
             result.meta["device"] = f"cpu (the GPU failed: {type(exc).__name__}: {exc})"
             return result
+    # The kernel samples at the step divided until its edges are within 100 m (sim.engine.sampling).
+    user_window, window = window, sample_window(constellation, window)
     if chunk_samples is None and device == "gpu":
         chunk_samples = estimate_chunk_samples(len(sats), len(grid), window.step_s, window.n_samples,
                                                GPU_CHUNK_BUDGET_BYTES)
@@ -129,21 +136,25 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     if gpu_acc is not None:
         gpu_state = gpu_acc.state()
         if gpu_state is None:  # a point met too many satellites in one step for the GPU's buffers
-            result = run(constellation, grid, window, device="cpu", **dict(again, progress=None))
+            result = run(constellation, grid, user_window, device="cpu", **dict(again, progress=None))
             result.meta["device"] = (f"cpu (on the GPU a point met more than {gpu_path.MAX_PIECES_PER_STEP} "
                                      f"passes beginning or ending in one step)")
             return result
         state = gpu_state
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
     sensors = sorted({g.sensor.describe() for g in constellation.groups})
-    result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets),
-                    meta={"device": device}, constellation=constellation)
+    meta = {"device": device}
+    if window.step_s != user_window.step_s:
+        meta.update(sample_step_s=window.step_s, refinement=f"{REFINEMENT}; sampled every {window.step_s:g} s, "
+                    f"the {user_window.step_s:g} s step divided to keep edges within 100 m")
+    result = Result(name or constellation.name, grid, user_window, len(sats), sensors, figures, list(targets),
+                    meta=meta, constellation=constellation)
     if gpu_acc is None:
         result.meta["overlap_pruning"] = bool(prune)
     if per_group and len(constellation.groups) > 1:
         for g in constellation.groups:
             alone = Constellation(f"{result.name}/{g.name}", [g])
-            result.groups[g.name] = run(alone, grid, window, targets, progress=None, chunk_samples=chunk_samples,
+            result.groups[g.name] = run(alone, grid, user_window, targets, progress=None, chunk_samples=chunk_samples,
                                         n_blocks=n_blocks, memory_limit_bytes=memory_limit_bytes, device=device,
                                         prune_overlap=prune_overlap)
     return result

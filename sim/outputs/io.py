@@ -185,7 +185,7 @@ def _dataset(result: Result):
         "window_step_s": result.window.step_s,
         "grid": g.name,
         "grid_kind": g.kind,
-        "refinement": REFINEMENT,
+        "refinement": result.meta.get("refinement", REFINEMENT),
         "revisit_format": FORMAT,
         "revisit_format_version": FORMAT_VERSION,
         "revisit_result": json.dumps(spec),

@@ -109,6 +109,11 @@ def beyond_revisit_lines(results: list[dict]) -> list[str]:
     return lines
 
 
+def sampled_text(s: dict) -> str:
+    """' (sampled every X s)' when the kernel sampled finer than the step (sim.engine.sampling), else ''."""
+    return f" (sampled every {s['sample_step_s']:.3g} s)" if "sample_step_s" in s else ""
+
+
 def capacity_text(s: dict) -> str:
     """`revisit targets` as text."""
     ps = s["per_satellite_scheduled_per_day"]
@@ -116,7 +121,7 @@ def capacity_text(s: dict) -> str:
     lines = [
         f"{s['scenario']}: {s['satellites']} satellites ({s['agile_satellites']} agile), {n:,} targets: "
         f"{s['targets_source']}",
-        f"window {s['start']} + {format_duration(s['duration_s'])}, step {s['step_s']:g} s; "
+        f"window {s['start']} + {format_duration(s['duration_s'])}, step {s['step_s']:g} s{sampled_text(s)}; "
         f"sensors: {'; '.join(s['sensors'])}",
         f"imaging: {s['dwell_s']:g} s per image, slew {s['slew_deg_s']:g} deg/s + {s['settle_s']:g} s settle, "
         "one target at a time per satellite, each target once a day",
@@ -151,7 +156,7 @@ def survey_text(s: dict) -> str:
     lines = [
         f"{s['scenario']} over {s['region']}: {s['points']:,} points at {s['grid_res_deg']:g} deg "
         f"({s['area_km2'] / 1e6:.2f} million km2), {s['satellites']} satellites, "
-        f"{format_duration(s['duration_s'])} from {s['start']}, step {s['step_s']:g} s",
+        f"{format_duration(s['duration_s'])} from {s['start']}, step {s['step_s']:g} s{sampled_text(s)}",
         "sensors: " + "; ".join(f"{g}: {d}" for g, d in s["sensors_by_group"].items()),
         "",
         f"share imaged at least once:  {by_day}   end {format_share(s['share_imaged'])}",

@@ -39,6 +39,7 @@ from constellation.errors import InputError
 from sim.engine.geodesy import geodetic_to_ecef
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.run import sensor_array
+from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
 from sim.kernels import coverage as K
 from sim.kernels import windows as A
@@ -213,10 +214,13 @@ def _join_stretches(tgt, sat, a, b):
 def access_windows(constellation: Constellation, targets: Targets, window: Window,
                    chunk_samples: int = CHUNK_SAMPLES) -> tuple[AccessWindows, Passes]:
     """Every satellite's access windows to every target over ``window``, with the
-    sensors' geometry and lighting; and the propagated states (for slews)."""
+    sensors' geometry and lighting; and the propagated states (for slews).
+    Sampled as the coverage kernel is (:func:`sim.engine.sampling.sample_window`):
+    the step divided until the windows' edges are within 100 m."""
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
+    window = sample_window(constellation, window)
     sensor = sensor_array(constellation)
     lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
     xyz, up = targets.xyz_km()
@@ -414,8 +418,10 @@ def capacity(constellation: Constellation, targets: Targets, window: Window, dwe
     daily = schedule(*args, DAY_S, window.duration_s)
     once = schedule(*args, window.duration_s + 1.0, window.duration_s)
     sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sampled = sample_window(constellation, window)
+    meta = {"sample_step_s": sampled.step_s} if sampled is not window else {}
     return CapacityResult(name or constellation.name, constellation, targets, window, windows, daily, once, agile,
-                          float(dwell_s), float(slew_deg_s), float(settle_s), sensors)
+                          float(dwell_s), float(slew_deg_s), float(settle_s), sensors, meta)
 
 
 def capacity_constellation(constellation: Constellation, max_off_nadir_deg: float | None = None,

@@ -173,7 +173,8 @@ class Study:
         """A new study with these values replaced (None / empty: keep).
 
         ``start``: ISO UTC text or a datetime; ``days`` or ``duration_s``: the
-        window; ``step_s``: the sample step; the grid (``grid_res_deg``,
+        window; ``step_s``: the step (sampled finer where the sensors need
+        it: sim.engine.sampling); the grid (``grid_res_deg``,
         ``grid_kind`` "regular"/"equal-area", ``lat_min_deg``, ``lat_max_deg``,
         ``land_only``); every group's sensor: ``off_nadir_deg`` (an agile
         imager), ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,

@@ -280,6 +280,8 @@ class SurveyResult:
             "time_to_100_s": self.time_to(1.0),
             "clouds": NO_CLOUDS,
         }
+        if "sample_step_s" in self.result.meta:
+            out["sample_step_s"] = self.result.meta["sample_step_s"]
         if any(s.startswith("off-nadir") for s in self.result.sensors):
             out["note"] = ("off-nadir sensors: first access is the first time a point is within reach, an "
                            "optimistic bound for an agile imager that cannot image its whole field of regard")
