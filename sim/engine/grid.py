@@ -277,9 +277,12 @@ class Grid:
 
         rows = self.rows()
         local_idx, block_sizes = self.blocks(n_blocks)
+        first = rows["row_start"]
+        cos_deflection = np.sum(rows["nxyz"][first] * rows["phat"][first], axis=1)
+        deflection = np.arccos(np.clip(cos_deflection, -1.0, 1.0))
         return GridRows(rows["phat"], rows["nxyz"], rows["pt_lon"], rows["row_start"], rows["row_count"],
-                        rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], local_idx,
-                        block_sizes)
+                        rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], deflection,
+                        local_idx, block_sizes)
 
     def describe(self) -> str:
         kind = "" if self.kind == "points" or self.kind in self.name else f", {self.kind}"

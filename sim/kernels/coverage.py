@@ -60,8 +60,9 @@ class GridRows(NamedTuple):
     row_count (the row's points), row_geoc_lat (geocentric latitude, rad,
     ascending), row_radius (geocentric radius, km), row_lon0 and row_dlon
     (first longitude and spacing, rad; row_dlon > 0: uniform around the full
-    circle, else 0); local_idx: (npts,) each point's index in its block;
-    block_sizes: (n_blocks,) points per block (rows dealt round-robin)."""
+    circle, else 0), row_deflection (angle between the geodetic and the
+    geocentric vertical, rad); local_idx: (npts,) each point's index in its
+    block; block_sizes: (n_blocks,) points per block (rows dealt round-robin)."""
 
     phat: np.ndarray
     nxyz: np.ndarray
@@ -72,6 +73,7 @@ class GridRows(NamedTuple):
     row_radius: np.ndarray
     row_lon0: np.ndarray
     row_dlon: np.ndarray
+    row_deflection: np.ndarray
     local_idx: np.ndarray
     block_sizes: np.ndarray
 
@@ -137,6 +139,98 @@ def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
         if c_eta > c_eps:
             return c_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
     return c_eps, dc_eps
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
+    """cos(Lambda_eta) and its derivative in r for the off-nadir limit alone
+    (the near intersection of the sensor's cone with the sphere of radius R);
+    -2.0 when the cone misses that sphere: the limit then excludes nothing
+    the satellite can see."""
+    x = r * sin_eta / R
+    if x >= 1.0:
+        return -2.0, 0.0
+    sx = math.sqrt(1.0 - x * x)
+    return sx * cos_eta + x * sin_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def shifted(cos_a, sin_a, d):
+    """cos and sin of (a + d), given cos and sin of a."""
+    cd = math.cos(d)
+    sd = math.sin(d)
+    return cos_a * cd - sin_a * sd, sin_a * cd + cos_a * sd
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+    """Whether, during a step with the satellite at radius r0 and r1, the
+    elevation limit eps measured from the geodetic horizon can exclude a point
+    (at radius R, whose geodetic vertical is ``deflection`` rad from its
+    geocentric one) that the off-nadir limit admits.  The geodetic elevation
+    is within ``deflection`` of the geocentric one, so it cannot when the
+    off-nadir footprint lies inside the geocentric one of eps + deflection at
+    both ends: then the off-nadir margin alone is exact."""
+    cos_in, sin_in = shifted(cos_eps, sin_eps, deflection)
+    ce0, _ = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    ci0, _ = cos_reach(r0, R, cos_eta, sin_eta, cos_in, sin_in)
+    if not ce0 >= ci0:
+        return True
+    ce1, _ = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    ci1, _ = cos_reach(r1, R, cos_eta, sin_eta, cos_in, sin_in)
+    return not ce1 >= ci1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
+    """sin(elevation) - sin(eps) of a satellite seen from a ground point, the
+    elevation measured from the point's geodetic horizon, and its rate (1/s).
+
+    h: unit vector of the point (at geocentric radius R, km), n: its geodetic
+    vertical; u, d: the satellite's unit vector and its rate (1/s); r, rd:
+    its radius (km) and radial rate (km/s).  With S = r u and P = R h,
+    sin(elevation) = n . (S - P) / |S - P|."""
+    c = hx * ux + hy * uy + hz * uz
+    cd = hx * dx + hy * dy + hz * dz
+    nu = nx * ux + ny * uy + nz * uz
+    nd = nx * dx + ny * dy + nz * dz
+    nh = nx * hx + ny * hy + nz * hz
+    d2 = r * r + R * R - 2.0 * r * R * c
+    dist = math.sqrt(d2)
+    up = r * nu - R * nh
+    up_rate = rd * nu + r * nd
+    dist_rate = (r * rd - R * (rd * c + r * cd)) / dist
+    return up / dist - sin_eps, (up_rate * dist - up * dist_rate) / d2
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                    r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
+    """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
+    where the elevation limit can bind (:func:`elevation_may_bind`): the part
+    inside the off-nadir limit (its exact margin) and above the elevation
+    limit from the geodetic horizon (:func:`elevation_margin`), each located
+    by :func:`interval_access`."""
+    sa = 0.0
+    sb = 1.0
+    ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    if ce0 > -2.0 or ce1 > -2.0:
+        sa, sb = interval_access(hx * u0x + hy * u0y + hz * u0z - ce0, hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
+                                 hx * u1x + hy * u1y + hz * u1z - ce1, hx * d1x + hy * d1y + hz * d1z - dce1 * rd1,
+                                 dt)
+        if sa < 0.0:
+            return -1.0, -1.0
+    m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
+    m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
+    ea, eb = interval_access(m0, dm0, m1, dm1, dt)
+    if ea < 0.0:
+        return -1.0, -1.0
+    a = max(sa, ea)
+    b = min(sb, eb)
+    if a > b:
+        return -1.0, -1.0
+    return a, b
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -316,6 +410,7 @@ def satellite_frames(pos, vel, sensor):
     rdot = np.empty((nsat, nk))
     reach = np.empty((nsat, nk))
     for s in range(nsat):
+        cos_low, sin_low = shifted(sensor[s, S_COS_EPS], sensor[s, S_SIN_EPS], -2.0 * MAX_VERTICAL_DEFLECTION_RAD)
         for k in range(nk):
             rx = pos[s, k, 0]
             ry = pos[s, k, 1]
@@ -336,7 +431,8 @@ def satellite_frames(pos, vel, sensor):
             if sensor[s, S_KIND] == KIND_SWATH:
                 reach[s, k] = sensor[s, S_HALF_SWATH_KM] / R_MIN_KM + PRUNE_MARGIN_RAD
             else:
-                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], sensor[s, 2], sensor[s, 3])
+                # The geodetic horizon is at most MAX_VERTICAL_DEFLECTION_RAD from the geocentric one.
+                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], cos_low, sin_low)
                 reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
     return u, du, rad, rdot, reach
 
@@ -694,9 +790,18 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                     n_buf += 1
             r += n_blocks
             continue
-        # The row's access limit at both ends of the step.
+        # The row's access limit at both ends of the step.  Where the elevation
+        # limit can bind, it is measured from each point's geodetic horizon
+        # (geodetic_access); the row's limit is then an outer bound that only
+        # rejects: the geocentric one of eps - 2 deflections.
         C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
         C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+        deflection = rows.row_deflection[r]
+        geodetic = elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+        if geodetic:
+            cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * deflection)
+            C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_out, sin_out)
+            C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_out, sin_out)
         e0 = dC0 * rd0
         e1 = dC1 * rd1
         for part in range(2):
@@ -709,7 +814,24 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                 hz = rows.phat[i, 2]
                 f0 = hx * u0x + hy * u0y + hz * u0z - C0
                 f1 = hx * u1x + hy * u1y + hz * u1z - C1
-                if f0 >= 0.0 and f1 >= 0.0:
+                if geodetic:
+                    if abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                        continue
+                    g0 = hx * d0x + hy * d0y + hz * d0z - e0
+                    g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                    if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                        continue
+                    sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                             u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                                             r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
+                    if sa < 0.0:
+                        continue
+                    if sa == 0.0 and sb == 1.0 and not lit:
+                        if prune_overlap and passes.owner[i, k] < 0:
+                            passes.owner[i, k] = s
+                        if not (seg_start or seg_end) and passes.sat[i] == s:
+                            continue  # inside throughout: the open pass runs on
+                elif f0 >= 0.0 and f1 >= 0.0:
                     if not lit:
                         if prune_overlap and passes.owner[i, k] < 0:
                             passes.owner[i, k] = s
