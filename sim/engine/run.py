@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable
 
@@ -53,6 +54,14 @@ def sensor_array(constellation: Constellation) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(-1, 7)
 
 
+def in_grid_order(result: Result, grid: Grid) -> Result:
+    """``result``, run on ``grid.kernel_grid()``, with its figures (and each
+    group's) in ``grid``'s order and ``grid`` as its grid."""
+    figures = {k: grid.from_kernel_order(v) for k, v in result.figures.items()}
+    groups = {name: in_grid_order(g, grid) for name, g in result.groups.items()}
+    return dataclasses.replace(result, grid=grid, figures=figures, groups=groups)
+
+
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
         progress: Callable[[int, int], None] | None = None, chunk_samples: int | None = None,
         n_blocks: int | None = None, memory_limit_bytes: int | None = None, per_group: bool = False,
@@ -77,6 +86,9 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     sees the point throughout (:func:`sim.kernels.coverage.accumulate_chunk`); the
     figures are the same to the bit, only the time differs.  None: when
     :func:`mean_overlap` >= :data:`PRUNE_OVERLAP_FROM`.
+    A point list given in any order (``Grid.points``) runs sorted, as the kernels
+    need (:meth:`Grid.kernel_grid`); its figures come back in the list's order,
+    with the grid as given.
     """
     sats = constellation.satellites
     if not sats:
@@ -85,6 +97,9 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
     again = dict(targets=targets, name=name, progress=progress, chunk_samples=chunk_samples, n_blocks=n_blocks,
                  memory_limit_bytes=memory_limit_bytes, per_group=per_group, prune_overlap=prune_overlap)
+    kernel_grid = grid.kernel_grid()
+    if kernel_grid is not grid:
+        return in_grid_order(run(constellation, kernel_grid, window, device=device, **again), grid)
     if device == "auto":
         if not gpu_path.cuda_available():
             return run(constellation, grid, window, device="cpu", **again)
