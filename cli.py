@@ -140,8 +140,24 @@ def grid_options(max_res: float = 90, res_help: str = "Grid resolution in degree
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."))
 
 
-OFF_NADIR = click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
-                         help="Sensor's maximum off-nadir angle (deg), for every group.")
+class OffNadirType(click.ParamType):
+    """An off-nadir limit: degrees in (0, 90], or "none" (no off-nadir limit)."""
+
+    name = "off-nadir limit"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "none":
+            return "none"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of degrees or none", param, ctx)
+        return click.FloatRange(min=0, min_open=True, max=90).convert(number, param, ctx)
+
+
+OFF_NADIR = click.option("--off-nadir", type=OffNadirType(), metavar="DEG|none",
+                         help="Sensor's maximum off-nadir angle (deg), for every group; none: no off-nadir limit, "
+                              "the minimum elevation alone.")
 MIN_ELEVATION = click.option("--min-elevation", type=click.FloatRange(min=0, max=90, max_open=True),
                              help="Minimum elevation of the satellite seen from the ground (deg).")
 SWATH = click.option("--swath-km", type=click.FloatRange(min=0, min_open=True, max=5000),

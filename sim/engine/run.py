@@ -39,13 +39,20 @@ def mean_overlap(reach: np.ndarray, sensor: np.ndarray) -> float:
     return float(cap[framing].mean(axis=1).sum()) if cap.size else 0.0
 
 
+# The off-nadir limit of a sensor without one: a 90 deg cone reaches past the limb
+# from any satellite above the ground point (r sin(90 deg) / R > 1), where
+# sim.kernels.coverage.cos_reach applies the elevation limit alone.
+NO_OFF_NADIR_LIMIT_DEG = 90.0
+
+
 def sensor_array(constellation: Constellation) -> np.ndarray:
     """(nsat, 7) per satellite, the columns K.S_*: cos and sin of the off-nadir
     and elevation limits, kind, half swath (km), sin of the minimum Sun
-    elevation (K.NO_LIGHTING when the sensor images day and night)."""
+    elevation (K.NO_LIGHTING when the sensor images day and night).  No
+    off-nadir limit (None) is :data:`NO_OFF_NADIR_LIMIT_DEG`."""
     rows = []
     for s in constellation.sensors_per_satellite():
-        eta = math.radians(s.max_off_nadir_deg)
+        eta = math.radians(NO_OFF_NADIR_LIMIT_DEG if s.max_off_nadir_deg is None else s.max_off_nadir_deg)
         eps = math.radians(s.min_elevation_deg)
         kind = K.KIND_SWATH if s.kind == "swath" else K.KIND_OFF_NADIR
         half_swath = 0.5 * s.swath_km if s.kind == "swath" else 0.0
@@ -157,7 +164,7 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
             return result
         state = gpu_state
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
-    sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sensors = sorted({g.describe_sensor() for g in constellation.groups})
     result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets),
                     meta={"device": device}, constellation=constellation)
     if gpu_acc is None:

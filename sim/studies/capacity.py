@@ -421,7 +421,7 @@ def capacity(constellation: Constellation, targets: Targets, window: Window, dwe
     args = (windows, passes, targets, agile, dwell_s, slew_deg_s, settle_s)
     daily = schedule(*args, DAY_S, window.duration_s)
     once = schedule(*args, window.duration_s + 1.0, window.duration_s)
-    sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sensors = sorted({g.describe_sensor() for g in constellation.groups})
     return CapacityResult(name or constellation.name, constellation, targets, window, windows, daily, once, agile,
                           float(dwell_s), float(slew_deg_s), float(settle_s), sensors)
 

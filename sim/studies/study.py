@@ -29,7 +29,8 @@ from constellation.constants import SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
 from constellation.scenario import GRID_KINDS, CapacitySpec, Scenario, SurveySpec, load_scenario, resolve_scenario
-from constellation.validate import check_sensor_reach, check_window_near_epochs
+from constellation.sensor import off_nadir_limit
+from constellation.validate import check_sensor_reach, check_window_near_epochs, unused_limit_warnings
 from sim.engine.grid import Grid
 from sim.engine.metrics import Target
 from sim.engine.propagate import Window
@@ -221,7 +222,7 @@ class Study:
     def with_overrides(self, *, start=None, days: float | None = None, duration_s: float | None = None,
                        step_s: float | None = None, grid_res_deg: float | None = None, grid_kind: str | None = None,
                        lat_min_deg: float | None = None, lat_max_deg: float | None = None,
-                       land_only: bool | None = None, off_nadir_deg: float | None = None,
+                       land_only: bool | None = None, off_nadir_deg: float | str | None = None,
                        min_elevation_deg: float | None = None, swath_km: float | None = None,
                        min_sun_elevation_deg: float | None = None, day_and_night: bool = False,
                        targets=(), select=None, max_epoch_age_days: float | None = None,
@@ -232,9 +233,12 @@ class Study:
         window; ``step_s``: the sample step; the grid (``grid_res_deg``,
         ``grid_kind`` "regular"/"equal-area", ``lat_min_deg``, ``lat_max_deg``,
         ``land_only``); every group's sensor: ``off_nadir_deg`` (an agile
-        imager), ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
+        imager; ``"none"``: no off-nadir limit, the minimum elevation alone),
+        ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
         ``min_sun_elevation_deg`` or ``day_and_night`` (no lighting
-        constraint); ``targets``: revisit claims to add ("30min", seconds or
+        constraint); ``off_nadir_deg`` or ``min_elevation_deg`` given alone
+        while the sensor's other limit binds instead at every altitude of a
+        group adds a warning saying so (``warnings``); ``targets``: revisit claims to add ("30min", seconds or
         :class:`Target`); ``select``: satellites to keep (names or globs,
         NORAD ids or ranges); ``points``: run on these ground points instead
         of the grid (a CSV file's path, rows lat,lon[,name], or (lat, lon[,
@@ -254,6 +258,8 @@ class Study:
             return self
         if off_nadir_deg is not None and swath_km is not None:
             raise ValueError("give off_nadir_deg (an agile sensor) or swath_km (a push-broom), not both")
+        if off_nadir_deg is not None:
+            off_nadir_limit(off_nadir_deg)  # degrees or "none"; anything else is refused here
         if min_sun_elevation_deg is not None and day_and_night:
             raise ValueError("give min_sun_elevation_deg or day_and_night, not both")
         if days is not None and duration_s is not None:
@@ -277,6 +283,9 @@ class Study:
             const = const.with_sensor_changes(**sensor)
             if off_nadir_deg is not None:
                 check_sensor_reach(const, "off_nadir_deg")
+            if swath_km is None and (off_nadir_deg is None) != (min_elevation_deg is None):
+                alone = "off_nadir" if off_nadir_deg is not None else "min_elevation"
+                changes["warnings"] = self.warnings + tuple(unused_limit_warnings(const, alone))
         changes["constellation"] = const
         if start is not None:
             changes["start"] = parse_start(start)
