@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_kernel_reference import assert_kernel_matches_brute_force, random_constellation
+from reference import assert_kernel_matches_brute_force, random_constellation
 from test_plot import TINY
 
 from cli import main
