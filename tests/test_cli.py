@@ -4,7 +4,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from test_tle import L1, L2
 
 from cli import main
 
@@ -80,7 +79,8 @@ def test_run_table_and_overrides(runner, tmp_path):
     assert "tiny" in r.output and "within 1h" in r.output
 
 
-def test_run_tle(runner, tmp_path):
+def test_run_tle(runner, tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
     p = tmp_path / "two.tle"
     p.write_text(f"SAT A\n{L1}\n{L2}\n")
     r = runner.invoke(main, ["run", "--tle", str(p), "--days", "0.05", "--grid-res", "10", "--json"])
@@ -112,7 +112,8 @@ def test_bad_scenario_one_line_error(runner, tmp_path, edit, expect):
     assert expect in err
 
 
-def test_bad_tle_one_line_error(runner, tmp_path):
+def test_bad_tle_one_line_error(runner, tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
     p = tmp_path / "bad.tle"
     p.write_text(f"SAT A\n{L1[:68]}0\n{L2}\n")
     r = runner.invoke(main, ["run", "--tle", str(p)])
