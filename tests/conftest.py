@@ -21,6 +21,8 @@ DATA = Path(__file__).resolve().parent / "data"
 # sample.tle is a 3LE file and the source of the TLE lines.
 CATALOG_SAMPLES = {fmt: DATA / "catalog" / f"sample.{fmt}" for fmt in ("tle", "csv", "json", "xml", "kvn")}
 SAMPLE_TLE = CATALOG_SAMPLES["tle"]
+TINY_TOML = DATA / "tiny.toml"  # 4 satellites, 3 hours, 10 deg grid; also the golden files' scenario
+TINY_2H_TOML = DATA / "tiny_2h.toml"  # the same constellation, 2 hours, a 6 h target
 
 
 def read_sample(path: Path) -> str:
@@ -53,3 +55,15 @@ def tle_lines() -> TleLines:
 def catalog_samples() -> dict[str, str]:
     """{format: text} of tests/data/catalog/sample.*, in the order tle, csv, json, xml, kvn."""
     return {fmt: read_sample(p) for fmt, p in CATALOG_SAMPLES.items()}
+
+
+@pytest.fixture
+def tiny_scenario() -> str:
+    """The text of tests/data/tiny.toml."""
+    return TINY_TOML.read_text()
+
+
+@pytest.fixture
+def tiny_2h_scenario() -> str:
+    """The text of tests/data/tiny_2h.toml."""
+    return TINY_2H_TOML.read_text()
