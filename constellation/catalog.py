@@ -4,6 +4,7 @@ Formats: TLE (two-line sets), 3LE (a name line before each pair) and OMM as
 CSV, JSON, XML or KVN (CelesTrak's and Space-Track's forms).  The format is
 told from the file's content, or from its extension when the content does not
 say.  Every satellite becomes an sgp4 ``Satrec`` propagated from its own epoch.
+A catalog file holds at most ``MAX_CATALOG_BYTES`` (256 MiB).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 from .core import Constellation, Group, Satellite
 from .elements import WGS84_RADIUS_KM, satrec_epoch
 from .errors import CatalogError
-from .files import atomic_write
+from .files import MAX_CATALOG_BYTES, atomic_write, read_limited
 from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, parse_omm
 from .orbits import SSO_NODE_RATE_RAD_S, local_time_of_node_hours
 from .sensor import Sensor
-from .tle import format_tle_text, parse_tle_text
+from .tle import decode_tle, format_tle_text, parse_tle_text
 
 FORMATS = ("tle", "csv", "json", "xml", "kvn")
 FORMAT_NAMES = {"tle": "TLE/3LE", "csv": "OMM CSV", "json": "OMM JSON", "xml": "OMM XML", "kvn": "OMM KVN"}
@@ -62,14 +63,7 @@ def detect_format(path: str | Path, data: bytes) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError("file not found", str(path))
-    except IsADirectoryError:
-        raise CatalogError("is a directory, not a catalog file", str(path))
-    except OSError as exc:
-        raise CatalogError(f"cannot read the file ({exc.strerror or exc})", str(path))
+    return read_limited(path, MAX_CATALOG_BYTES, CatalogError, "catalog file")
 
 
 def parse_catalog(data: bytes, fmt: str, path: str = "<string>") -> list[Satellite]:
@@ -77,12 +71,7 @@ def parse_catalog(data: bytes, fmt: str, path: str = "<string>") -> list[Satelli
     if not data.strip():
         raise CatalogError("empty file (no element sets)", path)
     if fmt == "tle":
-        try:
-            text = data.decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise CatalogError("non-ASCII character in a TLE file", path, data.count(b"\n", 0, exc.start) + 1,
-                               "encoding")
-        return parse_tle_text(text, path)
+        return parse_tle_text(decode_tle(data, path), path)
     if fmt in FORMATS:
         return parse_omm(data, fmt, path)
     raise CatalogError(f"unknown catalog format {fmt!r} (known: {', '.join(FORMATS)})", path, None, "format")

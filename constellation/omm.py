@@ -6,7 +6,8 @@ per object), JSON (an array of objects, numbers as numbers or strings), XML
 ``tleParameters``) and KVN (``KEY = value`` lines, one message per object).
 Each record becomes an sgp4 ``Satrec`` through ``sgp4init`` with the same
 unit conversions as :mod:`sgp4.omm`.  Every problem raises
-:class:`CatalogError` naming the file, the line and the field.
+:class:`CatalogError` naming the file, the line and the field.  A leading
+UTF-8 byte-order mark is skipped.
 """
 
 from __future__ import annotations
@@ -429,7 +430,7 @@ def parse_omm(data: bytes | str, fmt: str, path: str = "<string>") -> list[Satel
     if fmt == "xml":
         raw = data.encode("utf-8") if isinstance(data, str) else data
         return records_to_satellites(xml_records(raw, path), path)
-    text = data if isinstance(data, str) else decode_text(data, path)
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else decode_text(data, path)
     if fmt == "csv":
         records = csv_records(text, path)
     elif fmt == "json":

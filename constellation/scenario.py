@@ -1,7 +1,8 @@
 """Scenario files (TOML): a constellation, a sensor per group, a window, a grid, claims.
 
 Every problem names the file and the key (``group[2].sensor.max_off_nadir_deg``)
-in one line.  The schema is documented in ``seeds/README.md``.
+in one line.  The schema is documented in ``seeds/README.md``.  A scenario file
+holds at most ``MAX_TOML_BYTES`` (16 MiB).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from .core import Constellation, Group, Satellite
 from .errors import ScenarioError
+from .files import MAX_TOML_BYTES, read_limited
 from .patterns import split_evenly, sso_planes, walker
 from .orbits import sso_inclination_deg
 from .sensor import SENSOR_KINDS, Sensor
@@ -341,16 +343,18 @@ def _local_times(tab: _Table):
     return [float(x) for x in values], "descending" if has_d else "ascending"
 
 
-def read_toml(path: str | Path, error=ScenarioError) -> dict:
-    """A TOML file as a dict; a missing, non-UTF-8 or malformed file raises
-    ``error`` (an InputError class) naming the file."""
+def read_toml(path: str | Path, error=ScenarioError, what: str = "scenario file") -> dict:
+    """A TOML file (UTF-8, a leading byte-order mark skipped) as a dict; a missing,
+    unreadable, non-UTF-8, malformed or larger than ``MAX_TOML_BYTES`` file, or a
+    folder, raises ``error`` (an InputError class) naming the file."""
     spath = str(path)
+    data = read_limited(path, MAX_TOML_BYTES, error, what)
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error("file not found", spath)
-    except UnicodeDecodeError:
-        raise error("not a UTF-8 text file", spath)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error("not a UTF-8 text file", spath, data.count(b"\n", 0, exc.start) + 1, "encoding")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"TOML syntax error: {exc}", spath)
 

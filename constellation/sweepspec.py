@@ -328,7 +328,7 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a sweep (or sizing family) file; problems raise SweepError naming the file and key."""
-    return parse_sweep(read_toml(path, SweepError), str(path))
+    return parse_sweep(read_toml(path, SweepError, "sweep file"), str(path))
 
 
 # ---------------------------------------------------------------- building one configuration

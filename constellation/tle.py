@@ -1,9 +1,9 @@
 """TLE / 3LE catalog reader.
 
-Accepts two-line sets with or without name lines ("0 NAME" or "NAME").  Every
-line is checked (length, line number, mod-10 checksum, matching catalogue
-numbers, parseable numbers); a problem raises :class:`CatalogError` naming the
-file, the line number and what is wrong.
+Accepts two-line sets with or without name lines ("0 NAME" or "NAME"), and a
+leading UTF-8 byte-order mark.  Every line is checked (length, line number,
+mod-10 checksum, matching catalogue numbers, parseable numbers); a problem
+raises :class:`CatalogError` naming the file, the line number and what is wrong.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from sgp4.api import WGS72, Satrec
 from .core import Constellation, Group, Satellite
 from .elements import satrec_problem
 from .errors import CatalogError
+from .files import MAX_CATALOG_BYTES, read_limited
 from .sensor import Sensor
+
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def tle_checksum(line: str) -> int:
@@ -76,7 +79,7 @@ def _is_number(text: str) -> bool:
 
 def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
     """Parse TLE/3LE text into satellites (names kept; unnamed sets get their NORAD id)."""
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     sats: list[Satellite] = []
     seen: dict[str, int] = {}
     i = 0
@@ -133,17 +136,20 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
     return sats
 
 
-def read_tle(path: str | Path, sensor: Sensor | None = None, name: str | None = None) -> Constellation:
-    """Read a TLE or 3LE file into a one-group :class:`Constellation`."""
-    path = Path(path)
+def decode_tle(data: bytes, path: str = "<string>") -> str:
+    """TLE/3LE file contents as text: ASCII after an optional UTF-8 byte-order mark."""
     try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise CatalogError("file not found", str(path))
+        return data.removeprefix(UTF8_BOM).decode("ascii")
     except UnicodeDecodeError as exc:
-        line = text_line_of_offset(path.read_bytes(), exc.start)
-        raise CatalogError("non-ASCII character in a TLE file", str(path), line)
-    sats = parse_tle_text(text, str(path))
+        start = exc.start + (len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0)
+        raise CatalogError("non-ASCII character in a TLE file", path, text_line_of_offset(data, start), "encoding")
+
+
+def read_tle(path: str | Path, sensor: Sensor | None = None, name: str | None = None) -> Constellation:
+    """Read a TLE or 3LE file (at most ``MAX_CATALOG_BYTES``) into a one-group :class:`Constellation`."""
+    path = Path(path)
+    data = read_limited(path, MAX_CATALOG_BYTES, CatalogError, "catalog file")
+    sats = parse_tle_text(decode_tle(data, str(path)), str(path))
     return Constellation(name or path.stem, [Group("catalog", sats, sensor or Sensor())])
 
 

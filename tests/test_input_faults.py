@@ -1,0 +1,210 @@
+"""Hostile and odd input files: each is refused (or read) with a one-line error naming the file,
+the line or key, never a traceback, a hang or a silently wrong number.
+
+Byte-order marks, over-long TLE lines, empty selections, XML with a DTD, empty local-time lists,
+planes clustering on huge catalogs, perigees below the surface, files without end (/dev/zero),
+folders, unreadable files and absurd constellation or sweep sizes."""
+
+import errno
+import json
+import os
+import random
+import time
+
+import pytest
+
+from constellation import files, scenario, sweepspec, tle
+from constellation.catalog import (catalog_format, cluster_local_times, parse_catalog, parse_select, read_catalog,
+                                   select_satellites, summarize_catalog, summary_text, write_catalog)
+from constellation.core import Constellation, Group
+from constellation.errors import CatalogError, InputError, ScenarioError
+from constellation.omm import parse_omm
+from constellation.scenario import load_scenario
+from constellation.sweepspec import SweepError, build_configuration, load_sweep
+from constellation.tle import parse_tle_text, read_tle, tle_checksum
+from test_catalog import CSV_TEXT, JSON_TEXT, KVN_TEXT, ROW_A, TLE_TEXT, XML_TEXT, _csv_edit
+from test_tle import L1, L1B, L2, L2B
+
+BOM = b"\xef\xbb\xbf"
+OMM = {"csv": CSV_TEXT, "json": JSON_TEXT, "xml": XML_TEXT, "kvn": KVN_TEXT}
+NAMES = ["LINGQIAO VIDEO A", "LINGQIAO VIDEO B"]
+
+
+def one_line(exc_info, *words):
+    """The error's message: one line, holding every one of ``words``."""
+    msg = str(exc_info.value)
+    assert "\n" not in msg and "Traceback" not in msg, msg
+    for w in words:
+        assert str(w) in msg, (w, msg)
+    return msg
+
+
+def _fix(line):
+    return line[:68] + str(tle_checksum(line))
+
+
+SCENARIO = """
+[scenario]
+name = "faults"
+[window]
+start = 2026-01-01T00:00:00Z
+days = 1
+{group}
+"""
+WALKER = """
+[[group]]
+pattern = "walker_delta"
+alt_km = 550
+inclination_deg = 53
+total = {total}
+planes = {planes}
+"""
+SSO = """
+[[group]]
+pattern = "sso_planes"
+alt_km = 535
+{extra}
+"""
+
+
+def _scenario(tmp_path, group, name="s.toml"):
+    p = tmp_path / name
+    p.write_text(SCENARIO.format(group=group))
+    return p
+
+
+# ---------------------------------------------------------------------------
+# 1. A leading UTF-8 byte-order mark is skipped
+
+
+@pytest.mark.parametrize("fmt", ["tle", *OMM])
+def test_byte_order_mark_is_skipped(fmt, tmp_path):
+    text = TLE_TEXT if fmt == "tle" else OMM[fmt]
+    p = tmp_path / f"bom.{fmt}"
+    p.write_bytes(BOM + text.encode())
+    assert catalog_format(p) == fmt
+    assert [s.name for s in read_catalog(p).satellites] == NAMES
+    assert [s.name for s in parse_catalog(BOM + text.encode(), fmt, "bom")] == NAMES
+    if fmt == "tle":
+        assert [s.name for s in read_tle(p).satellites] == NAMES
+        assert [s.name for s in parse_tle_text("\ufeff" + text, "bom")] == NAMES
+    else:  # as text (a str holding the mark) the names are kept too, not read as another column or key
+        assert [s.name for s in parse_omm("\ufeff" + text, fmt, "bom")] == NAMES
+
+
+def test_byte_order_mark_only_at_the_start():
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(TLE_TEXT.encode().replace(b"LINGQIAO VIDEO B", BOM + b"LINGQIAO VIDEO B"), "tle", "mid.tle")
+    assert err.value.line == 4 and err.value.field == "encoding"
+    one_line(err, "mid.tle:4", "non-ASCII")
+    # Non-ASCII after a leading mark: the line counts from the file's start as before.
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(BOM + TLE_TEXT.replace("VIDEO B", "VIDÉO B").encode(), "tle", "bom.tle")
+    assert err.value.line == 4
+
+
+def test_scenario_with_byte_order_mark(tmp_path):
+    p = tmp_path / "bom.toml"
+    p.write_bytes(BOM + SCENARIO.format(group=WALKER.format(total=12, planes=3)).encode())
+    assert len(load_scenario(p).constellation) == 12
+
+
+# ---------------------------------------------------------------------------
+# 8. Files without end, too large, folders, unreadable and non-UTF-8 files
+
+
+def test_dev_zero_is_refused_at_the_cap():
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    for read in (read_catalog, read_tle, catalog_format):
+        with pytest.raises(CatalogError) as err:
+            read("/dev/zero")
+        one_line(err, "/dev/zero: ", "larger than 256 MiB")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("/dev/zero")
+    one_line(err, "/dev/zero: ", "larger than 16 MiB", "scenario file")
+    with pytest.raises(SweepError) as err:
+        load_sweep("/dev/zero")
+    one_line(err, "/dev/zero: ", "larger than 16 MiB", "sweep file")
+
+
+def test_files_over_the_cap_are_refused_unread(tmp_path):
+    big = tmp_path / "big.tle"
+    with open(big, "wb") as f:  # sparse: no disk used
+        f.truncate(files.MAX_CATALOG_BYTES + 1)
+    with pytest.raises(CatalogError) as err:
+        read_catalog(big)
+    one_line(err, str(big), "larger than 256 MiB")
+    toml = tmp_path / "big.toml"
+    with open(toml, "wb") as f:
+        f.truncate(files.MAX_TOML_BYTES + 1)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    one_line(err, str(toml), "larger than 16 MiB")
+
+
+def test_read_limited_reads_up_to_the_cap_from_a_stream(tmp_path):
+    r, w = os.pipe()
+    os.write(w, b"x" * 1000)
+    os.close(w)
+    try:
+        assert files.read_limited(f"/dev/fd/{r}", 1000, InputError) == b"x" * 1000
+    finally:
+        os.close(r)
+    p = tmp_path / "f"
+    p.write_bytes(b"y" * 1001)
+    with pytest.raises(InputError, match="larger than 1000 bytes"):
+        files.read_limited(p, 1000, InputError)
+    assert files.read_limited(p, 1001, InputError) == b"y" * 1001
+
+
+def test_a_folder_is_not_a_file(tmp_path):
+    for read in (read_catalog, read_tle, catalog_format):
+        with pytest.raises(CatalogError) as err:
+            read(tmp_path)
+        one_line(err, str(tmp_path), "is a directory")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path)
+    one_line(err, str(tmp_path), "is a directory")
+    with pytest.raises(SweepError) as err:
+        load_sweep(tmp_path)
+    one_line(err, str(tmp_path), "is a directory")
+
+
+@pytest.mark.parametrize("exc, words", [(PermissionError(errno.EACCES, "Permission denied"), "permission denied"),
+                                        (OSError(errno.EIO, "Input/output error"), "Input/output error")])
+def test_unreadable_files(exc, words, tmp_path, monkeypatch):
+    p = tmp_path / "locked.tle"
+    p.write_text(TLE_TEXT)
+    s = _scenario(tmp_path, WALKER.format(total=12, planes=3))
+
+    def refuse(*args, **kwargs):
+        raise exc
+
+    monkeypatch.setattr(files, "open", refuse, raising=False)
+    for read, error, path in ((read_catalog, CatalogError, p), (read_tle, CatalogError, p),
+                              (load_scenario, ScenarioError, s), (load_sweep, SweepError, s)):
+        with pytest.raises(error) as err:
+            read(path)
+        one_line(err, str(path), "cannot read the file", words)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
+def test_permission_denied_for_real(tmp_path):
+    p = tmp_path / "locked.tle"
+    p.write_text(TLE_TEXT)
+    p.chmod(0)
+    with pytest.raises(CatalogError) as err:
+        read_catalog(p)
+    one_line(err, str(p), "permission denied")
+
+
+def test_non_utf8_scenario_names_the_line(tmp_path):
+    p = tmp_path / "latin.toml"
+    p.write_bytes(SCENARIO.format(group=WALKER.format(total=12, planes=3)).replace(
+        'name = "faults"', 'name = "fa\xefults"').encode("latin-1"))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert err.value.line == 3 and err.value.field == "encoding"
+    one_line(err, f"{p}:3: encoding: ", "not a UTF-8 text file")
+
