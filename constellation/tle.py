@@ -4,6 +4,8 @@ Accepts two-line sets with or without name lines ("0 NAME" or "NAME"), and a
 leading UTF-8 byte-order mark.  Every line is checked (length, line number,
 mod-10 checksum, matching catalogue numbers, parseable numbers); a problem
 raises :class:`CatalogError` naming the file, the line number and what is wrong.
+Lines 1 and 2 hold exactly 69 characters and a name line at most
+:data:`MAX_NAME_LINE` (trailing spaces and carriage returns aside).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from .errors import CatalogError
 from .files import MAX_CATALOG_BYTES, read_limited
 from .sensor import Sensor
 
+TLE_LINE = 69
+# A name line ("0 NAME" or "NAME"): the format's name field holds 24 characters;
+# longer names (CelesTrak's OMM names) are accepted up to this many characters.
+MAX_NAME_LINE = 80
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
@@ -43,8 +49,8 @@ _LINE2_FIELDS = [((8, 16), "inclination"), ((17, 25), "RAAN"), ((26, 33), "eccen
 
 
 def _check_line(path, lineno, line, expected):
-    if len(line) < 69:
-        raise CatalogError(f"line is {len(line)} characters long, a TLE line needs 69", path, lineno,
+    if len(line) != TLE_LINE:
+        raise CatalogError(f"line is {len(line)} characters long, a TLE line needs {TLE_LINE}", path, lineno,
                            f"TLE line {expected}")
     if line[0] != str(expected) or line[1] != " ":
         raise CatalogError(f"expected TLE line {expected} (starting '{expected} '), found {line[:2]!r}",
@@ -120,6 +126,9 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
             continue
         if raw.startswith("2 ") and len(raw) >= 69 and raw[2:7].strip().isdigit():
             raise CatalogError("TLE line 2 without a line 1 before it", path, lineno, "TLE line 1")
+        if len(raw) > MAX_NAME_LINE:
+            raise CatalogError(f"line is {len(raw)} characters long, a name line holds at most {MAX_NAME_LINE} "
+                               f"(and TLE lines 1 and 2 start with '1 ' and '2 ')", path, lineno, "name line")
         if pending_name is not None:
             raise CatalogError(f"name line {pending_name[0]!r} is not followed by a TLE line 1", path,
                                pending_name[1], "TLE line 1")
@@ -237,7 +246,9 @@ def format_tle(satrec) -> tuple[str, str]:
 
 
 def format_tle_text(constellation: Constellation, names: bool = True) -> str:
-    """The constellation as 3LE text (a name line before each pair) or plain TLE."""
+    """The constellation as 3LE text (a name line before each pair) or plain TLE.
+
+    Names are written in ASCII and cut to :data:`MAX_NAME_LINE` characters, what the reader takes."""
     out = []
     for sat in constellation.satellites:
         line1, line2 = format_tle(sat.satrec)
@@ -245,7 +256,7 @@ def format_tle_text(constellation: Constellation, names: bool = True) -> str:
             name = (sat.name or "").encode("ascii", "replace").decode("ascii").strip() or str(sat.satrec.satnum)
             if name[:2] in ("0 ", "1 ", "2 "):
                 name = "0 " + name  # keep a name such as '1 A' from reading as a TLE line
-            out.append(name)
+            out.append(name[:MAX_NAME_LINE].rstrip())
         out += [line1, line2]
     text = "\n".join(out) + "\n"
     parse_tle_text(text, "<written TLE>")  # what we write must read back

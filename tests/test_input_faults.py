@@ -110,6 +110,42 @@ def test_scenario_with_byte_order_mark(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# 2. Lines longer than the format allows
+
+
+@pytest.mark.parametrize("text, line, field", [
+    (f"A\n{L1}{'0' * 1_000_000}\n{L2}\n", 2, "TLE line 1"),
+    (f"A\n{L1}\n{L2} 7\n", 3, "TLE line 2"),
+    (f"A\n{L1[:68]} {L1[68]}\n{L2}\n", 2, "TLE line 1"),
+    ("A" * 1_000_000 + f"\n{L1}\n{L2}\n", 1, "name line"),
+    (f"{L1}\n{L2}\n{'B' * (tle.MAX_NAME_LINE + 1)}\n{L1B}\n{L2B}\n", 3, "name line"),
+])
+def test_over_long_lines_are_refused(text, line, field, tmp_path):
+    p = tmp_path / "long.tle"
+    p.write_text(text)
+    for read in (read_catalog, read_tle):
+        with pytest.raises(CatalogError) as err:
+            read(p)
+        assert err.value.line == line and err.value.field == field
+        msg = one_line(err, f"{p}:{line}: {field}: ", "characters long")
+        assert len(msg) < 300  # the line itself is not echoed
+
+
+def test_trailing_blanks_and_longest_name_are_fine():
+    name = "N" * tle.MAX_NAME_LINE
+    sats = parse_tle_text(f"{name}   \r\n{L1}  \r\n{L2}\t\r\n", "ok.tle")
+    assert sats[0].name == name
+
+
+def test_writer_cuts_long_names_to_what_the_reader_takes(tmp_path):
+    (sat,) = parse_tle_text(f"A\n{L1}\n{L2}\n")
+    sat.name = "X" * 500  # e.g. a long OMM OBJECT_NAME
+    out = tmp_path / "long-name.tle"
+    write_catalog(Constellation("c", [Group("g", [sat])]), out)
+    assert read_catalog(out).satellites[0].name == "X" * tle.MAX_NAME_LINE
+
+
+# ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
 
 
