@@ -94,7 +94,7 @@ def read_catalog(path: str | Path, select=None, sensor: Sensor | None = None, na
     data = _read_bytes(path)
     sats = parse_catalog(data, fmt or detect_format(path, data), str(path))
     const = Constellation(name or path.stem, [Group("catalog", sats, sensor or Sensor())])
-    if select:
+    if not _no_selection(select):
         const = select_satellites(const, select, str(path))
     return const
 
@@ -103,14 +103,23 @@ def read_catalog(path: str | Path, select=None, sensor: Sensor | None = None, na
 # Selection
 
 
-def parse_select(select) -> list[tuple[str, object, str]]:
+def _no_selection(select) -> bool:
+    """None or an empty list of terms: keep every satellite.  (An empty string is a selection
+    that names nothing.)"""
+    return select is None or (isinstance(select, (list, tuple, set, frozenset)) and not select)
+
+
+def parse_select(select, path: str | None = None) -> list[tuple[str, object, str]]:
     """Terms from ``select`` (a string or strings; commas separate terms) -> (kind, value, text).
 
     A term of digits is a NORAD id, ``N-M`` an inclusive id range, anything else a
-    glob on the name (case-insensitive: ``JILIN*``, ``*GAOFEN 03D?``).
+    glob on the name (case-insensitive: ``JILIN*``, ``*GAOFEN 03D?``).  None or an
+    empty list gives no terms; a selection whose strings hold no term (``''``,
+    ``','``) is an error naming ``path`` (the catalog), not a selection of everything.
     """
-    if isinstance(select, str):
-        select = [select]
+    if _no_selection(select):
+        return []
+    select = [select] if isinstance(select, str) else list(select)
     terms = []
     for item in select or ():
         for text in str(item).split(","):
@@ -123,10 +132,14 @@ def parse_select(select) -> list[tuple[str, object, str]]:
                 lo, hi = int(m.group(1)), int(m.group(2))
                 if lo > hi:
                     raise CatalogError(f"id range {text!r} is empty (the first id is larger than the second)",
-                                       None, None, "--select")
+                                       path, None, "--select")
                 terms.append(("id", (lo, hi), text))
             else:
                 terms.append(("name", text.upper(), text))
+    if not terms:
+        raise CatalogError(f"the selection {_name_list([repr(str(x)) for x in select], 4)} names no satellite "
+                           "(give names, globs, NORAD ids or id ranges, separated by commas)", path, None,
+                           "--select")
     return terms
 
 
@@ -140,9 +153,10 @@ def select_satellites(constellation: Constellation, select, path: str | None = N
     """The satellites matching any term of ``select`` (see :func:`parse_select`), in catalog order.
 
     A term that matches no satellite is an error (a typo should not silently
-    shrink the constellation).
+    shrink the constellation), as is a selection with no term (``''``).  None or
+    an empty list selects every satellite.
     """
-    terms = parse_select(select)
+    terms = parse_select(select, path)
     if not terms:
         return constellation
     sats = constellation.satellites

@@ -146,6 +146,38 @@ def test_writer_cuts_long_names_to_what_the_reader_takes(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# 3. An empty selection
+
+
+@pytest.mark.parametrize("select", [[""], "", [","], ",", [" , ", ""], ("",)])
+def test_empty_selection_is_refused(select, tmp_path):
+    p = tmp_path / "two.tle"
+    p.write_text(TLE_TEXT)
+    with pytest.raises(CatalogError) as err:
+        read_catalog(p, select=select)
+    assert err.value.field == "--select"
+    one_line(err, str(p), "--select", "names no satellite")
+    const = read_catalog(p)
+    with pytest.raises(CatalogError) as err:
+        select_satellites(const, select, str(p))
+    one_line(err, str(p), "names no satellite")
+    with pytest.raises(CatalogError):
+        parse_select(select)
+
+
+def test_no_selection_keeps_everything(tmp_path):
+    p = tmp_path / "two.tle"
+    p.write_text(TLE_TEXT)
+    const = read_catalog(p)
+    assert len(read_catalog(p, select=None)) == len(read_catalog(p, select=())) == 2
+    assert select_satellites(const, ()) is const and select_satellites(const, None) is const
+    assert parse_select(None) == [] == parse_select([])
+    with pytest.raises(CatalogError) as err:  # the file is named for a bad id range too
+        select_satellites(const, ["41000-40000"], str(p))
+    one_line(err, str(p), "is empty")
+
+
+# ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
 
 
