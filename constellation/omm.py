@@ -7,7 +7,9 @@ per object), JSON (an array of objects, numbers as numbers or strings), XML
 Each record becomes an sgp4 ``Satrec`` through ``sgp4init`` with the same
 unit conversions as :mod:`sgp4.omm`.  Every problem raises
 :class:`CatalogError` naming the file, the line and the field.  A leading
-UTF-8 byte-order mark is skipped.
+UTF-8 byte-order mark is skipped; an XML document with a document type
+declaration (DTD) is refused (OMM XML has none, and a DTD's entities can
+expand a small file into gigabytes).
 """
 
 from __future__ import annotations
@@ -383,9 +385,19 @@ def xml_records(data: bytes, path: str) -> list[Record]:
         if stack:
             stack[-1][2].append(text)
 
+    def doctype(*_):
+        raise CatalogError("a document type declaration (<!DOCTYPE ...>) is not allowed in OMM XML", path,
+                           parser.CurrentLineNumber, "XML")
+
+    def entity(name, *_):
+        raise CatalogError(f"an entity declaration ({name!r}) is not allowed in OMM XML", path,
+                           parser.CurrentLineNumber, "XML")
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:

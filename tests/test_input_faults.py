@@ -178,6 +178,40 @@ def test_no_selection_keeps_everything(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# 4. XML with a document type declaration (entity expansion)
+
+LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE ndm [\n<!ENTITY lol "lol">\n'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">\n'
+                    for i in range(1, 10))
+          + "]>\n<ndm><omm><body><segment><metadata><OBJECT_NAME>&lol9;</OBJECT_NAME></metadata>"
+            "</segment></body></omm></ndm>\n")
+
+
+@pytest.mark.parametrize("text, line", [
+    (LAUGHS, 2),
+    (XML_TEXT.replace("<ndm ", '<!DOCTYPE ndm SYSTEM "http://example.com/ndm.dtd">\n<ndm ', 1), 2),
+    (XML_TEXT.replace("<ndm ", "<!DOCTYPE ndm>\n<ndm ", 1), 2),
+])
+def test_xml_with_a_dtd_is_refused(text, line, tmp_path):
+    p = tmp_path / "dtd.xml"
+    p.write_text(text)
+    t0 = time.perf_counter()
+    with pytest.raises(CatalogError) as err:
+        read_catalog(p)
+    assert time.perf_counter() - t0 < 5.0
+    assert err.value.line == line and err.value.field == "XML"
+    one_line(err, f"{p}:{line}: XML: ", "document type declaration")
+
+
+def test_xml_entity_declaration_line_is_named():
+    # expat calls the DOCTYPE handler first; an entity declaration could only follow it.
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(b'<?xml version="1.0"?>\n\n<!DOCTYPE ndm [<!ENTITY a "b">]>\n<ndm/>\n', "xml", "e.xml")
+    assert err.value.line == 3
+    one_line(err, "e.xml:3: XML: ")
+
+
+# ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
 
 
