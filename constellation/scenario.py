@@ -337,6 +337,9 @@ def _local_times(tab: _Table):
     k = "ltdn_hours" if has_d else "ltan_hours"
     v = tab.get(k, (list, int, float))
     values = v if isinstance(v, list) else [v]
+    if not values:
+        raise ScenarioError("needs at least one local time (hours in [0, 24)), got an empty list", tab.path,
+                            field=tab.key(k))
     for x in values:
         if isinstance(x, bool) or not isinstance(x, NUMBER) or not 0 <= x < 24:
             raise ScenarioError(f"local times are hours in [0, 24), got {x!r}", tab.path, field=tab.key(k))

@@ -212,6 +212,22 @@ def test_xml_entity_declaration_line_is_named():
 
 
 # ---------------------------------------------------------------------------
+# 5. Scenario sizes: no local times
+
+
+@pytest.mark.parametrize("extra, key", [
+    ("ltdn_hours = []\ntotal = 12", "group[1].ltdn_hours"),
+    ("ltan_hours = []\nsats_per_plane = 3", "group[1].ltan_hours"),
+    ("ltdn_hours = []\nsats_per_plane = []", "group[1].ltdn_hours"),
+])
+def test_empty_local_time_list(extra, key, tmp_path):
+    p = _scenario(tmp_path, SSO.format(extra=extra))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert err.value.field == key
+    one_line(err, f"{p}: {key}: ", "at least one local time")
+
+# ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
 
 
