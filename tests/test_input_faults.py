@@ -212,7 +212,7 @@ def test_xml_entity_declaration_line_is_named():
 
 
 # ---------------------------------------------------------------------------
-# 5. Scenario sizes: no local times
+# 5, 9. Scenario sizes: no local times, absurd satellite counts
 
 
 @pytest.mark.parametrize("extra, key", [
@@ -226,6 +226,87 @@ def test_empty_local_time_list(extra, key, tmp_path):
         load_scenario(p)
     assert err.value.field == key
     one_line(err, f"{p}: {key}: ", "at least one local time")
+
+
+@pytest.mark.parametrize("group, key", [
+    (WALKER.format(total=10_000_000, planes=100), "group[1].total"),
+    (SSO.format(extra="ltdn_hours = [10.5, 12.0]\ntotal = 10000000"), "group[1].total"),
+    (SSO.format(extra="ltdn_hours = [10.5, 12.0]\nsats_per_plane = 5000000"), "group[1].sats_per_plane"),
+    (SSO.format(extra="ltdn_hours = [10.5, 12.0]\nsats_per_plane = [60000, 60000]"), "group[1].sats_per_plane"),
+])
+def test_absurd_satellite_counts_are_refused_up_front(group, key, tmp_path):
+    p = _scenario(tmp_path, group)
+    t0 = time.perf_counter()
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert time.perf_counter() - t0 < 2.0  # before any satellite is built
+    assert err.value.field == key
+    one_line(err, f"{p}: {key}: ", f"{scenario.MAX_SATELLITES:,}")
+
+
+def test_satellite_cap_counts_every_group(tmp_path):
+    # The first group just under the cap (built: a few seconds), the second over it.
+    groups = WALKER.format(total=scenario.MAX_SATELLITES - 10, planes=10) + WALKER.format(total=20, planes=2)
+    p = _scenario(tmp_path, groups)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    one_line(err, "group[2].total", f"with the {scenario.MAX_SATELLITES - 10} of the groups before it")
+
+
+# ---------------------------------------------------------------------------
+# 9. Sweeps: the [vary] product is counted before configurations are listed
+
+SWEEP = """
+[sweep]
+name = "huge"
+[window]
+start = 2026-01-01T00:00:00Z
+days = 1
+[group]
+pattern = "{pattern}"
+alt_km = 535
+inclination_deg = 97.5
+{extra}
+[vary]
+{vary}
+"""
+
+
+def test_enormous_sweep_is_refused_before_listing(tmp_path):
+    def values(n):
+        return "[" + ", ".join(str(i + 1) for i in range(n)) + "]"
+
+    # 12 x 25 x 30 x 12 x 25 x 40 = 108 million configurations
+    vary = (f"planes = {values(12)}\nsats_per_plane = {values(25)}\nphasing = {values(30)}\n"
+            f"arg_lat0_deg = {values(12)}\nraan0_deg = {values(25)}\n\"sensor.max_off_nadir_deg\" = {values(40)}")
+    p = tmp_path / "huge.toml"
+    p.write_text(SWEEP.format(pattern="walker_delta", extra="", vary=vary))
+    t0 = time.perf_counter()
+    with pytest.raises(SweepError) as err:
+        load_sweep(p)
+    assert time.perf_counter() - t0 < 2.0
+    assert err.value.field == "vary"
+    one_line(err, f"{p}: vary: ", "planes (12)", "sensor.max_off_nadir_deg (40)", "108,000,000",
+             f"{sweepspec.MAX_CONFIGURATIONS:,}")
+
+
+def test_sweep_within_the_cap_lists_its_configurations(tmp_path):
+    p = tmp_path / "small.toml"
+    p.write_text(SWEEP.format(pattern="walker_delta", extra="", vary="planes = [2, 3]\nsats_per_plane = [1, 2]"))
+    assert len(load_sweep(p).configurations()) == 4
+
+
+def test_sweep_with_more_planes_than_a_scenario_may_hold(tmp_path):
+    p = tmp_path / "planes.toml"
+    p.write_text(SWEEP.format(pattern="sso_planes", extra="ltdn_from_hours = 6\nsats_per_plane = 1",
+                              vary="planes = [1000000000]").replace("inclination_deg = 97.5\n", ""))
+    (conf,) = load_sweep(p).configurations()
+    t0 = time.perf_counter()
+    with pytest.raises(SweepError) as err:
+        build_configuration(conf, str(p))
+    assert time.perf_counter() - t0 < 2.0
+    one_line(err, f"{p}: planes: ", f"{scenario.MAX_SATELLITES:,}")
+
 
 # ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
