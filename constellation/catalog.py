@@ -246,15 +246,57 @@ def cluster_local_times(hours: list[float], tol_hours: float = 0.5) -> list[list
     if current:
         chains.append(current)
 
-    def split(chain):
-        inner = [gaps[k] for k in chain[:-1]]
-        if not inner or sum(inner) <= 2 * tol_hours:
-            return [chain]
-        cut = max(range(len(inner)), key=lambda j: (inner[j], -j)) + 1
-        return split(chain[:cut]) + split(chain[cut:])
-
-    groups = [[order[k] for k in part] for chain in chains for part in split(chain)]
+    groups = [[order[k] for k in part] for chain in chains for part in _split_chain(chain, gaps, 2 * tol_hours)]
     return sorted(groups, key=lambda g: _circular_mean_hours([hours[i] for i in g]))
+
+
+def _split_chain(chain: list[int], gaps: list[float], max_span: float) -> list[list[int]]:
+    """``chain`` (positions, each followed by its gap in ``gaps``) cut at its widest inner
+    gap (the first of equals), and each part again, until no part's inner gaps add up to
+    more than ``max_span``; the parts in order.
+
+    Iterative, in time O(n log n) for a chain of n: every cut is the root of a
+    Cartesian tree (a max-heap of the inner gaps, the first of equals on top)
+    built once with a stack, and spans come from prefix sums (recomputed by
+    ``sum`` near ``max_span``, so that a part is cut exactly when the sum of its
+    gaps exceeds it).
+    """
+    inner = [gaps[k] for k in chain[:-1]]
+    m = len(inner)
+    if m == 0:
+        return [chain]
+    prefix = [0.0]
+    for g in inner:
+        prefix.append(prefix[-1] + g)
+    # Cartesian tree of inner: left/right children, -1 for none.
+    left, right, stack = [-1] * m, [-1] * m, []
+    for j in range(m):
+        last = -1
+        while stack and inner[stack[-1]] < inner[j]:
+            last = stack.pop()
+        left[j] = last
+        if stack:
+            right[stack[-1]] = j
+        stack.append(j)
+    root = stack[0]
+
+    def too_wide(a: int, b: int) -> bool:  # do the inner gaps a..b-1 add up to more than max_span?
+        span = prefix[b] - prefix[a]
+        if abs(span - max_span) <= 1e-6 * max(1.0, max_span):
+            span = sum(inner[a:b])
+        return span > max_span
+
+    parts = []
+    # (first, last) positions in chain, both included, and the Cartesian-tree node of inner[first:last].
+    todo = [(0, m, root)]
+    while todo:
+        first, last, node = todo.pop()
+        if first == last or not too_wide(first, last):
+            parts.append(chain[first:last + 1])
+            continue
+        todo.append((node + 1, last, right[node]))  # done after the left part
+        todo.append((first, node, left[node]))
+    return parts
 
 
 def _stats(values: list[float]) -> dict:

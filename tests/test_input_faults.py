@@ -309,6 +309,70 @@ def test_sweep_with_more_planes_than_a_scenario_may_hold(tmp_path):
 
 
 # ---------------------------------------------------------------------------
+# 6. Planes by local time on huge catalogs
+
+
+def _recursive_clusters(hours, tol_hours=0.5):
+    """The definition of cluster_local_times (single linkage, then splits at the widest gap), recursively."""
+    from constellation.catalog import _circular_mean_hours
+    n = len(hours)
+    if n == 0:
+        return []
+    order = sorted(range(n), key=lambda i: hours[i] % 24.0)
+    h = [hours[i] % 24.0 for i in order]
+    gaps = [(h[(k + 1) % n] - h[k]) % 24.0 if n > 1 else 24.0 for k in range(n)]
+    widest = max(range(n), key=lambda k: gaps[k])
+    chains, current = [], []
+    for k in [(widest + 1 + step) % n for step in range(n)]:
+        current.append(k)
+        if gaps[k] > tol_hours:
+            chains.append(current)
+            current = []
+    if current:
+        chains.append(current)
+
+    def split(chain):
+        inner = [gaps[k] for k in chain[:-1]]
+        if not inner or sum(inner) <= 2 * tol_hours:
+            return [chain]
+        cut = max(range(len(inner)), key=lambda j: (inner[j], -j)) + 1
+        return split(chain[:cut]) + split(chain[cut:])
+
+    groups = [[order[k] for k in part] for chain in chains for part in split(chain)]
+    return sorted(groups, key=lambda g: _circular_mean_hours([hours[i] for i in g]))
+
+
+def test_cluster_local_times_matches_its_recursive_definition():
+    rng = random.Random(7)
+    for _ in range(400):
+        n = rng.choice([1, 2, 3, 7, 30, 200])
+        pick = rng.random()
+        if pick < 0.3:
+            hours = [rng.uniform(0, 24) for _ in range(n)]
+        elif pick < 0.6:  # ties: equal gaps and equal local times
+            hours = [rng.choice([0.0, 0.25, 0.5, 0.75, 1.0, 10.0, 10.5, 11.0, 23.75]) for _ in range(n)]
+        else:
+            c = rng.uniform(0, 24)
+            hours = [(c + rng.gauss(0, 1.5)) % 24 for _ in range(n)]
+        tol = rng.choice([0.0, 0.1, 0.125, 0.25, 0.5, 1.0])
+        assert cluster_local_times(hours, tol) == _recursive_clusters(hours, tol), (hours, tol)
+    for hours in ([24.0 * i / 500 for i in range(500)], [i / 2**5 for i in range(700)]):
+        assert cluster_local_times(hours) == _recursive_clusters(hours)
+
+
+@pytest.mark.parametrize("hours", [[24.0 * i / 50_000 for i in range(50_000)],  # evenly spaced
+                                   [i / 2**11 for i in range(50_000)]])  # exactly equal gaps
+def test_cluster_local_times_on_50000_satellites(hours):
+    t0 = time.perf_counter()
+    groups = cluster_local_times(hours, 0.5)
+    assert time.perf_counter() - t0 < 20.0
+    assert sorted(i for g in groups for i in g) == list(range(len(hours)))
+    for g in groups:
+        h = sorted(hours[i] % 24.0 for i in g)
+        assert h[-1] - h[0] <= 1.0 + 1e-9 or (h[-1] - h[0]) > 23.0  # within 2 tol (or across midnight)
+
+
+# ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
 
 
