@@ -376,7 +376,11 @@ def format_hours(h: float) -> str:
 def summary_text(summary: dict, source: str = "", fmt: str = "") -> str:
     """The summary as the table ``revisit catalog`` prints."""
     s = summary
-    rng = lambda d, f="{:.0f}": f"{f.format(d['min'])}-{f.format(d['max'])}"  # noqa: E731
+
+    def rng(d, f="{:.0f}"):  # 'min-max', or 'min to max' when a minus sign would make '-4--4'
+        lo, hi = f.format(d["min"]), f.format(d["max"])
+        return f"{lo} to {hi}" if lo.startswith("-") or hi.startswith("-") else f"{lo}-{hi}"
+
     lines = [f"{source or s['name']}: {s['satellites']} satellites" + (f" ({FORMAT_NAMES.get(fmt, fmt)})" if fmt else ""),
              f"epochs       {s['epoch_first']} .. {s['epoch_last']}",
              f"altitude     mean {rng(s['mean_alt_km'])} km (average {s['mean_alt_km']['mean']:.0f}), perigee "

@@ -28,7 +28,7 @@ from sgp4.api import WGS72, Satrec
 
 from .core import Constellation, Satellite
 from .elements import (FIRST_YEAR, LAST_YEAR, NDDOT_UNITS, NDOT_UNITS, XPDOTP, days_since_sgp4_epoch,
-                       format_epoch, satrec_epoch, satrec_problem)
+                       format_epoch, perigee_problem, satrec_epoch, satrec_problem)
 from .errors import CatalogError
 
 # The element set: what sgp4 needs.  A record lacking one of these is an error.
@@ -213,6 +213,9 @@ def record_to_satellite(rec: Record, path: str) -> Satellite:
     problem = satrec_problem(sat)
     if problem:
         raise CatalogError(f"{problem} ({f.label})", path, rec.line, "element set")
+    problem = perigee_problem(sat)
+    if problem:
+        f.fail("MEAN_MOTION", problem)
     return Satellite(name, sat, "catalog")
 
 

@@ -2,10 +2,11 @@
 
 Accepts two-line sets with or without name lines ("0 NAME" or "NAME"), and a
 leading UTF-8 byte-order mark.  Every line is checked (length, line number,
-mod-10 checksum, matching catalogue numbers, parseable numbers); a problem
-raises :class:`CatalogError` naming the file, the line number and what is wrong.
-Lines 1 and 2 hold exactly 69 characters and a name line at most
-:data:`MAX_NAME_LINE` (trailing spaces and carriage returns aside).
+mod-10 checksum, matching catalogue numbers, parseable numbers, a perigee above
+the Earth's surface); a problem raises :class:`CatalogError` naming the file,
+the line number and what is wrong.  Lines 1 and 2 hold exactly 69 characters
+and a name line at most :data:`MAX_NAME_LINE` (trailing spaces and carriage
+returns aside).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from sgp4.api import WGS72, Satrec
 
 from .core import Constellation, Group, Satellite
-from .elements import satrec_problem
+from .elements import perigee_problem, satrec_problem
 from .errors import CatalogError
 from .files import MAX_CATALOG_BYTES, read_limited
 from .sensor import Sensor
@@ -114,6 +115,9 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
             problem = satrec_problem(satrec)
             if problem:
                 raise CatalogError(problem, path, lineno, "element set")
+            problem = perigee_problem(satrec)
+            if problem:
+                raise CatalogError(f"{problem} (columns 53-63)", path, lineno + 1, "mean motion")
             norad = line1[2:7].strip()
             if norad in seen:
                 raise CatalogError(f"NORAD id {norad} appears twice (first at line {seen[norad]})", path, lineno,

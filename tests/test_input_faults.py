@@ -373,6 +373,61 @@ def test_cluster_local_times_on_50000_satellites(hours):
 
 
 # ---------------------------------------------------------------------------
+# 7. A perigee below the Earth's surface
+
+
+def _tle_with_mean_motion(rev_per_day):
+    l2 = _fix(L2[:52] + f"{rev_per_day:11.8f}" + L2[63:])
+    return f"LOW\n{L1}\n{l2}\n"
+
+
+def test_tle_perigee_below_the_surface_is_refused(tmp_path):
+    p = tmp_path / "low.tle"
+    p.write_text(_tle_with_mean_motion(17.0))
+    with pytest.raises(CatalogError) as err:
+        read_catalog(p)
+    assert err.value.line == 3 and err.value.field == "mean motion"
+    one_line(err, f"{p}:3: mean motion: ", "below the Earth's surface", "17 rev/day")
+    parse_tle_text(_tle_with_mean_motion(16.5), "ok.tle")  # perigee ~125 km: read
+
+
+@pytest.mark.parametrize("fmt", list(OMM))
+def test_omm_perigee_below_the_surface_is_refused(fmt):
+    if fmt == "csv":
+        text = _csv_edit("MEAN_MOTION", "17.0", ROW_A)
+    else:
+        text = OMM[fmt].replace("14.76849388", "17.0", 1)
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(text.encode(), fmt, f"low.{fmt}")
+    assert err.value.field == "MEAN_MOTION"
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "17.0" in ln)
+    assert err.value.line == line
+    one_line(err, f"low.{fmt}:{line}: MEAN_MOTION: ", "below the Earth's surface", "LINGQIAO VIDEO A")
+
+
+def test_catalog_command_names_the_low_perigee(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+    p = tmp_path / "low.tle"
+    p.write_text(_tle_with_mean_motion(17.0))
+    r = CliRunner().invoke(main, ["catalog", str(p)])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert f"{p}:3: mean motion: perigee" in r.output and "-4--4" not in r.output
+
+
+def test_summary_text_never_prints_a_double_minus():
+    (sat,) = parse_tle_text(f"A\n{L1}\n{L2}\n")
+    s = summarize_catalog(Constellation("c", [Group("g", [sat])]))
+    s = json.loads(json.dumps(s))
+    for k in ("mean_alt_km", "perigee_alt_km", "apogee_alt_km"):
+        s[k] = {"min": -4.0, "mean": -3.9, "max": -3.6}
+    text = summary_text(s)
+    assert "--" not in text and "-4 to -4 km" in text
+    assert "-4--4" not in text
+
+
+# ---------------------------------------------------------------------------
 # 8. Files without end, too large, folders, unreadable and non-UTF-8 files
 
 
