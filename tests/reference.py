@@ -4,7 +4,8 @@ A helper module, not a test module: it holds no tests, and test modules import
 it (they never import each other).
 
 :func:`brute_force` prunes nothing: it evaluates the same margin primitives for
-every (point, satellite, step), joins a satellite's consecutive accessed steps
+every (point, satellite, step) (where the elevation limit can bind, the
+geodetic one without the kernel's outer bound), joins a satellite's consecutive accessed steps
 into passes, merges all passes of a point in plain Python and computes the
 figures.  The kernel must agree exactly: its pruning may only skip what cannot
 be seen.
@@ -29,6 +30,19 @@ START = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 
 def brute_force(const, grid, window):
+    """Per point of ``grid`` (in its own order): (accesses, longest interior gap,
+    sum of interior gaps, time covered)."""
+    kernel_grid = grid.kernel_grid()
+    out = _brute_force_sorted(const, kernel_grid, window)
+    if grid.order is None:
+        return out
+    user = [None] * len(out)
+    for j, value in zip(grid.order, out):
+        user[j] = value
+    return user
+
+
+def _brute_force_sorted(const, grid, window):
     sensor = sensor_array(const)
     t, pos, vel, valid = propagate_ecef(SatrecArray([s.satrec for s in const.satellites]), window, 0,
                                         window.n_samples)
@@ -37,6 +51,7 @@ def brute_force(const, grid, window):
     sun = sun_unit_ecef(window, 0, window.n_samples)
     rows = grid.rows()
     radius = np.repeat(rows["row_radius"], rows["row_count"])
+    deflection = np.repeat(grid.kernel_rows(1).row_deflection, rows["row_count"])
     phat = rows["phat"]
     up = rows["nxyz"]
     along = du / np.linalg.norm(du, axis=-1, keepdims=True)
@@ -70,7 +85,13 @@ def brute_force(const, grid, window):
             open_a = None
             for k in range(t.size - 1):
                 dt = t[k + 1] - t[k]
-                sa, sb = K.interval_access.py_func(f[k], g[k], f[k + 1], g[k + 1], dt)
+                if K.elevation_may_bind.py_func(rad[s, k], rad[s, k + 1], radius[i], ce, se, cp, sp, deflection[i]):
+                    # the elevation limit from the point's geodetic horizon, without any outer bound
+                    sa, sb = K.geodetic_access.py_func(*phat[i], *up[i], radius[i], *u[s, k], *u[s, k + 1],
+                                                       *du[s, k], *du[s, k + 1], rad[s, k], rad[s, k + 1],
+                                                       rdot[s, k], rdot[s, k + 1], ce, se, sp, dt)
+                else:
+                    sa, sb = K.interval_access.py_func(f[k], g[k], f[k + 1], g[k + 1], dt)
                 if sa >= 0 and lit:
                     sa, sb = K.lit_clip.py_func(sa, sb, h[k], h[k + 1])
                 if sa < 0:
@@ -102,6 +123,11 @@ def random_constellation(rng, n, kind="off_nadir", lit=False):
     sun = float(rng.uniform(-5, 30)) if lit else None
     if kind == "swath":
         sensor = Sensor(kind="swath", swath_km=float(rng.uniform(100, 1500)), min_sun_elevation_deg=sun)
+    elif kind == "elevation":
+        # a wide field of regard whose elevation limit binds (or none at all): the geodetic horizon decides
+        off_nadir = float(rng.uniform(60, 70)) if rng.uniform() < 0.5 else None
+        sensor = Sensor(max_off_nadir_deg=off_nadir, min_elevation_deg=rng.uniform(5, 30),
+                        min_sun_elevation_deg=sun)
     else:
         sensor = Sensor(max_off_nadir_deg=rng.uniform(20, 60), min_elevation_deg=rng.uniform(0, 20),
                         min_sun_elevation_deg=sun)

@@ -16,7 +16,8 @@ from sim import Grid, Window
 
 @pytest.mark.parametrize("seed,kind,lit", [(1, "off_nadir", False), (2, "off_nadir", False),
                                            (3, "off_nadir", False), (4, "off_nadir", True),
-                                           (5, "swath", False), (6, "swath", True)])
+                                           (5, "swath", False), (6, "swath", True),
+                                           (7, "elevation", False), (8, "elevation", True)])
 def test_kernel_equals_brute_force(seed, kind, lit):
     rng = np.random.default_rng(seed)
     const = random_constellation(rng, int(rng.integers(2, 5)), kind, lit)
