@@ -453,15 +453,21 @@ def catalog_cmd(path, select, plane_tol, as_json):
 @click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
               help="Convert a catalog (any format `revisit catalog` reads) instead of a scenario.")
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
-@out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM).", required=True)
+@out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM; .kvn with "
+            "several satellites: one file each, FILE's name + '-NORAD ID').", required=True)
 def export_cmd(scenario, tle_path, select, out_path):
     """Write a scenario's satellites (or a catalog's) as a TLE or OMM catalog."""
-    from constellation.catalog import write_catalog
+    from constellation.catalog import catalog_files, write_catalog
 
     with user_errors():
         const = one_study(scenario, tle_path, "export", select).constellation
         fmt = write_catalog(const, out_path)
-    click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
+    files = catalog_files(const, out_path, fmt)
+    if len(files) > 1:  # KVN: one message per file
+        click.echo(f"wrote {len(const)} satellites to {len(files)} files {files[0]} .. {files[-1]} ({fmt}, one OMM "
+                   "per file)")
+    else:
+        click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
 
 
 # ---------------------------------------------------------------- target capacity and area survey
