@@ -291,8 +291,9 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
 @click.option("--plots", "plots_dir", type=click.Path(file_okay=False),
               help="Also write PNGs to this folder: a max-revisit map and ground tracks per scenario, "
                    "the max-revisit CDF and the milestone chart over all of them.")
-@out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv, .geojson (per point) or .json "
-            "(summary). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
+@out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv (with its metadata in FILE.json), "
+            ".geojson (per point), .json (summary) or .tif (GeoTIFF maps, one band per figure; needs "
+            "pip install 'revisit[gis]'). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
 @click.option("--per-group", is_flag=True,
               help="Also fly each group of a mixed constellation alone and report it (takes longer).")
 @click.option("--points", "points", type=click.Path(dir_okay=False), metavar="FILE.csv",
@@ -310,9 +311,11 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
     results, runs, constellations = [], [], []
     with user_errors():
         if out_path:
-            from sim.outputs.io import check_output_path
+            from sim.outputs.io import check_output_path, output_format
 
             check_output_path(out_path)
+            if options.get("points") and output_format(out_path) == "geotiff":
+                raise click.UsageError("a point list has no map: write --out FILE.nc, .csv or .geojson with --points")
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
         for study in studies:
             result = simulate(study, **options)
@@ -322,8 +325,10 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                 summary["point_figures"] = result.point_figures()
             results.append(summary)
             if out_path:
+                from sim.outputs.io import written_files
+
                 path = output_path_for(out_path, study.name, len(studies) > 1)
-                click.echo(f"wrote {result.save(path)}", err=True)
+                click.echo(f"wrote {' and '.join(map(str, written_files(result.save(path))))}", err=True)
             if plots_dir:
                 runs.append(result)
                 constellations.append(result.constellation)
@@ -358,8 +363,8 @@ def output_path_for(out_path: str, name: str, several: bool) -> Path:
 def show_cmd(files, as_json, with_provenance):
     """Print the table (or JSON) of results written by `revisit run --out`, without re-simulating.
 
-    FILES are .nc, .csv, .geojson or .json results; the figures are read back and
-    the statistics recomputed from them (a .json holds the summary itself).
+    FILES are .nc, .csv, .geojson, .json or .tif results; the figures are read back and
+    the statistics recomputed from them (a .json or .tif holds the summary itself).
     """
     from sim.outputs.io import load_provenance, load_summary
     from sim.outputs.report import milestone_table
