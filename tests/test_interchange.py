@@ -272,3 +272,32 @@ def test_repr_is_one_short_line_and_html_a_table(grids):
     html = res._repr_html_()
     assert html.startswith("<table>") and html.count("<tr>") == 7 + len(res.targets) and len(html) < 3000
     assert "within 3 h" in html
+
+
+# ---------------------------------------------------------------------------- sweep tables
+def test_sweep_table_netcdf_has_units_and_long_names(tmp_path):
+    import xarray as xr
+
+    from sim.studies.sweep import FIGURE_COLUMNS, write_table
+
+    rows = []
+    for i, alt in enumerate((500.0, 600.0)):
+        row = {"index": i, "key": f"k{i}", "label": f"alt_km={alt:g}", "alt_km": alt,
+               "sensor.max_off_nadir_deg": 30.0, "window.days": 1.0, "status": "ok"}
+        row.update({k: 1.5 for k in FIGURE_COLUMNS})
+        row.update(satellites=12, points=648, within_10_min_threshold_s=600.0, within_10_min_share_met=0.25,
+                   within_10_min_verdict="not met", within_10_min_share_mean_response_met=0.5, error="")
+        rows.append(row)
+    write_table(rows, tmp_path / "t.nc")
+    with xr.open_dataset(tmp_path / "t.nc") as ds:
+        units = {k: ds[k].attrs.get("units") for k in ds.data_vars}
+        assert units["max_revisit_p95_s"] == units["mean_response_s"] == units["within_10_min_threshold_s"] == "s"
+        assert units["coverage_fraction"] == units["within_10_min_share_met"] == units["satellites"] == "1"
+        assert units["accesses_per_day"] == "d-1" and units["alt_km"] == "km" and units["window.days"] == "d"
+        assert units["sensor.max_off_nadir_deg"] == "degree"
+        assert units["label"] is None and units["status"] is None  # text has no unit
+        for k in ds.data_vars:
+            name = ds[k].attrs["long_name"]
+            assert name and "(s)" not in name, k
+        assert ds["max_revisit_p95_s"].attrs["long_name"] == "area-weighted 95th percentile of the points' max revisit"
+        assert ds["within_10_min_share_met"].attrs["long_name"].startswith("within_10_min: share of the area")
