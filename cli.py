@@ -267,12 +267,14 @@ def validated(study):
     return study
 
 
-def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
-    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
-    study = validated(study)
-    grid = study.grid()
-    total = study.window().n_samples - 1
-    label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
+@contextlib.contextmanager
+def sample_bar(label: str, total: int):
+    """A click progress bar on stderr over a window's samples: yields ``progress(done, total)``.
+    Before it, one line when the numba kernels must be compiled first."""
+    from sim.studies.study import COMPILING, kernels_cold
+
+    if kernels_cold():
+        click.echo(COMPILING, err=True)
     with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
         done = [0]
 
@@ -280,6 +282,15 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
             bar.update(k - done[0])
             done[0] = k
 
+        yield progress
+
+
+def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
+    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
+    study = validated(study)
+    grid = study.grid()
+    label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
+    with sample_bar(label, study.window().n_samples - 1) as progress:
         return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
                          per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]))
 
@@ -536,7 +547,9 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
         targets = capacity_targets(study.capacity, targets_csv, n_random, seed, lat_min, lat_max)
         study = validated(capacity_study(study, start, days, step_s, off_nadir, min_sun_elevation, day_and_night,
                                          select, max_epoch_age))
-        res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s)
+        label = f"{study.name} ({len(study.constellation)} sats, {len(targets):,} targets)"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s, progress=progress)
         for p, write in ((windows_out, write_windows_csv), (schedule_out, write_schedule_csv)):
             if p:
                 click.echo(f"wrote {write(res, p)}", err=True)
@@ -606,7 +619,9 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
                                    "[survey]")
         study = validated(survey_study(study, start, days, step_s, swath_km, off_nadir, min_sun_elevation,
                                        day_and_night, select, max_epoch_age))
-        res, summary = run_survey(study, reg, grid_res)
+        label = f"{study.name} ({len(study.constellation)} sats, survey of {reg.name})"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            res, summary = run_survey(study, reg, grid_res, progress=progress)
         if out_path:
             from sim.outputs.plot import plot_survey
 

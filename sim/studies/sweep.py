@@ -97,7 +97,7 @@ def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
             set_num_threads(numba_threads)
         sc = build_configuration(conf)
         result["satellites"] = len(sc.constellation)
-        s = Study.from_scenario_object(sc, name=conf["label"]).run().summary()
+        s = Study.from_scenario_object(sc, name=conf["label"]).run(progress=False).summary()  # the sweep's bar
     except Exception as exc:  # recorded, never stops the sweep
         return _record(conf, result, _error_text(exc), time.perf_counter() - t0)
     mrt = s["max_revisit_s"]
