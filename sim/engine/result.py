@@ -54,8 +54,9 @@ class Result:
         return self.figures["seen"]
 
     def save(self, path):
-        """Write the result in the format its extension names: .nc, .csv, .geojson or
-        .json (atomically; see :mod:`sim.outputs.io`).  Reload with ``sim.outputs.io.load_result``."""
+        """Write the result in the format its extension names: .nc, .csv (with its .csv.json
+        sidecar), .geojson, .json or .tif (atomically; see :mod:`sim.outputs.io`).  Reload
+        .nc, .csv and .geojson with ``sim.outputs.io.load_result``."""
         from sim.outputs.io import save
 
         return save(self, path)

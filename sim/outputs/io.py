@@ -243,8 +243,13 @@ def _figure_attrs(name: str, arr: np.ndarray) -> dict:
     return attrs
 
 
+def _is_count(name: str, arr: np.ndarray) -> bool:
+    """Whether a figure is a count stored as an integer (n_access, when whole numbers)."""
+    return name == "n_access" and arr.dtype != bool and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))
+
+
 def _stored(arr: np.ndarray) -> np.ndarray:
-    """A figure as the file stores it: booleans as int8 flags, access counts as integers."""
+    """A figure as the file stores it: booleans as int8 flags."""
     if arr.dtype == bool:
         return arr.astype(np.int8)
     return arr
@@ -303,7 +308,7 @@ def to_xarray(result: Result):
         data[_WEIGHT_NAME] = (("lat", "lon"), g.weight.reshape(g.shape), weight_attrs)
         for name, arr in figures.items():
             stored = _stored(arr).reshape(g.shape)
-            if name == "n_access":
+            if _is_count(name, arr):
                 stored = stored.astype(np.int32)
             data[name] = (("lat", "lon"), stored, {**_figure_attrs(name, arr), **crs_ref,
                                                    "cell_measures": "area: cell_area"})
@@ -315,7 +320,7 @@ def to_xarray(result: Result):
             coords["label"] = ("point", np.array(g.labels, dtype=object), {"long_name": "name of the point"})
         data[_WEIGHT_NAME] = (("point",), g.weight, weight_attrs)
         for name, arr in figures.items():
-            stored = _stored(arr).astype(np.int32) if name == "n_access" else _stored(arr)
+            stored = _stored(arr).astype(np.int32) if _is_count(name, arr) else _stored(arr)
             data[name] = (("point",), stored, {**_figure_attrs(name, arr), **crs_ref})
     else:
         layout = LAYOUT_RASTER
@@ -339,11 +344,11 @@ def to_xarray(result: Result):
             data[name] = (("lat", "lon"), raster, {**attrs, **crs_ref, "cell_measures": "area: cell_area",
                                                    "comment": "; ".join(filter(None, [attrs.get("comment"),
                                                                                       view + name]))})
-            if name == "n_access":
+            if _is_count(name, arr):
                 stored = stored.astype(np.int32)
             data[p + name] = (("point",), stored, {**attrs, **crs_ref,
                                                    "cell_measures": f"area: {p}cell_area"})
-            if arr.dtype == bool or name == "n_access":
+            if arr.dtype == bool or _is_count(name, arr):
                 # Integers on disk; the raster's empty cells are the fill value.
                 encoding[name] = {"dtype": "int8" if arr.dtype == bool else "int32", "_FillValue": -1}
     data[CRS_NAME] = ((), np.int32(0), dict(_CRS_ATTRS))
@@ -372,6 +377,7 @@ def to_xarray(result: Result):
     }
     if layout == LAYOUT_POINTS:
         attrs["featureType"] = "point"
+
     def rank(name):  # the figures first, as the file lists them
         base = name[len(POINT_PREFIX):] if name.startswith(POINT_PREFIX) else name
         return (2 if name == CRS_NAME else int(name.startswith(POINT_PREFIX)),
@@ -407,7 +413,7 @@ def to_dataframe(result: Result):
         cols["name"] = pd.array(g.labels, dtype=object)
     for name, arr in result.figures.items():
         arr = np.asarray(arr)
-        cols[name] = arr.astype(np.int64) if name == "n_access" else arr
+        cols[name] = arr.astype(np.int64) if _is_count(name, arr) else arr
     df = pd.DataFrame(cols)
     df.index.name = "point"
     return df
@@ -422,6 +428,7 @@ def to_geotiff(result: Result, path: str | Path, figure: str | None = None) -> P
     ``revisit_result``, ``revisit_summary`` and ``revisit_provenance`` hold JSON.
     A point list has no map.  Needs rioxarray and rasterio (:data:`GIS_HINT`)."""
     require_gis(path)
+    import rasterio
     import rioxarray  # noqa: F401  (the .rio accessor)
     import xarray as xr
 
@@ -431,8 +438,6 @@ def to_geotiff(result: Result, path: str | Path, figure: str | None = None) -> P
     unknown = [n for n in names if n not in result.figures]
     if unknown:
         raise InputError(f"no figure {unknown[0]!r} (figures: {', '.join(result.figures)})", str(path))
-    import rasterio
-
     ds = to_xarray(result)
     layers = []
     for n in names:
@@ -450,7 +455,7 @@ def to_geotiff(result: Result, path: str | Path, figure: str | None = None) -> P
         with rasterio.open(tmp, "r+") as dst:
             for i, n in enumerate(names, start=1):
                 dst.set_band_unit(i, _units(n))
-                dst.update_tags(i, long_name=_long_name(n)[0])
+                dst.update_tags(i, long_name=_figure_attrs(n, np.asarray(result.figures[n]))["long_name"])
 
     return atomic_write(path, write)
 
@@ -475,8 +480,7 @@ def _csv_columns(result: Result) -> list[tuple[str, np.ndarray | list, str]]:
         cols.append(("label", g.labels, "str"))
     for name, arr in result.figures.items():
         arr = np.asarray(arr)
-        integral = name == "n_access" and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))
-        cols.append((name, arr, "bool" if arr.dtype == bool else "int" if integral else "float64"))
+        cols.append((name, arr, "bool" if arr.dtype == bool else "int" if _is_count(name, arr) else "float64"))
     return cols
 
 
