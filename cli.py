@@ -267,12 +267,14 @@ def validated(study):
     return study
 
 
-def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
-    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
-    study = validated(study)
-    grid = study.grid()
-    total = study.window().n_samples - 1
-    label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
+@contextlib.contextmanager
+def sample_bar(label: str, total: int):
+    """A click progress bar on stderr over a window's samples: yields ``progress(done, total)``.
+    Before it, one line when the numba kernels must be compiled first."""
+    from sim.studies.study import COMPILING, kernels_cold
+
+    if kernels_cold():
+        click.echo(COMPILING, err=True)
     with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
         done = [0]
 
@@ -280,6 +282,15 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
             bar.update(k - done[0])
             done[0] = k
 
+        yield progress
+
+
+def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
+    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
+    study = validated(study)
+    grid = study.grid()
+    label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
+    with sample_bar(label, study.window().n_samples - 1) as progress:
         return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
                          per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]))
 
@@ -291,8 +302,9 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
 @click.option("--plots", "plots_dir", type=click.Path(file_okay=False),
               help="Also write PNGs to this folder: a max-revisit map and ground tracks per scenario, "
                    "the max-revisit CDF and the milestone chart over all of them.")
-@out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv, .geojson (per point) or .json "
-            "(summary). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
+@out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv (with its metadata in FILE.json), "
+            ".geojson (per point), .json (summary) or .tif (GeoTIFF maps, one band per figure; needs "
+            "pip install 'revisit[gis]'). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
 @click.option("--per-group", is_flag=True,
               help="Also fly each group of a mixed constellation alone and report it (takes longer).")
 @click.option("--points", "points", type=click.Path(dir_okay=False), metavar="FILE.csv",
@@ -310,9 +322,11 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
     results, runs, constellations = [], [], []
     with user_errors():
         if out_path:
-            from sim.outputs.io import check_output_path
+            from sim.outputs.io import check_output_path, output_format
 
             check_output_path(out_path)
+            if options.get("points") and output_format(out_path) == "geotiff":
+                raise click.UsageError("a point list has no map: write --out FILE.nc, .csv or .geojson with --points")
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
         for study in studies:
             result = simulate(study, **options)
@@ -322,8 +336,10 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                 summary["point_figures"] = result.point_figures()
             results.append(summary)
             if out_path:
+                from sim.outputs.io import written_files
+
                 path = output_path_for(out_path, study.name, len(studies) > 1)
-                click.echo(f"wrote {result.save(path)}", err=True)
+                click.echo(f"wrote {' and '.join(map(str, written_files(result.save(path))))}", err=True)
             if plots_dir:
                 runs.append(result)
                 constellations.append(result.constellation)
@@ -358,8 +374,8 @@ def output_path_for(out_path: str, name: str, several: bool) -> Path:
 def show_cmd(files, as_json, with_provenance):
     """Print the table (or JSON) of results written by `revisit run --out`, without re-simulating.
 
-    FILES are .nc, .csv, .geojson or .json results; the figures are read back and
-    the statistics recomputed from them (a .json holds the summary itself).
+    FILES are .nc, .csv, .geojson, .json or .tif results; the figures are read back and
+    the statistics recomputed from them (a .json or .tif holds the summary itself).
     """
     from sim.outputs.io import load_provenance, load_summary
     from sim.outputs.report import milestone_table
@@ -453,15 +469,21 @@ def catalog_cmd(path, select, plane_tol, as_json):
 @click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
               help="Convert a catalog (any format `revisit catalog` reads) instead of a scenario.")
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
-@out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM).", required=True)
+@out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM; .kvn with "
+            "several satellites: one file each, FILE's name + '-NORAD ID').", required=True)
 def export_cmd(scenario, tle_path, select, out_path):
     """Write a scenario's satellites (or a catalog's) as a TLE or OMM catalog."""
-    from constellation.catalog import write_catalog
+    from constellation.catalog import catalog_files, write_catalog
 
     with user_errors():
         const = one_study(scenario, tle_path, "export", select).constellation
         fmt = write_catalog(const, out_path)
-    click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
+    files = catalog_files(const, out_path, fmt)
+    if len(files) > 1:  # KVN: one message per file
+        click.echo(f"wrote {len(const)} satellites to {len(files)} files {files[0]} .. {files[-1]} ({fmt}, one OMM "
+                   "per file)")
+    else:
+        click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
 
 
 # ---------------------------------------------------------------- target capacity and area survey
@@ -525,7 +547,9 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
         targets = capacity_targets(study.capacity, targets_csv, n_random, seed, lat_min, lat_max)
         study = validated(capacity_study(study, start, days, step_s, off_nadir, min_sun_elevation, day_and_night,
                                          select, max_epoch_age))
-        res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s)
+        label = f"{study.name} ({len(study.constellation)} sats, {len(targets):,} targets)"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s, progress=progress)
         for p, write in ((windows_out, write_windows_csv), (schedule_out, write_schedule_csv)):
             if p:
                 click.echo(f"wrote {write(res, p)}", err=True)
@@ -595,7 +619,9 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
                                    "[survey]")
         study = validated(survey_study(study, start, days, step_s, swath_km, off_nadir, min_sun_elevation,
                                        day_and_night, select, max_epoch_age))
-        res, summary = run_survey(study, reg, grid_res)
+        label = f"{study.name} ({len(study.constellation)} sats, survey of {reg.name})"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            res, summary = run_survey(study, reg, grid_res, progress=progress)
         if out_path:
             from sim.outputs.plot import plot_survey
 

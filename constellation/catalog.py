@@ -20,7 +20,7 @@ from .core import Constellation, Group, Satellite
 from .elements import satrec_epoch
 from .errors import CatalogError
 from .files import MAX_CATALOG_BYTES, atomic_write, read_limited
-from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, parse_omm
+from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, format_omm_kvn, parse_omm
 from .orbits import local_time_of_node_hours
 from .sensor import Sensor
 from .tle import decode_tle, format_tle_text, parse_tle_text
@@ -410,9 +410,23 @@ def summary_text(summary: dict, source: str = "", fmt: str = "") -> str:
 # Writing
 
 
-def write_catalog(constellation: Constellation, path: str | Path, fmt: str | None = None) -> str:
+def catalog_files(constellation: Constellation, path: str | Path, fmt: str | None = None) -> list[Path]:
+    """The files :func:`write_catalog` writes: ``path``, except KVN with several
+    satellites, which has no combined form (CCSDS 502.0-B-3): one file per satellite
+    beside ``path``, its name + '-' + the NORAD id (``plan.kvn`` -> ``plan-00001.kvn``, ...)."""
+    path = Path(path)
+    fmt = fmt or EXTENSIONS.get(path.suffix.lower())
+    if fmt != "kvn" or len(constellation) <= 1:
+        return [path]
+    return [path.with_name(f"{path.stem}-{s.satrec.satnum:05d}{path.suffix}") for s in constellation.satellites]
+
+
+def write_catalog(constellation: Constellation, path: str | Path, fmt: str | None = None,
+                  creation_date: datetime | None = None) -> str:
     """Write ``constellation`` to ``path`` as a 3LE ('.tle', '.3le', '.txt'), TLE ('.2le') or OMM
-    ('.csv', '.json', '.xml', '.kvn') file; returns the format written."""
+    ('.csv', '.json', '.xml', '.kvn') file; returns the format written.  KVN holds one
+    message per file: several satellites go to the files :func:`catalog_files` names.
+    ``creation_date``: the OMM header's CREATION_DATE (default: now, or SOURCE_DATE_EPOCH)."""
     path = Path(path)
     ext = path.suffix.lower()
     fmt = fmt or EXTENSIONS.get(ext)
@@ -428,14 +442,25 @@ def write_catalog(constellation: Constellation, path: str | Path, fmt: str | Non
                                "needs distinct ids", str(path))
         seen[s.satrec.satnum] = s.name
     try:
-        text = format_tle_text(constellation, names=ext != ".2le") if fmt == "tle" else format_omm(constellation, fmt)
+        if fmt == "tle":
+            texts = [format_tle_text(constellation, names=ext != ".2le")]
+        elif fmt == "kvn":
+            texts = format_omm_kvn(constellation, creation_date)
+            for text in texts:
+                parse_omm(text, fmt, "<written OMM kvn>")  # each file must read back
+        else:
+            texts = [format_omm(constellation, fmt, creation_date)]
     except CatalogError as exc:
         raise CatalogError(exc.reason, str(path), None, exc.field)
-    data = text.encode("utf-8") if fmt != "tle" else text.encode("ascii")
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    paths = catalog_files(constellation, path, fmt)
+    if len(paths) == 1:
+        texts = ["".join(texts)]
+    for p, text in zip(paths, texts):
+        data = text.encode("utf-8") if fmt != "tle" else text.encode("ascii")
+        atomic_write(p, lambda tmp, data=data: Path(tmp).write_bytes(data))
     return fmt
 
 
 __all__ = ["FORMATS", "read_catalog", "parse_catalog", "detect_format", "catalog_format", "select_satellites",
            "parse_select", "epoch_warnings", "default_start", "summarize_catalog", "summary_text", "write_catalog",
-           "cluster_local_times", "DEFAULT_MAX_EPOCH_AGE_DAYS"]
+           "catalog_files", "cluster_local_times", "DEFAULT_MAX_EPOCH_AGE_DAYS"]

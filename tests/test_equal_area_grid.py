@@ -286,16 +286,20 @@ def test_result_files_keep_the_kind(three_grids, tmp_path, ext):
         import xarray as xr
 
         with xr.open_dataset(path) as ds:
-            assert ds.attrs["grid_kind"] == "equal-area" and ds.attrs["featureType"] == "point"
-            assert ds["coverage_fraction"].dims == ("point",)
+            assert ds.attrs["grid_kind"] == "equal-area" and ds.attrs["revisit_layout"] == "lat_lon_and_point"
+            assert ds["coverage_fraction"].dims == ("lat", "lon") and ds["point_coverage_fraction"].dims == ("point",)
 
 
 def _drop_kind(path):
-    lines = path.read_text().split("\n")
-    head = json.loads(lines[0].split(" ", 2)[2])
+    """The CSV result as a version 1 file without a grid kind: its JSON in three '#'
+    lines on top, no sidecar."""
+    side = sio.csv_sidecar(path)
+    doc = json.loads(side.read_text())
+    head = dict(doc["revisit"], version=1)
     del head["grid"]["kind"]
-    lines[0] = f"# {sio.FORMAT} {json.dumps(head)}"
-    path.write_text("\n".join(lines))
+    side.unlink()
+    path.write_text(f"# {sio.FORMAT} {json.dumps(head)}\n# summary {json.dumps(doc['summary'])}\n"
+                    f"# provenance {json.dumps(doc['provenance'])}\n" + path.read_text())
 
 
 def test_files_without_a_kind_still_load(three_grids, walker6, tmp_path):

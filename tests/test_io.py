@@ -140,8 +140,9 @@ def test_netcdf_is_cf_on_lat_lon(regular_result, tmp_path):
     path = regular_result.to_netcdf(tmp_path / "r.nc")
     # Read with the netCDF library itself (not xarray) as a second, independent reader.
     with netCDF4.Dataset(path) as nc:
-        assert nc.Conventions == "CF-1.8"
-        assert tuple(nc.dimensions) == ("lat", "lon") and nc.variables["max_revisit_s"].dimensions == ("lat", "lon")
+        assert nc.Conventions == "CF-1.10"
+        assert set(nc.dimensions) == {"lat", "lon", "nv"}  # nv: the two ends of a cell's bounds
+        assert nc.variables["max_revisit_s"].dimensions == ("lat", "lon")
         assert nc.variables["lat"].units == "degrees_north" and nc.variables["lon"].units == "degrees_east"
         assert nc.variables["max_revisit_s"].units == "s" and nc.variables["coverage_fraction"].units == "1"
         lat = nc.variables["lat"][:].data
@@ -175,8 +176,10 @@ def test_netcdf_point_layout(points_result, tmp_path):
 def test_csv_reads_with_plain_tools(regular_result, tmp_path):
     path = regular_result.to_csv(tmp_path / "r.csv")
     lines = path.read_text().splitlines()
-    assert [ln.split(" ", 2)[1] for ln in lines[:3]] == ["revisit-result", "summary", "provenance"]
-    rows = list(csv.DictReader(lines[3:]))
+    side = json.loads(sio.csv_sidecar(path).read_text())  # what rebuilds it: beside the CSV, not in it
+    assert side["csv"]["columns"] == lines[0].split(",") and side["csv"]["rows"] == 648 == len(lines) - 1
+    assert side["revisit"]["format"] == "revisit-result" and side["provenance"]["satellites"] == 6
+    rows = list(csv.DictReader(lines))
     assert len(rows) == 648
     assert list(rows[0])[:3] == ["lat", "lon", "weight"] and "access_max_s" in rows[0]
     g, f = regular_result.grid, regular_result.figures
@@ -185,8 +188,9 @@ def test_csv_reads_with_plain_tools(regular_result, tmp_path):
         assert float(rows[i]["mean_response_s"]) == f["mean_response_s"][i]
     unseen = int(np.flatnonzero(~regular_result.seen)[0])
     assert rows[unseen]["seen"] == "0" and rows[unseen]["access_min_s"] == ""  # NaN is an empty cell
+    assert rows[0]["n_access"] == str(int(f["n_access"][0]))  # counts are whole numbers
     pd = pytest.importorskip("pandas")
-    df = pd.read_csv(path, comment="#")
+    df = pd.read_csv(path)
     assert df.shape == (648, 3 + len(f))
 
 
@@ -411,12 +415,13 @@ def test_same_inputs_same_csv(scenario, tmp_path):
         out = tmp_path / f"run{i}.csv"
         r = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out)])
         assert r.exit_code == 0, r.output
-        lines = out.read_text().splitlines()
-        prov = json.loads(lines[2][len("# provenance "):])
+        side = json.loads(sio.csv_sidecar(out).read_text())
+        assert side["csv"].pop("file") == out.name
+        prov = side.pop("provenance")
         assert prov["started_utc"] and prov["wall_s"] is not None
         for key in ("started_utc", "wall_s"):
             prov.pop(key)
-        texts.append([lines[0], lines[1], json.dumps(prov), *lines[3:]])
+        texts.append([json.dumps(side), json.dumps(prov), out.read_text()])
     assert texts[0] == texts[1]
 
 

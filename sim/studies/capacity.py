@@ -219,9 +219,10 @@ def _join_stretches(tgt, sat, a, b):
 
 
 def access_windows(constellation: Constellation, targets: Targets, window: Window,
-                   chunk_samples: int = CHUNK_SAMPLES) -> tuple[AccessWindows, Passes]:
+                   chunk_samples: int = CHUNK_SAMPLES, progress=None) -> tuple[AccessWindows, Passes]:
     """Every satellite's access windows to every target over ``window``, with the
-    sensors' geometry and lighting; and the propagated states (for slews)."""
+    sensors' geometry and lighting; and the propagated states (for slews).
+    ``progress(done_samples, total_samples)`` after each time chunk."""
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
@@ -243,6 +244,8 @@ def access_windows(constellation: Constellation, targets: Targets, window: Windo
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
         parts.append(A.target_windows(u, du, rad, rdot, reach, np.ascontiguousarray(valid[:, k0:k1]),
                                       np.ascontiguousarray(t[k0:k1]), sensor, sun, phat, up, radius))
+        if progress is not None:
+            progress(k1 - 1, n - 1)
         k0 = k1 - 1
     tgt, sat, a, b = (np.concatenate([p[j] for p in parts]) for j in range(4))
     tgt, sat, a, b = _join_stretches(tgt, sat, a, b)
@@ -413,10 +416,11 @@ MODEL_TEXT = ("greedy schedule, earliest-finishing feasible image first over all
 
 
 def capacity(constellation: Constellation, targets: Targets, window: Window, dwell_s: float = 10.0,
-             slew_deg_s: float = 1.5, settle_s: float = 5.0, name: str | None = None) -> CapacityResult:
+             slew_deg_s: float = 1.5, settle_s: float = 5.0, name: str | None = None,
+             progress=None) -> CapacityResult:
     """Access windows, the daily greedy schedule and the once-over schedule (for
-    the time to image every target once)."""
-    windows, passes = access_windows(constellation, targets, window)
+    the time to image every target once).  ``progress``: see :func:`access_windows`."""
+    windows, passes = access_windows(constellation, targets, window, progress=progress)
     agile = np.array([s.kind == "off_nadir" for s in constellation.sensors_per_satellite()], dtype=bool)
     args = (windows, passes, targets, agile, dwell_s, slew_deg_s, settle_s)
     daily = schedule(*args, DAY_S, window.duration_s)
@@ -494,16 +498,18 @@ def capacity_targets(spec=None, csv_path=None, n_random: int | None = None, seed
 
 
 def run_capacity(study, targets: Targets, dwell_s: float | None = None, slew_deg_s: float | None = None,
-                 settle_s: float | None = None) -> tuple[CapacityResult, dict]:
+                 settle_s: float | None = None, progress=None) -> tuple[CapacityResult, dict]:
     """Access windows and schedules of a (validated) study's satellites over
     ``targets``; the imaging model from these values, else the [capacity]
     spec's, else 10 s dwell, 1.5 deg/s slew and 5 s settle.  -> (result, its
-    summary with the [capacity] claim's verdict when the scenario states one)."""
+    summary with the [capacity] claim's verdict when the scenario states one).
+    ``progress(done_samples, total_samples)`` while the access windows are found."""
     spec = study.capacity
     dwell = dwell_s if dwell_s is not None else (spec.dwell_s if spec else 10.0)
     slew = slew_deg_s if slew_deg_s is not None else (spec.slew_deg_s if spec else 1.5)
     settle = settle_s if settle_s is not None else (spec.settle_s if spec else 5.0)
-    res = capacity(study.constellation, targets, study.window(), dwell, slew, settle, name=study.name)
+    res = capacity(study.constellation, targets, study.window(), dwell, slew, settle, name=study.name,
+                   progress=progress)
     summary = res.summary()
     if spec:
         summary.update(capacity_verdict(spec, summary))

@@ -16,7 +16,9 @@ or overridden), the revisit targets, and the scenario's claims beyond revisit
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import sys
 import time
 import warnings as _warnings
 from dataclasses import dataclass, field
@@ -346,12 +348,17 @@ class Study:
                                    is_validated=True)
 
     # ------------------------------------------------------------ running
-    def run(self, device: str = "auto", progress: Callable[[int, int], None] | None = None,
+    def run(self, device: str = "auto", progress: Callable[[int, int], None] | bool | None = None,
             memory_limit_bytes: int | None = None, per_group: bool = False, command_line: str | None = None,
             grid: Grid | None = None, **engine_options) -> Result:
         """Simulate the study: -> :class:`Result` with its provenance.
 
-        ``progress(done_samples, total_samples)`` after each time chunk;
+        ``progress``: True, a ``tqdm.auto`` progress bar (a widget in a notebook,
+        text on standard error elsewhere), after a line saying so when the
+        kernels must be compiled first (:func:`kernels_cold`); False, nothing;
+        None (the default), a bar when someone is watching (:func:`interactive`);
+        a callable, ``progress(done_samples, total_samples)`` after each time
+        chunk, and nothing else.
         ``device`` "auto", "cpu" or "gpu"; ``memory_limit_bytes`` (default half
         the available memory: a bigger run streams in smaller chunks or is
         refused); ``per_group``: also fly each group alone; ``grid``: the
@@ -365,9 +372,29 @@ class Study:
                 _warnings.warn(f"{study.name}: {text}", StudyWarning, stacklevel=2)
         grid, window = grid if grid is not None else study.grid(), study.window()
         started, t0 = utc_now(), time.perf_counter()
-        result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
-                            progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
-                            device=device, **engine_options)
+        bar = None
+        if progress is None:
+            progress = interactive()
+        if progress is True:
+            if kernels_cold():
+                print(COMPILING, file=sys.stderr, flush=True)
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=window.n_samples - 1, desc=f"{study.describe()}, {len(grid):,} points",
+                       unit="step", file=sys.stderr)
+
+            def progress(done, total):
+                bar.total = total
+                bar.update(done - bar.n)
+        elif progress is False:
+            progress = None
+        try:
+            result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
+                                progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
+                                device=device, **engine_options)
+        finally:
+            if bar is not None:
+                bar.close()
         result.meta["claim"] = study.claim
         options = dict(study.overrides)
         options.update(device=device, per_group=per_group or None, memory_limit=memory_limit_bytes)
@@ -406,6 +433,39 @@ class Study:
         return f"{self.name} ({len(self.constellation)} sats)"
 
 
+COMPILING = "compiling kernels (first run only)"
+
+
+def interactive() -> bool:
+    """Whether someone is watching: a Jupyter kernel, or standard error is a terminal."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def kernels_cold() -> bool:
+    """Whether the next run compiles the CPU coverage kernels first (about a minute):
+    numba has not compiled or loaded them in this process and its on-disk cache has
+    no index file for them (see :mod:`sim.kernels`)."""
+    from sim.kernels import coverage as K
+
+    for kernel in (K.satellite_frames, K.accumulate_chunk):
+        if kernel.signatures:
+            continue  # compiled or loaded from the cache already
+        try:
+            index = kernel._cache._cache_file._index_path
+        except AttributeError:  # a numba without this cache layout: say nothing
+            return False
+        if not os.path.exists(index):
+            return True
+    return False
+
+
 def option_error(exc: InputError, names: dict[str, str]) -> InputError:
     """``exc`` with its field renamed through ``names`` (a study keyword -> how
     the caller spells it, e.g. 'off_nadir_deg' -> '--off-nadir')."""
@@ -414,4 +474,5 @@ def option_error(exc: InputError, names: dict[str, str]) -> InputError:
     return exc
 
 
-__all__ = ["Study", "GridSpec", "PointList", "StudyWarning", "parse_duration_s", "parse_start", "option_error"]
+__all__ = ["Study", "GridSpec", "PointList", "StudyWarning", "parse_duration_s", "parse_start", "option_error",
+           "interactive", "kernels_cold"]

@@ -33,6 +33,7 @@ import io
 import json
 import math
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -96,7 +97,7 @@ def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
             set_num_threads(numba_threads)
         sc = build_configuration(conf)
         result["satellites"] = len(sc.constellation)
-        s = Study.from_scenario_object(sc, name=conf["label"]).run().summary()
+        s = Study.from_scenario_object(sc, name=conf["label"]).run(progress=False).summary()  # the sweep's bar
     except Exception as exc:  # recorded, never stops the sweep
         return _record(conf, result, _error_text(exc), time.perf_counter() - t0)
     mrt = s["max_revisit_s"]
@@ -399,6 +400,52 @@ def _columns(rows: list[dict]) -> dict[str, list]:
     return out
 
 
+# Units and long names of the table's columns (NetCDF attributes).
+TABLE_ATTRS = {
+    "index": {"long_name": "configuration's place in the sweep"},
+    "key": {"long_name": "configuration key (hash of its scenario and sensor)"},
+    "label": {"long_name": "configuration (the parameters that vary)"},
+    "status": {"long_name": "ok, or error when the configuration failed"},
+    "error": {"long_name": "why the configuration failed (empty when it ran)"},
+    "satellites": {"long_name": "number of satellites", "units": "1"},
+    "points": {"long_name": "number of grid points", "units": "1"},
+    "max_revisit_max_s": {"long_name": "largest max revisit over the points", "units": "s"},
+    "mean_revisit_s": {"long_name": "area-weighted mean of the mean revisit", "units": "s"},
+    "mean_response_s": {"long_name": "area-weighted mean of the mean response time", "units": "s"},
+    "coverage_fraction": {"long_name": "area-weighted share of the window with access", "units": "1"},
+    "accesses_per_day": {"long_name": "area-weighted accesses per day", "units": "d-1"},
+    "unseen_share": {"long_name": "share of the area never accessed", "units": "1"},
+    "meets_target": {"long_name": "whether the configuration meets the sizing target"},
+    "planes": {"long_name": "number of orbital planes", "units": "1"},
+    "sats_per_plane": {"long_name": "satellites per plane", "units": "1"},
+    "total": {"long_name": "number of satellites", "units": "1"},
+}
+# A parameter's unit, by the end of its name.
+_PARAM_UNITS = (("_km", "km"), ("_deg", "degree"), ("_hours", "h"), ("_h", "h"), ("_s", "s"), ("days", "d"),
+                ("hours", "h"))
+
+
+def column_attrs(name: str, targets=()) -> dict:
+    """Units and long name of a table column; ``targets``: the slugs of the targets'
+    names, which start their columns (see :func:`table_rows`)."""
+    if name in TABLE_ATTRS:
+        return dict(TABLE_ATTRS[name])
+    m = re.fullmatch(r"max_revisit_p(\d+)_s", name)
+    if m:
+        return {"long_name": f"area-weighted {m.group(1)}th percentile of the points' max revisit", "units": "s"}
+    for target in targets:
+        for suffix, long_name, units in (
+                ("_threshold_s", "threshold", "s"),
+                ("_share_met", "share of the area whose max revisit is within the threshold", "1"),
+                ("_verdict", "met where every point's max revisit is within the threshold, else not met", None),
+                ("_share_mean_response_met", "share of the area whose mean response is within the threshold", "1")):
+            if name == target + suffix:
+                return {"long_name": f"{target}: {long_name}", **({"units": units} if units else {})}
+    leaf = name.rsplit(".", 1)[-1]
+    units = next((u for end, u in _PARAM_UNITS if leaf.endswith(end)), None)
+    return {"long_name": f"sweep parameter {name}", **({"units": units} if units else {})}
+
+
 def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) -> list[Path]:
     """Write the table atomically: CSV always (``path`` with .csv), and NetCDF (dimension
     ``config``) or Parquet when ``path`` ends in .nc or .parquet."""
@@ -420,9 +467,13 @@ def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) ->
         cols = _columns(rows)
         ds = xr.Dataset({k: ("config", np.asarray(v, dtype=object if isinstance(v[0], str) else None)
                              if v else np.zeros(0)) for k, v in cols.items()})
+        targets = _target_names(rows)
         for k in ds.data_vars:
-            if k.endswith("_s"):
-                ds[k].attrs["units"] = "s"
+            attrs = column_attrs(k, targets)
+            if ds[k].dtype.kind in "OSU":
+                attrs.pop("units", None)  # text
+            ds[k].attrs.update(attrs)
+        ds.attrs["Conventions"] = "CF-1.10"
         ds.attrs["revisit_sweep"] = json.dumps(jsonable(meta or {}))
         written.append(atomic_write(path, lambda tmp: ds.to_netcdf(tmp)))
     elif fmt == "parquet":
@@ -431,6 +482,11 @@ def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) ->
         df = pd.DataFrame(_columns(rows))
         written.append(atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False)))
     return written
+
+
+def _target_names(rows: list[dict]) -> list[str]:
+    """The target slugs the table's columns name (``X_threshold_s`` -> ``X``)."""
+    return list(dict.fromkeys(k[:-len("_threshold_s")] for r in rows for k in r if k.endswith("_threshold_s")))
 
 
 def journal_path(table_path: str | Path) -> Path:
