@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from results import assert_same_result, tiny_run
 
 from cli import main
 from sim import Grid
 from sim.outputs import io as sio
-from test_io import assert_same_result, tiny_run
 
 DATA = Path(__file__).resolve().parent / "data"
 WGS84_AREA_M2 = 5.10065621718e14  # the WGS-84 ellipsoid's surface

@@ -6,27 +6,21 @@ import hashlib
 import json
 import os
 import sys
-from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from results import START, assert_same_result, canonical, tiny_constellation, tiny_run
 
 from cli import main
-from constellation.core import Constellation
-from constellation.orbits import sso_inclination_deg
-from constellation.patterns import walker
-from constellation.sensor import Sensor
-from sim import Grid, Target, Window, run
+from sim import Grid, Window
 from sim.engine import memory
 from sim.engine.metrics import REFINEMENT, per_point_figures
 from sim.engine.propagate import propagate_ecef
-from sim.engine.result import jsonable
 from sim.kernels import coverage as K
 from sim.outputs import io as sio
 
 RUN_MODULE = sys.modules["sim.engine.run"]  # `sim.engine.run` the attribute is the function
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 TINY = """
 [scenario]
@@ -58,19 +52,6 @@ max_off_nadir_deg = 45
 """
 
 
-def tiny_constellation():
-    orbits = walker(6, 3, 1, 535.0, sso_inclination_deg(535.0), START)
-    return Constellation.from_orbits("tiny", orbits, Sensor(max_off_nadir_deg=45.0))
-
-
-def tiny_run(grid=None, **kw):
-    res = run(tiny_constellation(), grid or Grid.regular(10.0), Window(START, 6 * 3600.0, 60.0),
-              [Target("within 3 h", 3 * 3600.0, "anywhere within 3 hours"), Target("within 12 h", 43200.0)],
-              name="tiny", **kw)
-    res.meta["claim"] = "anywhere within 3 hours"
-    return res
-
-
 @pytest.fixture(scope="module")
 def regular_result():
     return tiny_run()
@@ -84,26 +65,6 @@ def points_result():
                                                                      "Null Island", "London, UK", "McMurdo"],
                        name="six cities")
     return tiny_run(grid)
-
-
-def canonical(summary):
-    """Summary as the CLI prints it (NaN -> null): equal text means equal numbers."""
-    return json.dumps(jsonable(summary))
-
-
-def assert_same_result(a, b):
-    assert list(a.figures) == list(b.figures)
-    for k in a.figures:
-        assert a.figures[k].dtype == b.figures[k].dtype, k
-        assert np.array_equal(a.figures[k], b.figures[k], equal_nan=True), k
-    for attr in ("lat_deg", "lon_deg", "weight"):
-        assert np.array_equal(getattr(a.grid, attr), getattr(b.grid, attr)), attr
-    assert (a.grid.name, a.grid.shape, a.grid.res_deg, a.grid.labels) == \
-        (b.grid.name, b.grid.shape, b.grid.res_deg, b.grid.labels)
-    assert a.window == b.window
-    assert a.targets == b.targets
-    assert (a.name, a.n_satellites, a.sensors, a.meta) == (b.name, b.n_satellites, b.sensors, b.meta)
-    assert canonical(a.summary()) == canonical(b.summary())
 
 
 # ---------------------------------------------------------------------------- round trips

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE_TLE, read_sample
 from sgp4 import omm as sgp4_omm
 from sgp4.api import Satrec
 
@@ -17,8 +18,8 @@ from constellation.catalog import catalog_files, read_catalog, write_catalog
 from constellation.elements import satrec_epoch
 from constellation.omm import PLACEHOLDER_PIECES, format_omm_kvn, omm_fields, placeholder_piece
 from constellation.scenario import load_scenario, resolve_scenario
-from test_catalog import TLE_TEXT
 
+TLE_TEXT = read_sample(SAMPLE_TLE)
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 PLACEHOLDER = re.compile(r"^2026-000[A-HJ-NP-Z]{1,3}$")
 ELEMENTS = ("no_kozai", "ecco", "inclo", "nodeo", "argpo", "mo", "bstar", "ndot", "nddot")
