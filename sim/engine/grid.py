@@ -315,9 +315,14 @@ class Grid:
             sizes[b] += c
         return local, sizes
 
-    def kernel_rows(self, n_blocks: int):
+    def kernel_rows(self, n_blocks: int, point_bands: bool | None = None):
         """The grid as the coverage kernel reads it (:class:`sim.kernels.coverage.GridRows`),
-        rows dealt round-robin to ``n_blocks`` blocks."""
+        rows dealt round-robin to ``n_blocks`` blocks.
+
+        ``point_bands``: also list the points by latitude band and longitude, so
+        that the kernel finds a step's points directly rather than row by row
+        (same figures); by default where rows hold fewer than two points on
+        average (point lists, whose every site is mostly its own row)."""
         from sim.kernels.coverage import GridRows
 
         rows = self.rows()
@@ -325,13 +330,45 @@ class Grid:
         first = rows["row_start"]
         cos_deflection = np.sum(rows["nxyz"][first] * rows["phat"][first], axis=1)
         deflection = np.arccos(np.clip(cos_deflection, -1.0, 1.0))
+        n_rows = first.size
+        if point_bands is None:
+            point_bands = 2 * n_rows > len(self)
+        if point_bands:
+            band_start, band_pts, band_lon, pt_row = _point_bands(rows, n_blocks)
+        else:
+            band_start = np.zeros(1, np.int64)
+            band_pts = pt_row = np.zeros(0, np.int64)
+            band_lon = np.zeros(0)
         return GridRows(rows["phat"], rows["nxyz"], rows["pt_lon"], rows["row_start"], rows["row_count"],
                         rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], deflection,
-                        local_idx, block_sizes)
+                        local_idx, block_sizes, band_start, band_pts, band_lon, pt_row)
 
     def describe(self) -> str:
         kind = "" if self.kind == "points" or self.kind in self.name else f", {self.kind}"
         return f"{self.name} ({len(self):,} points{kind})"
+
+
+# Points per latitude band (per block) the point bands aim at; at most
+# MAX_POINT_BANDS bands.  Fewer, taller bands cost fewer look-ups per step but
+# more candidates outside the step's latitudes.
+POINTS_PER_BAND = 256
+MAX_POINT_BANDS = 360
+
+
+def _point_bands(rows: dict, n_blocks: int):
+    """:class:`sim.kernels.coverage.GridRows`'s point bands: band_start, band_pts,
+    band_lon, pt_row (the rule is there)."""
+    counts = rows["row_count"]
+    n_pts = int(counts.sum())
+    n_bands = int(np.clip(n_pts // (POINTS_PER_BAND * n_blocks), 1, MAX_POINT_BANDS))
+    pt_row = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    band = np.floor((rows["row_geoc_lat"][pt_row] + 0.5 * math.pi) / (math.pi / n_bands)).astype(np.int64)
+    key = (pt_row % n_blocks) * n_bands + np.clip(band, 0, n_bands - 1)
+    lon = rows["pt_lon"]
+    band_pts = np.lexsort((lon, key)).astype(np.int64)
+    band_start = np.zeros(n_blocks * n_bands + 1, np.int64)
+    np.cumsum(np.bincount(key, minlength=n_blocks * n_bands), out=band_start[1:])
+    return band_start, band_pts, np.ascontiguousarray(lon[band_pts]), pt_row
 
 
 def _kernel_lon(lon_deg: np.ndarray) -> np.ndarray:

@@ -62,7 +62,17 @@ class GridRows(NamedTuple):
     (first longitude and spacing, rad; row_dlon > 0: uniform around the full
     circle, else 0), row_deflection (angle between the geodetic and the
     geocentric vertical, rad); local_idx: (npts,) each point's index in its
-    block; block_sizes: (n_blocks,) points per block (rows dealt round-robin)."""
+    block; block_sizes: (n_blocks,) points per block (rows dealt round-robin).
+
+    Point bands, for grids whose rows hold few points (point lists): the
+    sphere is cut into n_bands latitude bands of equal height in geocentric
+    latitude, band b = floor((lat + pi/2) n_bands / pi), and each block's
+    points of each band are listed by longitude: band_start (n_blocks *
+    n_bands + 1,) CSR offsets, entry blk * n_bands + b; band_pts and band_lon
+    (npts,) the points and their longitudes (rad); pt_row (npts,) each
+    point's row.  The kernel then finds a step's points by band and longitude
+    (:func:`_disc_points`) instead of row by row.  Without bands band_start
+    is (1,) and the others empty."""
 
     phat: np.ndarray
     nxyz: np.ndarray
@@ -76,6 +86,10 @@ class GridRows(NamedTuple):
     row_deflection: np.ndarray
     local_idx: np.ndarray
     block_sizes: np.ndarray
+    band_start: np.ndarray
+    band_pts: np.ndarray
+    band_lon: np.ndarray
+    pt_row: np.ndarray
 
 
 class SatSteps(NamedTuple):
@@ -644,6 +658,75 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _lon_ranges(lons, lo_l, hi_l):
+    """Index ranges [a0, b0) and [a1, b1) of the sorted longitudes ``lons``
+    (in [-pi, pi)) within [lo_l, hi_l], an interval at most 2 pi wide that may
+    cross -pi or pi."""
+    n = lons.shape[0]
+    if hi_l - lo_l >= 2.0 * math.pi:
+        return 0, n, 0, 0
+    if lo_l < -math.pi:
+        return np.searchsorted(lons, lo_l + 2.0 * math.pi), n, 0, np.searchsorted(lons, hi_l, side="right")
+    if hi_l >= math.pi:
+        return np.searchsorted(lons, lo_l), n, 0, np.searchsorted(lons, hi_l - 2.0 * math.pi, side="right")
+    return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right"), 0, 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, wx, wy, wz, sin_band, cand):
+    """This block's points (in rows [r_lo, r_hi)) inside the disc of centre
+    (lat_m, lon_m) and radius rho, written to ``cand``; returns their number.
+
+    Candidates come from the point bands the disc's latitudes cross, within
+    the disc's longitude half-width asin(sin rho / cos lat_m) (all longitudes
+    where the disc holds a pole), and each is tested against the disc itself:
+    p . m >= cos rho, m the disc's centre.  With ``band_test`` a point must
+    also lie within the step's cross-track band (|p . w| <= sin_band, w the
+    pole of the step's great circle), which every point the satellite can
+    access during the step does (see _step_rows).  Every point dropped here
+    is at least the pruning margin outside what the satellite can access."""
+    n_bands = (rows.band_start.shape[0] - 1) // n_blocks
+    h = math.pi / n_bands
+    b_lo = max(0, int(math.floor((lat_m - rho + 0.5 * math.pi) / h)))
+    b_hi = min(n_bands - 1, int(math.floor((lat_m + rho + 0.5 * math.pi) / h)))
+    if abs(lat_m) + rho >= 0.5 * math.pi:
+        half = math.pi
+    else:
+        half = math.asin(min(1.0, math.sin(rho) / math.cos(lat_m)))
+    cos_lat = math.cos(lat_m)
+    mx = cos_lat * math.cos(lon_m)
+    my = cos_lat * math.sin(lon_m)
+    mz = math.sin(lat_m)
+    cos_rho = math.cos(rho)
+    phat = rows.phat
+    n = 0
+    for b in range(b_lo, b_hi + 1):
+        lo = rows.band_start[blk * n_bands + b]
+        hi = rows.band_start[blk * n_bands + b + 1]
+        if hi == lo:
+            continue
+        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half, lon_m + half)
+        for part in range(2):
+            ja = lo + (a0 if part == 0 else a1)
+            jb = lo + (b0 if part == 0 else b1)
+            for j in range(ja, jb):
+                i = rows.band_pts[j]
+                r = rows.pt_row[i]
+                if r < r_lo or r >= r_hi:
+                    continue
+                hx = phat[i, 0]
+                hy = phat[i, 1]
+                hz = phat[i, 2]
+                if hx * mx + hy * my + hz * mz < cos_rho:
+                    continue
+                if band_test and abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                    continue
+                cand[n] = i
+                n += 1
+    return n
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
     """sin(Sun elevation) - sin(threshold) at point i, at both ends of the step."""
     gx = nxyz[i, 0]
@@ -736,7 +819,7 @@ def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
 
 @njit(cache=True, error_model="numpy")
 def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes, prune_overlap,
-               buf, n_buf):
+               buf, n_buf, cand):
     """Accesses of satellite ``s`` during step ``k`` over this block's rows.
 
     Appends finished passes to the buffers (whose capacity the caller
@@ -807,13 +890,27 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
     sin_lat_m = math.sin(lat_m)
     cos_lat_m = math.cos(lat_m)
     cos_rho = math.cos(rho)
-    r = r_lo + (blk - r_lo) % n_blocks
-    while r < r_hi:
-        start = rows.row_start[r]
-        ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows)
-        if jb0 < ja0 and jb1 < ja1:
-            r += n_blocks
-            continue
+    r_first = r_lo + (blk - r_lo) % n_blocks
+    by_point = rows.band_start.shape[0] > 1
+    if by_point:
+        n_iter = _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, not swath, wx, wy, wz, sin_band,
+                              cand)
+    else:
+        n_iter = max(0, (r_hi - r_first + n_blocks - 1) // n_blocks)
+    for q in range(n_iter):
+        if by_point:
+            # One point of the disc: its row's span is that point alone.
+            i = cand[q]
+            r = rows.pt_row[i]
+            start = rows.row_start[r]
+            ja0 = jb0 = i - start
+            ja1, jb1 = 0, -1
+        else:
+            r = r_first + q * n_blocks
+            start = rows.row_start[r]
+            ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows)
+            if jb0 < ja0 and jb1 < ja1:
+                continue
         R = rows.row_radius[r]
         if swath:
             cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
@@ -839,7 +936,6 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                     buf[1][n_buf] = t0 + sx * dt
                     buf[2][n_buf] = t0 + sx * dt
                     n_buf += 1
-            r += n_blocks
             continue
         # The row's access limit at both ends of the step.  Where the elevation
         # limit can bind, it is measured from each point's geodetic horizon
@@ -949,7 +1045,6 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                 buf[1][n_buf] = a
                 buf[2][n_buf] = b
                 n_buf += 1
-        r += n_blocks
     return n_buf
 
 
@@ -974,6 +1069,8 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     cap = 4096
     buf = (np.empty(cap, np.int64), np.empty(cap, np.float64), np.empty(cap, np.float64))
     n_buf = 0
+    # The block's points of one step's disc (point bands only).
+    cand = np.empty(rows.block_sizes[blk] if rows.band_start.shape[0] > 1 else 0, np.int64)
     for s in range(nsat):
         for k in range(nk - 1):
             if not (valid[s, k] and valid[s, k + 1]):
@@ -998,7 +1095,7 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
                 grown[2][:n_buf] = buf[2][:n_buf]
                 buf = grown
             n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
-                               prune_overlap, buf, n_buf)
+                               prune_overlap, buf, n_buf, cand)
     _merge_block(state, buf[0], buf[1], buf[2], n_buf, rows.local_idx, rows.block_sizes[blk], min_gap_s)
     return n_buf
 
