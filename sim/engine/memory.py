@@ -20,8 +20,6 @@ smallest chunk does not fit, the run is refused with what to shrink.
 from __future__ import annotations
 
 import math
-import os
-import re
 from dataclasses import dataclass
 
 from constellation.errors import InputError
@@ -146,19 +144,31 @@ def estimate_run_memory(n_satellites: int, n_points: int, duration_s: float, ste
 
 
 def available_memory_bytes() -> int | None:
-    """Memory available to new allocations now (MemAvailable of /proc/meminfo,
-    else free physical pages from sysconf); None when unknown."""
+    """Memory this process may still allocate (bytes): the smaller of what the
+    host has available now and what its own limit leaves it (a container's
+    cgroup, an RSS rlimit); None when unknown.
+
+    The limit comes from ``distributed.system.memory_limit()``, the figure Dask
+    sizes its workers by: the host's total, lowered by cgroup v1
+    (memory.limit_in_bytes) and v2 (memory.max, memory.high) limits and
+    RLIMIT_RSS.  psutil alone reports the host's memory, which a container
+    limited to less than the host would exceed before the kernel kills it.
+    """
     try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
+        import psutil
+    except ImportError:
         return None
+    try:
+        avail = int(psutil.virtual_memory().available)
+    except Exception:  # noqa: BLE001  (an unknown platform: no check)
+        return None
+    try:
+        from distributed.system import memory_limit
+
+        left = int(memory_limit()) - int(psutil.Process().memory_info().rss)
+    except Exception:  # noqa: BLE001  (distributed missing or failing: the host's figure)
+        return avail
+    return max(0, min(avail, left))
 
 
 def default_memory_limit_bytes(fraction: float = DEFAULT_LIMIT_FRACTION) -> int | None:
@@ -166,17 +176,18 @@ def default_memory_limit_bytes(fraction: float = DEFAULT_LIMIT_FRACTION) -> int 
     return None if avail is None else int(avail * fraction)
 
 
-_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
-          "t": 1000**4, "tb": 1000**4, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+def parse_size(text) -> int:
+    """'4GB', '512 MB', '2GiB', '1e9' (bytes) -> bytes (``dask.utils.parse_bytes``:
+    kB, MB, GB, TB are powers of 1000, KiB, MiB, GiB, TiB of 1024).  Raises ValueError."""
+    from dask.utils import parse_bytes
 
-
-def parse_size(text: str) -> int:
-    """'4GB', '512 MB', '2GiB', '1e9' (bytes) -> bytes.  Raises ValueError."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([a-z]*)\s*", str(text).lower())
-    if not m or m.group(2) not in _UNITS:
+    if isinstance(text, str) and not text.strip():
         raise ValueError(f"{text!r} is not a size like 4GB, 512MB or 2GiB")
-    value = float(m.group(1)) * _UNITS[m.group(2)]
-    if not (value >= 1) or not math.isfinite(value):
+    try:
+        value = parse_bytes(text.strip() if isinstance(text, str) else text)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"{text!r} is not a size like 4GB, 512MB or 2GiB") from None
+    if not value >= 1:
         raise ValueError(f"{text!r}: a memory limit must be at least 1 byte")
     return int(value)
 
