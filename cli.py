@@ -249,6 +249,7 @@ def validated(study):
 def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
     """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
     study = validated(study)
+    study.check_memory(memory_limit)  # from the sizes alone: a run too big for memory builds nothing
     grid = study.grid()
     total = study.window().n_samples - 1
     label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
