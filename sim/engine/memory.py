@@ -43,6 +43,23 @@ BYTES_PER_ACCESS_PIECE = 48
 OWNER_BYTES_PER_POINT_SAMPLE = 4
 # Fixed working margin: sgp4 arrays of satellites, sensor table, small buffers.
 FIXED_BYTES = 32 * 2**20
+# A whole window propagated at once (ground tracks, access windows), per satellite
+# and sample: sgp4's r, v and error code (49), Earth-fixed pos/vel (48), rotation
+# temporaries (~32), validity; tracks add geodetic lat/lon/height, their masked
+# copies and matplotlib's vertices.  Measured for 138 satellites (interpolated
+# states, peak RSS over the 0.6 GB a tracks plot starts at): 64 B at 168 h / 10 s,
+# 79 B at 744 h / 30 s.
+PROPAGATION_BYTES_PER_SATELLITE_SAMPLE = 136
+TRACK_BYTES_PER_SATELLITE_SAMPLE = 160
+# Per access window of a target (sim.studies.capacity): target, satellite, start,
+# end, the sorts and joins around them and the reachable pairs' codes.  Measured
+# ~94 B for 138 satellites and 20,000 targets over a day (4.3 million windows);
+# the count comes from access_pieces_per_sample, about twice the windows found there.
+BYTES_PER_ACCESS_WINDOW = 96
+# Building a region's survey grid holds the regular grid of its whole latitude
+# band (coordinates, weights, sort and containment temporaries), per band point
+# (measured ~49 B between 0.1 and 0.05 deg over China).
+REGION_BAND_BYTES_PER_POINT = 96
 # The smallest chunk the guard shrinks to before refusing.
 MIN_CHUNK_SAMPLES = 4
 DEFAULT_LIMIT_FRACTION = 0.5
@@ -192,11 +209,51 @@ def parse_size(text) -> int:
     return int(value)
 
 
+# Decimal units, as sizes are typed (4GB); dask.utils.format_bytes prints binary ones (3.73 GiB).
 def format_bytes(n: float) -> str:
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n:.0f} B"
+
+
+def _limit(memory_limit_bytes: int | None) -> tuple[int | None, str]:
+    """(the limit, how it was set) for a refusal's message; None: unknown, no check."""
+    if memory_limit_bytes is not None:
+        return memory_limit_bytes, ""
+    avail = available_memory_bytes()
+    if avail is None:
+        return None, ""
+    return int(avail * DEFAULT_LIMIT_FRACTION), f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(avail)} available)"
+
+
+def check_fits(needed_bytes: float, what: str, shrink: str, memory_limit_bytes: int | None = None) -> None:
+    """Raise :class:`MemoryLimitError` when ``needed_bytes`` (an estimate, made before
+    anything is allocated) exceed ``memory_limit_bytes`` (default: half the
+    available memory; no check when that is unknown).  ``what``: the work, as the
+    message's subject ('these ground tracks'); ``shrink``: how to make it smaller."""
+    limit, origin = _limit(memory_limit_bytes)
+    if limit is None or needed_bytes <= limit:
+        return
+    raise MemoryLimitError(f"{what} would need about {format_bytes(needed_bytes)}, more than the memory limit of "
+                           f"{format_bytes(limit)}{origin}: {shrink}")
+
+
+def estimate_tracks_bytes(n_satellites: int, n_samples: int) -> int:
+    """Peak memory of ground tracks of ``n_satellites`` over ``n_samples`` samples."""
+    return int(FIXED_BYTES + TRACK_BYTES_PER_SATELLITE_SAMPLE * n_satellites * n_samples)
+
+
+def estimate_access_windows_bytes(n_satellites: int, n_targets: int, duration_s: float, step_s: float,
+                                  chunk_samples: int) -> int:
+    """Peak memory of the access windows of ``n_targets`` point targets
+    (:func:`sim.studies.capacity.access_windows`): the whole window's satellite
+    states, one stretch's frames and the windows found."""
+    n_samples = int(math.ceil(duration_s / step_s - 1e-9)) + 1
+    windows = access_pieces_per_sample(n_satellites, n_targets, step_s) * (n_samples - 1)
+    return int(FIXED_BYTES + PROPAGATION_BYTES_PER_SATELLITE_SAMPLE * n_satellites * n_samples
+               + BYTES_PER_SATELLITE_SAMPLE * n_satellites * min(chunk_samples, n_samples)
+               + BYTES_PER_ACCESS_WINDOW * windows)
 
 
 def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step_s: float,
@@ -210,7 +267,7 @@ def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step
     chunks do not fit.  ``memory_limit_bytes`` None: half the memory available
     now (no check when that is unknown).
     """
-    limit = memory_limit_bytes if memory_limit_bytes is not None else default_memory_limit_bytes()
+    limit, origin = _limit(memory_limit_bytes)
     if limit is None:
         return chunk_samples
     est = estimate_run_memory(n_satellites, n_points, duration_s, step_s, chunk_samples)
@@ -223,8 +280,6 @@ def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step
     if fit >= MIN_CHUNK_SAMPLES and p["figures"] + p["output"] <= room:
         return min(fit, est.chunk_samples)
     smallest = estimate_run_memory(n_satellites, n_points, duration_s, step_s, MIN_CHUNK_SAMPLES)
-    origin = ("" if memory_limit_bytes is not None
-              else f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(available_memory_bytes() or 0)} available)")
     per_point = smallest.per_point_bytes
     biggest = "the grid's points" if per_point >= smallest.parts["chunk"] else "each chunk's satellites and passes"
     raise MemoryLimitError(

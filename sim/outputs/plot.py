@@ -562,9 +562,14 @@ def ground_tracks(constellation, start, hours: float = 1.5, step_s: float = 30.0
     from sgp4.api import SatrecArray
 
     from sim.engine.grid import ecef_to_geodetic
+    from sim.engine.memory import check_fits, estimate_tracks_bytes
     from sim.engine.propagate import Window, propagate_ecef
 
     window = Window(start, hours * 3600.0, min(step_s, hours * 3600.0))
+    n_sat = len(constellation.satellites)
+    check_fits(estimate_tracks_bytes(n_sat, window.n_samples),
+               f"ground tracks of {n_sat} satellites at {window.n_samples:,} samples each",
+               "take a longer step (--step, step_s) or a shorter span (--hours, hours)")
     t, pos, _, valid = propagate_ecef(SatrecArray([s.satrec for s in constellation.satellites]), window, 0,
                                       window.n_samples)
     lat, lon, _ = ecef_to_geodetic(pos)

@@ -37,6 +37,7 @@ from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84
 from constellation.core import Constellation
 from constellation.errors import InputError
 from sim.engine.geodesy import geodetic_to_ecef
+from sim.engine.memory import check_fits, estimate_access_windows_bytes
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.run import sensor_array
 from sim.engine.sun import sun_unit_ecef
@@ -211,12 +212,21 @@ def _join_stretches(tgt, sat, a, b):
 
 
 def access_windows(constellation: Constellation, targets: Targets, window: Window,
-                   chunk_samples: int = CHUNK_SAMPLES) -> tuple[AccessWindows, Passes]:
+                   chunk_samples: int = CHUNK_SAMPLES,
+                   memory_limit_bytes: int | None = None) -> tuple[AccessWindows, Passes]:
     """Every satellite's access windows to every target over ``window``, with the
-    sensors' geometry and lighting; and the propagated states (for slews)."""
+    sensors' geometry and lighting; and the propagated states (for slews).
+    Their memory is estimated first and checked against ``memory_limit_bytes``
+    (default: half the available memory; ``MemoryLimitError`` when over)."""
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
+    check_fits(estimate_access_windows_bytes(len(sats), len(targets), window.duration_s, window.step_s,
+                                             chunk_samples),
+               f"the access windows of {len(sats)} satellites to {len(targets):,} targets over "
+               f"{window.n_samples:,} samples",
+               "use fewer targets (--random, --targets), a shorter window (--days) or a longer step (--step)",
+               memory_limit_bytes)
     sensor = sensor_array(constellation)
     lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
     xyz, up = targets.xyz_km()

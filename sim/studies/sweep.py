@@ -49,6 +49,8 @@ FIGURE_COLUMNS = ("satellites", "points", "max_revisit_p50_s", "max_revisit_p90_
                   "max_revisit_p99_s", "max_revisit_max_s", "mean_revisit_s", "mean_response_s",
                   "coverage_fraction", "accesses_per_day", "unseen_share")
 TABLE_FORMATS = {".csv": "csv", ".nc": "netcdf", ".parquet": "parquet"}
+# A sweep of more configurations is refused before they are listed (each is a whole run).
+MAX_CONFIGURATIONS = 100_000
 
 
 # ---------------------------------------------------------------- one configuration
@@ -76,7 +78,24 @@ def load_sweep_spec(name_or_path, days: float | None = None, step_s: float | Non
     grid = {k: v for k, v in (("res_deg", grid_res_deg), ("lat_min_deg", lat_min_deg),
                               ("lat_max_deg", lat_max_deg), ("kind", grid_kind)) if v is not None}
     extra = [{"name": f"within {t}", "max_revisit_s": parse_duration_s(t)} for t in targets]
-    return spec.with_overrides(window, grid, extra)
+    spec = spec.with_overrides(window, grid, extra)
+    check_sweep_size(spec)
+    return spec
+
+
+def count_configurations(spec: SweepSpec) -> int:
+    """Configurations of ``spec`` before duplicates are dropped: points x the
+    product of the [vary] lists (computed, not listed)."""
+    return max(1, len(spec.points)) * math.prod(len(v) for v in spec.vary.values())
+
+
+def check_sweep_size(spec: SweepSpec) -> None:
+    """Refuse (InputError naming the file) a sweep of more than :data:`MAX_CONFIGURATIONS`."""
+    n = count_configurations(spec)
+    if n > MAX_CONFIGURATIONS:
+        sizes = " x ".join(f"{len(v)} {k}" for k, v in spec.vary.items())
+        raise InputError(f"{n:,} configurations ({max(1, len(spec.points))} points x {sizes or '1'}), more than "
+                         f"the {MAX_CONFIGURATIONS:,} a sweep runs: vary fewer values", spec.path)
 
 
 def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
