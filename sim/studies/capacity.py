@@ -47,6 +47,8 @@ from sim.kernels import windows as A
 DAY_S = SECONDS_PER_DAY
 # Samples per stretch of the window-finding kernel (bounds the satellite frames held at once).
 CHUNK_SAMPLES = 2048
+# A targets file larger than this is refused unread (a million targets take about 40 MB).
+MAX_TARGETS_BYTES = 256 * 2**20
 
 
 # --------------------------------------------------------------------- targets
@@ -87,7 +89,11 @@ def read_targets_csv(path: str | Path) -> Targets:
     InputError naming the file, line and column."""
     spath = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        with open(path, "rb") as f:
+            data = f.read(MAX_TARGETS_BYTES + 1)  # bounded: a device such as /dev/zero never ends
+        if len(data) > MAX_TARGETS_BYTES:
+            raise InputError(f"larger than {MAX_TARGETS_BYTES // 2**20} MB: not a targets file", spath)
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("file not found", spath)
     except IsADirectoryError:

@@ -36,6 +36,8 @@ from sim.engine.result import Result
 from sim.engine.run import run
 
 NO_CLOUDS = "clouds not modelled: every access in the window counts as an image"
+# A region file larger than this is refused unread (the built-in china.geojson is 4 kB).
+MAX_REGION_BYTES = 256 * 2**20
 
 
 # --------------------------------------------------------------------- regions
@@ -93,7 +95,13 @@ def load_region(spec: str | Path) -> Region:
     if str(spec) not in known and not path.exists():
         raise InputError(f"no such file or built-in region (built-in: {', '.join(known) or 'none'})", str(spec))
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = f.read(MAX_REGION_BYTES + 1)  # bounded: a device such as /dev/zero never ends
+        if len(data) > MAX_REGION_BYTES:
+            raise InputError(f"larger than {MAX_REGION_BYTES // 2**20} MB: not a region file", spath)
+        doc = json.loads(data.decode("utf-8"))
+    except IsADirectoryError:
+        raise InputError("is a folder, not a GeoJSON file", spath)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the file ({exc})", spath)
     except json.JSONDecodeError as exc:
