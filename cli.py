@@ -141,8 +141,24 @@ def grid_options(max_res: float = 90, res_help: str = "Grid resolution in degree
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."))
 
 
-OFF_NADIR = click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
-                         help="Sensor's maximum off-nadir angle (deg), for every group.")
+class OffNadirType(click.ParamType):
+    """An off-nadir limit: degrees in (0, 90], or "none" (no off-nadir limit)."""
+
+    name = "off-nadir limit"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "none":
+            return "none"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of degrees or none", param, ctx)
+        return click.FloatRange(min=0, min_open=True, max=90).convert(number, param, ctx)
+
+
+OFF_NADIR = click.option("--off-nadir", type=OffNadirType(), metavar="DEG|none",
+                         help="Sensor's maximum off-nadir angle (deg), for every group; none: no off-nadir limit, "
+                              "the minimum elevation alone.")
 MIN_ELEVATION = click.option("--min-elevation", type=click.FloatRange(min=0, max=90, max_open=True),
                              help="Minimum elevation of the satellite seen from the ground (deg).")
 SWATH = click.option("--swath-km", type=click.FloatRange(min=0, min_open=True, max=5000),
@@ -258,8 +274,13 @@ def one_study(scenarios, tle_path, command: str, select=(), max_epoch_age=None):
 
 def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_kind=None, lat_min=None,
                  lat_max=None, land_only=False, off_nadir=None, min_elevation=None, swath_km=None,
-                 min_sun_elevation=None, day_and_night=False, targets=(), **_run_options):
+                 min_sun_elevation=None, day_and_night=False, targets=(), points=None, **_run_options):
     """The study with the command line's overrides applied."""
+    if points is not None:
+        grid = [opt for opt, v in (("--grid-res", grid_res), ("--grid-kind", grid_kind), ("--lat-min", lat_min),
+                                   ("--lat-max", lat_max), ("--land-only", land_only or None)) if v is not None]
+        if grid:
+            raise click.UsageError(f"give --points or a grid ({', '.join(grid)}), not both")
     if swath_km is not None and off_nadir is not None:
         raise click.UsageError("give --off-nadir (an agile sensor) or --swath-km (a push-broom), not both")
     if min_sun_elevation is not None and day_and_night:
@@ -268,7 +289,7 @@ def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_
                                 lat_min_deg=lat_min, lat_max_deg=lat_max, land_only=land_only or None,
                                 off_nadir_deg=off_nadir, min_elevation_deg=min_elevation, swath_km=swath_km,
                                 min_sun_elevation_deg=min_sun_elevation, day_and_night=day_and_night,
-                                targets=targets)
+                                targets=targets, points=points)
 
 
 def validated(study):
@@ -308,13 +329,17 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
             "(summary). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
 @click.option("--per-group", is_flag=True,
               help="Also fly each group of a mixed constellation alone and report it (takes longer).")
+@click.option("--points", "points", type=click.Path(), metavar="FILE.csv",
+              help="Run on these ground points instead of the grid: rows lat,lon[,name] in degrees (as `revisit "
+                   "targets --targets` reads them); each point's figures are printed after the table "
+                   "(--json: point_figures), in the file's order.")
 def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_path, **options):
     """Simulate scenarios (default: every built-in Jilin-1 milestone) or a catalog.
 
     SCENARIOS are scenario files or built-in names (see `revisit scenarios`).
     Options override the scenario's own values.
     """
-    from sim.outputs.report import milestone_table
+    from sim.outputs.report import milestone_table, point_table
 
     results, runs, constellations = [], [], []
     with user_errors():
@@ -325,11 +350,13 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
         out_paths = run_output_paths(out_path, [s.name for s in studies])
         check_outputs([("--out", p) for p in out_paths] + plot_outputs(plots_dir, studies),
-                      inputs=[*scenarios, tle_path])
+                      inputs=[*scenarios, tle_path, options.get("points")])
         for study, path in zip(studies, out_paths):
             result = simulate(study, **options)
             summary = result.summary()
             summary.update(study.check_claims(log=lambda text: click.echo(text, err=True)))
+            if result.grid.kind == "points":
+                summary["point_figures"] = result.point_figures()
             results.append(summary)
             if path:
                 click.echo(f"wrote {result.save(path)}", err=True)
@@ -345,6 +372,10 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                 click.echo(f"wrote {p}", err=True)
     if not as_json:
         click.echo(milestone_table(results))
+        for summary in results:
+            if "point_figures" in summary:
+                click.echo("")
+                click.echo(point_table(summary["scenario"], summary["point_figures"]))
 
 
 def output_path_for(out_path: str, name: str, several: bool) -> Path:

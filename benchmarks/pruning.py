@@ -48,27 +48,23 @@ def measure(name, make, grid_deg, hours):
     window = Window(C.START, hours * 3600.0, 60.0)
     sensor = sensor_array(const)
     sat_array = SatrecArray([s.satrec for s in const.satellites])
-    rows = grid.rows()
-    local_idx, block_sizes = grid.blocks(numba.get_num_threads())
+    rows = grid.kernel_rows(numba.get_num_threads())
     chunks = []
     k0 = 0
     while k0 < window.n_samples - 1:
         k1 = min(window.n_samples, k0 + CHUNK_SAMPLES)
         t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
         u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
-        chunks.append((u, du, rad, rdot, reach, valid, t, sensor, np.zeros((t.size, 3))))
+        chunks.append(K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, np.zeros((t.size, 3))))
         k0 = k1 - 1
-    overlap = mean_overlap(chunks[0][4], sensor)
+    overlap = mean_overlap(chunks[0].reach, sensor)
 
     def kernel(prune):
         state = K.new_state(len(grid))
         pieces = 0
         start = time.perf_counter()
         for c in chunks:
-            pieces += K.accumulate_chunk(state, *c, rows["phat"], rows["nxyz"], rows["pt_lon"], rows["row_start"],
-                                         rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
-                                         rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S,
-                                         prune)
+            pieces += K.accumulate_chunk(state, c, rows, MIN_GAP_S, prune)
         return time.perf_counter() - start, pieces, state
 
     times = {False: [], True: []}

@@ -18,7 +18,7 @@ from .core import Constellation, Group, Satellite
 from .errors import ScenarioError
 from .orbits import sso_inclination_deg
 from .patterns import split_evenly, sso_planes, walker
-from .sensor import SENSOR_KINDS, Sensor
+from .sensor import NO_LIMIT, SENSOR_KINDS, Sensor
 from .validate import check_off_nadir
 
 NUMBER = (int, float)
@@ -254,7 +254,9 @@ def _read_sensor(tab: _Table | None) -> Sensor:
     kind = tab.get("kind", str, "off_nadir",
                    check=lambda v: None if v in SENSOR_KINDS else f"unknown sensor kind {v!r} "
                                                                     f"(known: {', '.join(SENSOR_KINDS)})")
-    eta = tab.get("max_off_nadir_deg", NUMBER, 45.0, check=_range(0, 90, incl_lo=False))
+    eta = tab.get("max_off_nadir_deg", NUMBER + (str,), 45.0, what='a number or "none"',
+                  check=lambda v: (None if v == NO_LIMIT else f'expected a number or "none", got {v!r}')
+                  if isinstance(v, str) else _range(0, 90, incl_lo=False)(v))
     eps = tab.get("min_elevation_deg", NUMBER, 0.0, check=_range(0, 90, incl_hi=False))
     if kind == "swath":
         swath = float(tab.get("swath_km", NUMBER, check=_range(0, 5000, incl_lo=False)))
@@ -264,7 +266,8 @@ def _read_sensor(tab: _Table | None) -> Sensor:
         swath = None
     sun = tab.get("min_sun_elevation_deg", NUMBER, None, check=_range(-90, 90, incl_hi=False))
     tab.finish()
-    return Sensor(kind, float(eta), float(eps), swath, None if sun is None else float(sun))
+    return Sensor(kind, None if eta == NO_LIMIT else float(eta), float(eps), swath,
+                  None if sun is None else float(sun))
 
 
 def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group:

@@ -77,7 +77,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .scenario import GRID_KINDS, Scenario, read_toml, scenario_from_dict
-from .sensor import Sensor
+from .sensor import NO_LIMIT, Sensor
 
 
 class SweepError(InputError):
@@ -436,7 +436,8 @@ def build_configuration(conf: Configuration | dict, where: str = "") -> Scenario
     if sensor.kind == "off_nadir":
         # The scenario reader checks the angle against the limb at the group's altitude.
         for g in raw["group"]:
-            g["sensor"] = {"max_off_nadir_deg": sensor.max_off_nadir_deg}
+            eta = sensor.max_off_nadir_deg
+            g["sensor"] = {"max_off_nadir_deg": NO_LIMIT if eta is None else eta}
     sc = scenario_from_dict(raw, where)
     sc.constellation = sc.constellation.with_sensor(sensor)
     check_sensor_reach(sc.constellation, "sensor.max_off_nadir_deg")

@@ -2,14 +2,11 @@
 
 A change that moves a figure the docs quote fails here; when the move is
 intended, regenerate with ``python tests/golden.py`` and say why in the commit.
-The full milestone run takes about a minute; set REVISIT_FULL_GOLDEN=1 to
-include it (the coarse run below guards the same code path in seconds).
+The full milestone run (the README's table, claims included) takes about
+half a minute; the coarse one guards the same path in seconds.
 """
 
-import os
-
 import golden
-import pytest
 
 
 def test_tiny_scenario_summary():

@@ -19,7 +19,7 @@ from constellation.patterns import walker
 from constellation.sensor import Sensor
 from sim import Grid, Target, Window, run
 from sim.engine import memory
-from sim.engine.metrics import per_point_figures
+from sim.engine.metrics import REFINEMENT, per_point_figures
 from sim.engine.propagate import propagate_ecef
 from sim.engine.result import jsonable
 from sim.kernels import coverage as K
@@ -127,7 +127,7 @@ def test_json_holds_summary_and_provenance(regular_result, tmp_path):
     doc = json.loads(path.read_text())
     assert doc["summary"] == json.loads(canonical(regular_result.summary()))
     assert doc["summary"]["claim"] == "anywhere within 3 hours"
-    assert doc["provenance"]["refinement"] == RUN_MODULE.REFINEMENT
+    assert doc["provenance"]["refinement"] == REFINEMENT
     assert sio.load_summary(path) == doc["summary"]
     with pytest.raises(sio.InputError, match="summary and provenance only"):
         sio.load_result(path)

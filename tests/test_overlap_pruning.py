@@ -89,11 +89,7 @@ def chunk_inputs(const, grid, window):
     t, pos, vel, valid = propagate_ecef(SatrecArray([s.satrec for s in const.satellites]), window, 0,
                                         window.n_samples)
     u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
-    rows = grid.rows()
-    local_idx, block_sizes = grid.blocks(2)
-    return (u, du, rad, rdot, reach, valid, t, sensor, np.zeros((t.size, 3)), rows["phat"], rows["nxyz"],
-            rows["pt_lon"], rows["row_start"], rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
-            rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S)
+    return K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, np.zeros((t.size, 3))), grid.kernel_rows(2)
 
 
 def test_pruning_skips_work_and_keeps_the_state():
@@ -105,11 +101,11 @@ def test_pruning_skips_work_and_keeps_the_state():
     const = Constellation.from_orbits("shell", orbits, Sensor(max_off_nadir_deg=55.0))
     grid = Grid.regular(4.0)
     window = Window(START, 4 * 3600, 60.0)
-    args = chunk_inputs(const, grid, window)
+    sats, rows = chunk_inputs(const, grid, window)
     states, pieces = [], []
     for prune in (False, True):
         state = K.new_state(len(grid))
-        pieces.append(K.accumulate_chunk(state, *args, prune))
+        pieces.append(K.accumulate_chunk(state, sats, rows, MIN_GAP_S, prune))
         K.close_open_runs(state)
         states.append(state)
     assert np.array_equal(states[0], states[1])

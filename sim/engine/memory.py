@@ -67,11 +67,9 @@ DEFAULT_LIMIT_FRACTION = 0.5
 
 # Working-memory budget of one time chunk (bytes): satellite states plus the
 # kernel's access buffers.  Long windows stream through chunks of this size.
-# The CPU kernel is fastest when a chunk's buffered passes stay in cache: at
-# 1 deg (138 satellites, 1 day, 60 s, identical figures) 33-sample chunks ran
-# 1.27x faster than 353-sample ones (256 MB), 1.2x at 2 deg, 1.08x at a 10 s
-# step; 16 to 33 samples were alike.  The GPU takes bigger chunks (fewer
-# launches and transfers).
+# The CPU kernel is fastest when a chunk's buffered passes stay in cache, so
+# its budget is a cache's, not memory's (benchmarks/README.md, 2026-11-23: time chunks);
+# the GPU takes bigger chunks (fewer launches and transfers).
 CHUNK_BUDGET_BYTES = 8 * 2**20
 GPU_CHUNK_BUDGET_BYTES = 256 * 2**20
 

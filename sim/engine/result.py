@@ -95,6 +95,16 @@ class Result:
         return [t.evaluate(self.figures["max_revisit_s"], self.seen, self.grid.weight,
                            self.figures["mean_response_s"]) for t in self.targets]
 
+    def point_figures(self) -> list[dict]:
+        """Each point's figures, in the grid's order (a point list's own), JSON-ready:
+        name (its label, None without labels), lat, lon (deg, as given) and
+        POINT_FIELDS (times in seconds)."""
+        g, f = self.grid, self.figures
+        cols = [np.asarray(f[k]).astype(int if k == "n_access" else float).tolist() for k in POINT_FIELDS]
+        names = g.labels if g.labels is not None else [None] * len(g)
+        return [jsonable(dict(name=names[i], lat=float(g.lat_deg[i]), lon=float(g.lon_deg[i]),
+                              **{k: c[i] for k, c in zip(POINT_FIELDS, cols)})) for i in range(len(g))]
+
     def summary(self) -> dict:
         """Area-weighted statistics and verdicts, JSON-ready (times in seconds)."""
         w = self.grid.weight
@@ -129,6 +139,8 @@ class Result:
         return out
 
 
+# The figures Result.point_figures gives for each point.
+POINT_FIELDS = ("max_revisit_s", "mean_revisit_s", "mean_response_s", "n_access", "coverage_fraction")
 # What a per-group summary keeps of a full one.
 GROUP_FIELDS = ("satellites", "sensors", "max_revisit_s", "mean_revisit_s", "mean_response_s",
                 "coverage_fraction", "accesses_per_day", "unseen_share", "targets")

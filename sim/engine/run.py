@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable
 
@@ -20,11 +21,8 @@ from sim.kernels import gpu as gpu_path
 from sim.kernels import num_threads
 
 # Overlap pruning (accumulate_chunk's prune_overlap) pays from about this many
-# satellites seeing an average point at once (mean_overlap).  Kernel alone,
-# benchmarks/pruning.py: 1.9x faster for an 8,428-satellite 53 deg shell at
-# 1 deg (overlap ~20), 1.2x for 1,000 SSO satellites (2.2), 1.16x for 300 (0.6);
-# neutral for 138 at 1 deg and 0.83x at 0.25 deg (0.3), where the owner table
-# no longer fits in cache and little overlaps.
+# satellites seeing an average point at once (mean_overlap); below it the
+# owner table costs more than the edges it saves (benchmarks/pruning.py).
 PRUNE_OVERLAP_FROM = 0.5
 
 
@@ -38,19 +36,34 @@ def mean_overlap(reach: np.ndarray, sensor: np.ndarray) -> float:
     return float(cap[framing].mean(axis=1).sum()) if cap.size else 0.0
 
 
+# The off-nadir limit of a sensor without one: a 90 deg cone reaches past the limb
+# from any satellite above the ground point (r sin(90 deg) / R > 1), where
+# sim.kernels.coverage.cos_reach applies the elevation limit alone.
+NO_OFF_NADIR_LIMIT_DEG = 90.0
+
+
 def sensor_array(constellation: Constellation) -> np.ndarray:
     """(nsat, 7) per satellite, the columns K.S_*: cos and sin of the off-nadir
     and elevation limits, kind, half swath (km), sin of the minimum Sun
-    elevation (K.NO_LIGHTING when the sensor images day and night)."""
+    elevation (K.NO_LIGHTING when the sensor images day and night).  No
+    off-nadir limit (None) is :data:`NO_OFF_NADIR_LIMIT_DEG`."""
     rows = []
     for s in constellation.sensors_per_satellite():
-        eta = math.radians(s.max_off_nadir_deg)
+        eta = math.radians(NO_OFF_NADIR_LIMIT_DEG if s.max_off_nadir_deg is None else s.max_off_nadir_deg)
         eps = math.radians(s.min_elevation_deg)
         kind = K.KIND_SWATH if s.kind == "swath" else K.KIND_OFF_NADIR
         half_swath = 0.5 * s.swath_km if s.kind == "swath" else 0.0
         sun = math.sin(math.radians(s.min_sun_elevation_deg)) if s.lit_only else K.NO_LIGHTING
         rows.append((math.cos(eta), math.sin(eta), math.cos(eps), math.sin(eps), kind, half_swath, sun))
     return np.array(rows, dtype=np.float64).reshape(-1, 7)
+
+
+def in_grid_order(result: Result, grid: Grid) -> Result:
+    """``result``, run on ``grid.kernel_grid()``, with its figures (and each
+    group's) in ``grid``'s order and ``grid`` as its grid."""
+    figures = {k: grid.from_kernel_order(v) for k, v in result.figures.items()}
+    groups = {name: in_grid_order(g, grid) for name, g in result.groups.items()}
+    return dataclasses.replace(result, grid=grid, figures=figures, groups=groups)
 
 
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
@@ -77,6 +90,9 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     sees the point throughout (:func:`sim.kernels.coverage.accumulate_chunk`); the
     figures are the same to the bit, only the time differs.  None: when
     :func:`mean_overlap` >= :data:`PRUNE_OVERLAP_FROM`.
+    A point list given in any order (``Grid.points``) runs sorted, as the kernels
+    need (:meth:`Grid.kernel_grid`); its figures come back in the list's order,
+    with the grid as given.
     """
     sats = constellation.satellites
     if not sats:
@@ -85,6 +101,9 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
     again = dict(targets=targets, name=name, progress=progress, chunk_samples=chunk_samples, n_blocks=n_blocks,
                  memory_limit_bytes=memory_limit_bytes, per_group=per_group, prune_overlap=prune_overlap)
+    kernel_grid = grid.kernel_grid()
+    if kernel_grid is not grid:
+        return in_grid_order(run(constellation, kernel_grid, window, device=device, **again), grid)
     if device == "auto":
         if not gpu_path.cuda_available():
             return run(constellation, grid, window, device="cpu", **again)
@@ -102,15 +121,13 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     sat_array = SatrecArray([s.satrec for s in sats])
     sensor = sensor_array(constellation)
     lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
-    rows = grid.rows()
-    n_blocks = n_blocks or max(1, num_threads())
-    local_idx, block_sizes = grid.blocks(n_blocks)
+    rows = grid.kernel_rows(n_blocks or max(1, num_threads()))
     state = K.new_state(len(grid))
     gpu_acc = None
     if device == "gpu":
         if not gpu_path.cuda_available():
             raise ValueError("device='gpu' but numba finds no CUDA GPU (numba.cuda.is_available() is False)")
-        gpu_acc = gpu_path.GpuAccumulator(rows, len(grid))
+        gpu_acc = gpu_path.GpuAccumulator(rows)
     n_samples = window.n_samples
     per_chunk = chunk_samples or estimate_chunk_samples(len(sats), len(grid), window.step_s, n_samples)
     per_chunk = max(2, per_chunk)
@@ -123,13 +140,11 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         if prune is None:
             prune = mean_overlap(reach, sensor) >= PRUNE_OVERLAP_FROM
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
+        steps = K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, sun)
         if gpu_acc is not None:
-            gpu_acc.add_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, MIN_GAP_S)
+            gpu_acc.add_chunk(steps, MIN_GAP_S)
         else:
-            K.accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, rows["phat"], rows["nxyz"],
-                               rows["pt_lon"],
-                               rows["row_start"], rows["row_count"], rows["row_geoc_lat"], rows["row_radius"],
-                               rows["row_lon0"], rows["row_dlon"], local_idx, block_sizes, MIN_GAP_S, prune)
+            K.accumulate_chunk(state, steps, rows, MIN_GAP_S, prune)
         if progress is not None:
             progress(k1 - 1, n_samples - 1)
         k0 = k1 - 1  # chunks share their boundary sample
@@ -142,7 +157,7 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
             return result
         state = gpu_state
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
-    sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sensors = sorted({g.describe_sensor() for g in constellation.groups})
     result = Result(name or constellation.name, grid, window, len(sats), sensors, figures, list(targets),
                     meta={"device": device}, constellation=constellation)
     if gpu_acc is None:

@@ -24,6 +24,7 @@ and end between two samples, which a sample-only test would miss.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -51,6 +52,72 @@ PRUNE_MARGIN_RAD = 2e-3
 R_MIN_KM = WGS84_B_KM
 
 
+class GridRows(NamedTuple):
+    """The grid as the coverage kernel reads it: points sorted into latitude rows.
+
+    phat, nxyz: (npts, 3) unit vectors of the points and their geodetic
+    verticals; pt_lon: (npts,) longitudes (rad); per row: row_start and
+    row_count (the row's points), row_geoc_lat (geocentric latitude, rad,
+    ascending), row_radius (geocentric radius, km), row_lon0 and row_dlon
+    (first longitude and spacing, rad; row_dlon > 0: uniform around the full
+    circle, else 0), row_deflection (angle between the geodetic and the
+    geocentric vertical, rad); local_idx: (npts,) each point's index in its
+    block; block_sizes: (n_blocks,) points per block (rows dealt round-robin)."""
+
+    phat: np.ndarray
+    nxyz: np.ndarray
+    pt_lon: np.ndarray
+    row_start: np.ndarray
+    row_count: np.ndarray
+    row_geoc_lat: np.ndarray
+    row_radius: np.ndarray
+    row_lon0: np.ndarray
+    row_dlon: np.ndarray
+    row_deflection: np.ndarray
+    local_idx: np.ndarray
+    block_sizes: np.ndarray
+
+
+class SatSteps(NamedTuple):
+    """One time chunk of the satellites, as the kernels read it.
+
+    u, du, rad, rdot, reach: per (satellite, sample) from
+    :func:`satellite_frames`; valid: (nsat, nk), False where sgp4 failed;
+    t: (nk,) sample times (s from the window start); sensor: (nsat, 7), the
+    columns S_*; sun: (nk, 3) unit vectors towards the Sun."""
+
+    u: np.ndarray
+    du: np.ndarray
+    rad: np.ndarray
+    rdot: np.ndarray
+    reach: np.ndarray
+    valid: np.ndarray
+    t: np.ndarray
+    sensor: np.ndarray
+    sun: np.ndarray
+
+
+class OpenPasses(NamedTuple):
+    """Per point, the pass still open across steps: its satellite (-1: none),
+    start (s) and the step from which it has seen the point throughout (-1:
+    its start is an edge); owner: (npts, nk - 1) the overlap-pruning table
+    (see _step_rows), (0, 0) when not pruning."""
+
+    sat: np.ndarray
+    start: np.ndarray
+    step: np.ndarray
+    owner: np.ndarray
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def step_vectors(u, du, s, k):
+    """Satellite ``s``'s unit vector and its rate at both ends of step ``k``:
+    (u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z).  Shared by
+    the CPU and GPU kernels."""
+    return (u[s, k, 0], u[s, k, 1], u[s, k, 2], u[s, k + 1, 0], u[s, k + 1, 1], u[s, k + 1, 2],
+            du[s, k, 0], du[s, k, 1], du[s, k, 2], du[s, k + 1, 0], du[s, k + 1, 1], du[s, k + 1, 2])
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
     """cos(Lambda) and d cos(Lambda)/dr for a satellite at radius r (km) and a
@@ -75,6 +142,98 @@ def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
+    """cos(Lambda_eta) and its derivative in r for the off-nadir limit alone
+    (the near intersection of the sensor's cone with the sphere of radius R);
+    -2.0 when the cone misses that sphere: the limit then excludes nothing
+    the satellite can see."""
+    x = r * sin_eta / R
+    if x >= 1.0:
+        return -2.0, 0.0
+    sx = math.sqrt(1.0 - x * x)
+    return sx * cos_eta + x * sin_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def shifted(cos_a, sin_a, d):
+    """cos and sin of (a + d), given cos and sin of a."""
+    cd = math.cos(d)
+    sd = math.sin(d)
+    return cos_a * cd - sin_a * sd, sin_a * cd + cos_a * sd
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+    """Whether, during a step with the satellite at radius r0 and r1, the
+    elevation limit eps measured from the geodetic horizon can exclude a point
+    (at radius R, whose geodetic vertical is ``deflection`` rad from its
+    geocentric one) that the off-nadir limit admits.  The geodetic elevation
+    is within ``deflection`` of the geocentric one, so it cannot when the
+    off-nadir footprint lies inside the geocentric one of eps + deflection at
+    both ends: then the off-nadir margin alone is exact."""
+    cos_in, sin_in = shifted(cos_eps, sin_eps, deflection)
+    ce0, _ = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    ci0, _ = cos_reach(r0, R, cos_eta, sin_eta, cos_in, sin_in)
+    if not ce0 >= ci0:
+        return True
+    ce1, _ = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    ci1, _ = cos_reach(r1, R, cos_eta, sin_eta, cos_in, sin_in)
+    return not ce1 >= ci1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
+    """sin(elevation) - sin(eps) of a satellite seen from a ground point, the
+    elevation measured from the point's geodetic horizon, and its rate (1/s).
+
+    h: unit vector of the point (at geocentric radius R, km), n: its geodetic
+    vertical; u, d: the satellite's unit vector and its rate (1/s); r, rd:
+    its radius (km) and radial rate (km/s).  With S = r u and P = R h,
+    sin(elevation) = n . (S - P) / |S - P|."""
+    c = hx * ux + hy * uy + hz * uz
+    cd = hx * dx + hy * dy + hz * dz
+    nu = nx * ux + ny * uy + nz * uz
+    nd = nx * dx + ny * dy + nz * dz
+    nh = nx * hx + ny * hy + nz * hz
+    d2 = r * r + R * R - 2.0 * r * R * c
+    dist = math.sqrt(d2)
+    up = r * nu - R * nh
+    up_rate = rd * nu + r * nd
+    dist_rate = (r * rd - R * (rd * c + r * cd)) / dist
+    return up / dist - sin_eps, (up_rate * dist - up * dist_rate) / d2
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                    r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
+    """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
+    where the elevation limit can bind (:func:`elevation_may_bind`): the part
+    inside the off-nadir limit (its exact margin) and above the elevation
+    limit from the geodetic horizon (:func:`elevation_margin`), each located
+    by :func:`interval_access`."""
+    sa = 0.0
+    sb = 1.0
+    ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    if ce0 > -2.0 or ce1 > -2.0:
+        sa, sb = interval_access(hx * u0x + hy * u0y + hz * u0z - ce0, hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
+                                 hx * u1x + hy * u1y + hz * u1z - ce1, hx * d1x + hy * d1y + hz * d1z - dce1 * rd1,
+                                 dt)
+        if sa < 0.0:
+            return -1.0, -1.0
+    m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
+    m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
+    ea, eb = interval_access(m0, dm0, m1, dm1, dt)
+    if ea < 0.0:
+        return -1.0, -1.0
+    a = max(sa, ea)
+    b = min(sb, eb)
+    if a > b:
+        return -1.0, -1.0
+    return a, b
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _cubic(a0, a1, a2, a3, s):
     return ((a3 * s + a2) * s + a1) * s + a0
 
@@ -88,9 +247,7 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     that would leave it becomes a bisection, so convergence never stalls.  It
     stops when the quadratic model of the cubic puts the remaining error
     below 1e-6 of the step, 60 us at a 60 s step (or the step below 1e-7):
-    from the inverse-Hermite guess that is mostly two Newton steps.  (A
-    1e-9 bound cost a third step for nothing a figure shows, ~8 % of the
-    kernel at 0.25 deg.)
+    from the inverse-Hermite guess that is mostly two Newton steps.
     """
     s = guess
     if not (lo < s < hi):
@@ -127,7 +284,7 @@ def _edge_guess(f0, G0, f1, G1):
     inverse function s(f) (known at f0 and f1 with slopes 1/G0, 1/G1): a
     start for Newton's method, mostly within 1e-2 of the root at a 60 s step.
     It is not accurate enough to be the edge itself: where the end slopes
-    differ by 2x or more it is seconds off (measured on sinusoidal margins).
+    differ by 2x or more it is seconds off, so Newton's method always follows.
     Returns -1 when the ends' slopes do not agree with the crossing."""
     d = f1 - f0
     if not (G0 * d > 0.0 and G1 * d > 0.0):
@@ -253,6 +410,7 @@ def satellite_frames(pos, vel, sensor):
     rdot = np.empty((nsat, nk))
     reach = np.empty((nsat, nk))
     for s in range(nsat):
+        cos_low, sin_low = shifted(sensor[s, S_COS_EPS], sensor[s, S_SIN_EPS], -2.0 * MAX_VERTICAL_DEFLECTION_RAD)
         for k in range(nk):
             rx = pos[s, k, 0]
             ry = pos[s, k, 1]
@@ -273,7 +431,8 @@ def satellite_frames(pos, vel, sensor):
             if sensor[s, S_KIND] == KIND_SWATH:
                 reach[s, k] = sensor[s, S_HALF_SWATH_KM] / R_MIN_KM + PRUNE_MARGIN_RAD
             else:
-                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], sensor[s, 2], sensor[s, 3])
+                # The geodetic horizon is at most MAX_VERTICAL_DEFLECTION_RAD from the geocentric one.
+                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], cos_low, sin_low)
                 reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
     return u, du, rad, rdot, reach
 
@@ -395,12 +554,11 @@ def _lon_index_range(lon_c, half, lon0, dlon):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, row_start, row_count, row_geoc_lat, row_lon0, row_dlon,
-              pt_lon):
+def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
     """Index ranges [ja0, jb0] and [ja1, jb1] (within the row) of row ``r``'s
     points that may lie inside the disc of centre (lat_m, lon_m) and radius
     rho (given as sin/cos of lat_m and cos rho); an empty range has jb < ja."""
-    phi = row_geoc_lat[r]
+    phi = rows.row_geoc_lat[r]
     den = math.cos(phi) * cos_lat_m
     num = cos_rho - math.sin(phi) * sin_lat_m
     if num <= -den:
@@ -409,12 +567,12 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, row_start, row_count, row
         return 0, -1, 0, -1
     else:
         half = math.acos(num / den)
-    start = row_start[r]
-    count = row_count[r]
+    start = rows.row_start[r]
+    count = rows.row_count[r]
     if half >= math.pi:
         return 0, count - 1, 0, -1
-    if row_dlon[r] > 0.0:
-        jl, jh = _lon_index_range(lon_m, half, row_lon0[r], row_dlon[r])
+    if rows.row_dlon[r] > 0.0:
+        jl, jh = _lon_index_range(lon_m, half, rows.row_lon0[r], rows.row_dlon[r])
         if jh - jl + 1 >= count:
             return 0, count - 1, 0, -1
         jl_mod = jl % count
@@ -422,7 +580,7 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, row_start, row_count, row
         if jl_mod <= jh_mod:
             return jl_mod, jh_mod, 0, -1
         return jl_mod, count - 1, 0, jh_mod
-    lons = pt_lon[start:start + count]
+    lons = rows.pt_lon[start:start + count]
     lo_l = lon_m - half
     hi_l = lon_m + half
     if lo_l < -math.pi:
@@ -490,24 +648,24 @@ def _owns_any(owner, i, s, j0, j1):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, owner, open_sat, open_start, open_step,
-                   buf_pt, buf_a, buf_b, n_buf):
+def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf, n_buf):
     """Satellite ``s`` sees point i during step k, but not throughout, while
     an earlier satellite does (see _step_rows).  in0 / in1: ``s`` sees the point
     at the step's start / end (both never hold: that would be the whole step).
     A pass open at the start ends there (kept if it has an edge-bounded start
-    or ``s`` owns one of its steps); a pass running on at the end starts there."""
-    if in0 and not seg_start and open_sat[i] == s:
-        if open_step[i] < 0 or _owns_any(owner, i, s, open_step[i], k):
-            buf_pt[n_buf] = i
-            buf_a[n_buf] = open_start[i]
-            buf_b[n_buf] = t0
+    or ``s`` owns one of its steps); a pass running on at the end starts there.
+    ``buf``: (point, start, end) arrays of finished pieces, ``n_buf`` filled."""
+    if in0 and not seg_start and passes.sat[i] == s:
+        if passes.step[i] < 0 or _owns_any(passes.owner, i, s, passes.step[i], k):
+            buf[0][n_buf] = i
+            buf[1][n_buf] = passes.start[i]
+            buf[2][n_buf] = t0
             n_buf += 1
-        open_sat[i] = -1
+        passes.sat[i] = -1
     elif in1 and not seg_end:
-        open_sat[i] = s
-        open_start[i] = t1
-        open_step[i] = k + 1
+        passes.sat[i] = s
+        passes.start[i] = t1
+        passes.step[i] = k + 1
     return n_buf
 
 
@@ -526,20 +684,22 @@ def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
 
 
 @njit(cache=True, error_model="numpy")
-def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max, r_lo, r_hi,
-               u, du, rad, rdot, t, sensor, sun, phat, nxyz, pt_lon,
-               row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-               open_sat, open_start, open_step, prune_overlap, owner, buf_pt, buf_a, buf_b, n_buf):
+def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes, prune_overlap,
+               buf, n_buf):
     """Accesses of satellite ``s`` during step ``k`` over this block's rows.
 
     Appends finished passes to the buffers (whose capacity the caller
     ensured) and returns the new fill.  A pass still running at the end of the
-    step stays open in ``open_sat``/``open_start`` and costs nothing while the
+    step stays open in ``passes`` and costs nothing while the
     point remains inside the footprint at both ends of later steps; it is
     closed at its exit or, at a segment's last step, at the step's end.
     A swath sensor's accesses are instants (no open passes).
 
-    With ``prune_overlap``, ``owner[i, k]`` is the first satellite found to
+    ``disc``: the step's disc from :func:`_step_disc`; ``sats``, ``rows``,
+    ``passes``: :class:`SatSteps`, :class:`GridRows`, :class:`OpenPasses`;
+    ``buf``: (point, start, end) arrays of finished pieces, ``n_buf`` filled.
+
+    With ``prune_overlap``, ``passes.owner[i, k]`` is the first satellite found to
     see point i throughout step k (margin >= 0 at both ends, and lit at both
     ends for a lit-only sensor), or -1; each satellite marks the steps it sees
     throughout where none is marked yet.  Where an earlier satellite sees the
@@ -550,6 +710,9 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
     is always kept, so each owned step stays covered).  The union, and so
     every figure, is the same to the bit: the runs' ends are the same edges.
     """
+    lat_m, lon_m, rho, delta, reach_max = disc
+    sensor = sats.sensor
+    sun = sats.sun
     cos_eta = sensor[s, S_COS_ETA]
     sin_eta = sensor[s, S_SIN_ETA]
     cos_eps = sensor[s, S_COS_EPS]
@@ -564,25 +727,14 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
     sun1x = sun[k + 1, 0]
     sun1y = sun[k + 1, 1]
     sun1z = sun[k + 1, 2]
-    t0 = t[k]
-    t1 = t[k + 1]
+    t0 = sats.t[k]
+    t1 = sats.t[k + 1]
     dt = t1 - t0
-    u0x = u[s, k, 0]
-    u0y = u[s, k, 1]
-    u0z = u[s, k, 2]
-    u1x = u[s, k + 1, 0]
-    u1y = u[s, k + 1, 1]
-    u1z = u[s, k + 1, 2]
-    d0x = du[s, k, 0]
-    d0y = du[s, k, 1]
-    d0z = du[s, k, 2]
-    d1x = du[s, k + 1, 0]
-    d1y = du[s, k + 1, 1]
-    d1z = du[s, k + 1, 2]
-    r0 = rad[s, k]
-    r1 = rad[s, k + 1]
-    rd0 = rdot[s, k]
-    rd1 = rdot[s, k + 1]
+    u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = step_vectors(sats.u, sats.du, s, k)
+    r0 = sats.rad[s, k]
+    r1 = sats.rad[s, k + 1]
+    rd0 = sats.rdot[s, k]
+    rd1 = sats.rdot[s, k + 1]
     # Pole of the step's great circle, for the cross-track band test.
     wx = u0y * u1z - u0z * u1y
     wy = u0z * u1x - u0x * u1z
@@ -606,14 +758,12 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
     cos_rho = math.cos(rho)
     r = r_lo + (blk - r_lo) % n_blocks
     while r < r_hi:
-        start = row_start[r]
-        count = row_count[r]
-        ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, row_start, row_count,
-                                       row_geoc_lat, row_lon0, row_dlon, pt_lon)
+        start = rows.row_start[r]
+        ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows)
         if jb0 < ja0 and jb1 < ja1:
             r += n_blocks
             continue
-        R = row_radius[r]
+        R = rows.row_radius[r]
         if swath:
             cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
             for part in range(2):
@@ -621,9 +771,9 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                 jb = jb0 if part == 0 else jb1
                 for j in range(ja, jb + 1):
                     i = start + j
-                    hx = phat[i, 0]
-                    hy = phat[i, 1]
-                    hz = phat[i, 2]
+                    hx = rows.phat[i, 0]
+                    hy = rows.phat[i, 1]
+                    hz = rows.phat[i, 2]
                     sx = swath_crossing(hx * n0x + hy * n0y + hz * n0z, hx * n1x + hy * n1y + hz * n1z,
                                         hx * u0x + hy * u0y + hz * u0z, (hx * d0x + hy * d0y + hz * d0z) * dt,
                                         hx * u1x + hy * u1y + hz * u1z, (hx * d1x + hy * d1y + hz * d1z) * dt,
@@ -631,18 +781,27 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                     if sx < 0.0:
                         continue
                     if lit:
-                        h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                        h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
                         if h0 + sx * (h1 - h0) < 0.0:
                             continue
-                    buf_pt[n_buf] = i
-                    buf_a[n_buf] = t0 + sx * dt
-                    buf_b[n_buf] = t0 + sx * dt
+                    buf[0][n_buf] = i
+                    buf[1][n_buf] = t0 + sx * dt
+                    buf[2][n_buf] = t0 + sx * dt
                     n_buf += 1
             r += n_blocks
             continue
-        # The row's access limit at both ends of the step.
+        # The row's access limit at both ends of the step.  Where the elevation
+        # limit can bind, it is measured from each point's geodetic horizon
+        # (geodetic_access); the row's limit is then an outer bound that only
+        # rejects: the geocentric one of eps - 2 deflections.
         C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
         C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+        deflection = rows.row_deflection[r]
+        geodetic = elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+        if geodetic:
+            cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * deflection)
+            C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_out, sin_out)
+            C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_out, sin_out)
         e0 = dC0 * rd0
         e1 = dC1 * rd1
         for part in range(2):
@@ -650,34 +809,50 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
             jb = jb0 if part == 0 else jb1
             for j in range(ja, jb + 1):
                 i = start + j
-                hx = phat[i, 0]
-                hy = phat[i, 1]
-                hz = phat[i, 2]
+                hx = rows.phat[i, 0]
+                hy = rows.phat[i, 1]
+                hz = rows.phat[i, 2]
                 f0 = hx * u0x + hy * u0y + hz * u0z - C0
                 f1 = hx * u1x + hy * u1y + hz * u1z - C1
-                if f0 >= 0.0 and f1 >= 0.0:
+                if geodetic:
+                    if abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                        continue
+                    g0 = hx * d0x + hy * d0y + hz * d0z - e0
+                    g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                    if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                        continue
+                    sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                             u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                                             r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
+                    if sa < 0.0:
+                        continue
+                    if sa == 0.0 and sb == 1.0 and not lit:
+                        if prune_overlap and passes.owner[i, k] < 0:
+                            passes.owner[i, k] = s
+                        if not (seg_start or seg_end) and passes.sat[i] == s:
+                            continue  # inside throughout: the open pass runs on
+                elif f0 >= 0.0 and f1 >= 0.0:
                     if not lit:
-                        if prune_overlap and owner[i, k] < 0:
-                            owner[i, k] = s
-                        if not (seg_start or seg_end) and open_sat[i] == s:
+                        if prune_overlap and passes.owner[i, k] < 0:
+                            passes.owner[i, k] = s
+                        if not (seg_start or seg_end) and passes.sat[i] == s:
                             continue  # inside throughout: the open pass runs on
                     sa = 0.0
                     sb = 1.0
                 else:
                     if abs(hx * wx + hy * wy + hz * wz) > sin_band:
                         continue  # too far across the track for any access
-                    if prune_overlap and owner[i, k] >= 0:
+                    if prune_overlap and passes.owner[i, k] >= 0:
                         # Another satellite sees the point throughout this
                         # step, so this one's edges in it bound no run.
                         if f0 >= 0.0 or f1 >= 0.0:
                             in0 = f0 >= 0.0
                             in1 = f1 >= 0.0
                             if lit:
-                                h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                                h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
                                 in0 = in0 and h0 >= 0.0
                                 in1 = in1 and h1 >= 0.0
-                            n_buf = _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, owner, open_sat,
-                                                   open_start, open_step, buf_pt, buf_a, buf_b, n_buf)
+                            n_buf = _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf, n_buf)
                         continue
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
                     g1 = hx * d1x + hy * d1y + hz * d1z - e1
@@ -687,50 +862,48 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta
                     if sa < 0.0:
                         continue
                 if lit:
-                    h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                    h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
                     if sa == 0.0 and sb == 1.0 and h0 >= 0.0 and h1 >= 0.0:
-                        if prune_overlap and owner[i, k] < 0:
-                            owner[i, k] = s
-                        if not (seg_start or seg_end) and open_sat[i] == s:
+                        if prune_overlap and passes.owner[i, k] < 0:
+                            passes.owner[i, k] = s
+                        if not (seg_start or seg_end) and passes.sat[i] == s:
                             continue  # inside and lit throughout
                     if (prune_overlap and sa == 0.0 and sb == 1.0 and not (h0 >= 0.0 and h1 >= 0.0)
-                            and owner[i, k] >= 0):
-                        n_buf = _subsumed_step(i, s, k, h0 >= 0.0, h1 >= 0.0, seg_start, seg_end, t0, t1, owner,
-                                               open_sat, open_start, open_step, buf_pt, buf_a, buf_b, n_buf)
+                            and passes.owner[i, k] >= 0):
+                        n_buf = _subsumed_step(i, s, k, h0 >= 0.0, h1 >= 0.0, seg_start, seg_end, t0, t1, passes,
+                                               buf, n_buf)
                         continue
                     sa, sb = lit_clip(sa, sb, h0, h1)
                     if sa < 0.0:
                         continue
-                if sa == 0.0 and not seg_start and open_sat[i] == s:
-                    a = open_start[i]
-                    from_step = open_step[i]
+                if sa == 0.0 and not seg_start and passes.sat[i] == s:
+                    a = passes.start[i]
+                    from_step = passes.step[i]
                 else:
                     a = t0 + sa * dt
                     # A pass beginning with a whole step owes its start to no edge.
                     from_step = k if sa == 0.0 and sb == 1.0 else -1
                 if sb == 1.0:
                     if not seg_end:
-                        open_sat[i] = s
-                        open_start[i] = a
-                        open_step[i] = from_step
+                        passes.sat[i] = s
+                        passes.start[i] = a
+                        passes.step[i] = from_step
                         continue
                     b = t1
-                    if prune_overlap and from_step >= 0 and not _owns_any(owner, i, s, from_step, k + 1):
+                    if prune_overlap and from_step >= 0 and not _owns_any(passes.owner, i, s, from_step, k + 1):
                         continue  # other satellites see every step of this pass throughout
                 else:
                     b = t0 + sb * dt
-                buf_pt[n_buf] = i
-                buf_a[n_buf] = a
-                buf_b[n_buf] = b
+                buf[0][n_buf] = i
+                buf[1][n_buf] = a
+                buf[2][n_buf] = b
                 n_buf += 1
         r += n_blocks
     return n_buf
 
 
 @njit(cache=True, error_model="numpy")
-def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
-                row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                local_idx, block_sizes, min_gap_s, open_sat, open_start, open_step, prune_overlap, owner):
+def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps.
 
     A satellite's steps run in order, one satellite after another, so a
@@ -738,17 +911,17 @@ def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
     (broken where sgp4 failed and at the chunk's ends); every pass is closed
     by the end of its segment.
     """
+    valid = sats.valid
+    reach = sats.reach
     nsat, nk = valid.shape
-    n_blocks = block_sizes.shape[0]
-    n_rows = row_start.shape[0]
+    n_blocks = rows.block_sizes.shape[0]
+    n_rows = rows.row_start.shape[0]
     # Points in rows [0, r): a step's pieces are at most the points of its rows.
     before = np.zeros(n_rows + 1, np.int64)
     for r in range(n_rows):
-        before[r + 1] = before[r] + row_count[r]
+        before[r + 1] = before[r] + rows.row_count[r]
     cap = 4096
-    buf_pt = np.empty(cap, np.int64)
-    buf_a = np.empty(cap, np.float64)
-    buf_b = np.empty(cap, np.float64)
+    buf = (np.empty(cap, np.int64), np.empty(cap, np.float64), np.empty(cap, np.float64))
     n_buf = 0
     for s in range(nsat):
         for k in range(nk - 1):
@@ -758,48 +931,36 @@ def _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
                 continue
             seg_start = k == 0 or not valid[s, k - 1]
             seg_end = k == nk - 2 or not valid[s, k + 2]
-            lat_m, lon_m, rho, delta, reach_max = _step_disc(u, reach, s, k)
-            if sensor[s, S_SIN_SUN] > NO_LIGHTING and _dark_step(lat_m, lon_m, rho, sun, k, sensor[s, S_SIN_SUN]):
+            disc = _step_disc(sats.u, reach, s, k)
+            lat_m, lon_m, rho = disc[0], disc[1], disc[2]
+            sin_sun = sats.sensor[s, S_SIN_SUN]
+            if sin_sun > NO_LIGHTING and _dark_step(lat_m, lon_m, rho, sats.sun, k, sin_sun):
                 continue
-            r_lo = np.searchsorted(row_geoc_lat, lat_m - rho)
-            r_hi = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
+            r_lo = np.searchsorted(rows.row_geoc_lat, lat_m - rho)
+            r_hi = np.searchsorted(rows.row_geoc_lat, lat_m + rho, side="right")
             need = n_buf + before[r_hi] - before[r_lo]
-            if need > buf_pt.shape[0]:
-                new_cap = max(2 * buf_pt.shape[0], need)
-                nb_pt = np.empty(new_cap, np.int64)
-                nb_a = np.empty(new_cap, np.float64)
-                nb_b = np.empty(new_cap, np.float64)
-                nb_pt[:n_buf] = buf_pt[:n_buf]
-                nb_a[:n_buf] = buf_a[:n_buf]
-                nb_b[:n_buf] = buf_b[:n_buf]
-                buf_pt = nb_pt
-                buf_a = nb_a
-                buf_b = nb_b
-            n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, lat_m, lon_m, rho, delta, reach_max,
-                               r_lo, r_hi, u, du, rad, rdot, t, sensor, sun,
-                               phat, nxyz, pt_lon, row_start, row_count, row_geoc_lat, row_radius, row_lon0,
-                               row_dlon, open_sat, open_start, open_step, prune_overlap, owner, buf_pt, buf_a, buf_b,
-                               n_buf)
-    _merge_block(state, buf_pt, buf_a, buf_b, n_buf, local_idx, block_sizes[blk], min_gap_s)
+            if need > buf[0].shape[0]:
+                new_cap = max(2 * buf[0].shape[0], need)
+                grown = (np.empty(new_cap, np.int64), np.empty(new_cap, np.float64), np.empty(new_cap, np.float64))
+                grown[0][:n_buf] = buf[0][:n_buf]
+                grown[1][:n_buf] = buf[1][:n_buf]
+                grown[2][:n_buf] = buf[2][:n_buf]
+                buf = grown
+            n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
+                               prune_overlap, buf, n_buf)
+    _merge_block(state, buf[0], buf[1], buf[2], n_buf, rows.local_idx, rows.block_sizes[blk], min_gap_s)
     return n_buf
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
-                     row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                     local_idx, block_sizes, min_gap_s, prune_overlap=False):
+def accumulate_chunk(state, sats, rows, min_gap_s, prune_overlap=False):
     """Fold one time chunk of accesses into ``state`` (modified in place);
     returns how many access pieces were folded (the merge's work).
 
-    u, du, rad, rdot, reach: per (satellite, sample) from
-    :func:`satellite_frames`; valid: (nsat, nk) False where sgp4 failed;
-    t: (nk,) sample times (s); sensor: (nsat, 7), columns S_*: cos/sin of the
-    off-nadir limit, cos/sin of the elevation limit, kind, half swath (km),
-    sin of the minimum Sun elevation (NO_LIGHTING: none); sun: (nk, 3) unit
-    vectors towards the Sun; nxyz: (npts, 3) geodetic verticals of the points;
-    phat: (npts, 3) unit vectors of the ground points, sorted into latitude rows (row_start/row_count, geocentric
-    latitude ascending, geocentric radius row_radius km); a row with
-    row_dlon > 0 holds uniformly spaced longitudes around the full circle.
+    ``sats``: the chunk's :class:`SatSteps` (sensor columns S_*: cos/sin of
+    the off-nadir limit, cos/sin of the elevation limit, kind, half swath
+    (km), sin of the minimum Sun elevation, NO_LIGHTING: none); ``rows``: the
+    grid's :class:`GridRows`.
 
     Rows are dealt to blocks round-robin (block = row % n_blocks) and each
     block, run in parallel, owns its points, so no two threads write the same
@@ -812,21 +973,14 @@ def accumulate_chunk(state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat
     npts x (nk - 1); same figures either way.  It pays where footprints
     overlap (sim.engine.run.mean_overlap).
     """
-    nsat, nk = valid.shape
-    n_blocks = block_sizes.shape[0]
-    n_pts = phat.shape[0]
-    # The satellite whose pass is open at each point, and the pass's start.
-    open_sat = np.full(n_pts, -1, np.int64)
-    open_start = np.empty(n_pts, np.float64)
-    # The step from which an open pass has seen the point throughout (-1: its start is an edge).
-    open_step = np.full(n_pts, -1, np.int64)
-    owner = np.full((n_pts, nk - 1) if prune_overlap else (0, 0), -1, np.int32)
+    nk = sats.valid.shape[1]
+    n_blocks = rows.block_sizes.shape[0]
+    n_pts = rows.phat.shape[0]
+    passes = OpenPasses(np.full(n_pts, -1, np.int64), np.empty(n_pts, np.float64), np.full(n_pts, -1, np.int64),
+                        np.full((n_pts, nk - 1) if prune_overlap else (0, 0), -1, np.int32))
     pieces = np.zeros(n_blocks, np.int64)
     for blk in prange(n_blocks):
-        pieces[blk] = _block_pass(blk, state, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, pt_lon,
-                                  row_start, row_count, row_geoc_lat, row_radius, row_lon0, row_dlon,
-                                  local_idx, block_sizes, min_gap_s, open_sat, open_start, open_step,
-                                  prune_overlap, owner)
+        pieces[blk] = _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap)
     return pieces.sum()
 
 

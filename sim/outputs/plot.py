@@ -69,7 +69,7 @@ CLAIM_FIGURES = ("max_revisit_s", "mean_revisit_s", "mean_response_s", "max_revi
                  "mean_revisit_interior_s", "time_avg_gap_s")
 
 TIME_TICKS_S = (1, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600,
-                SECONDS_PER_DAY, 2 * SECONDS_PER_DAY, 3 * SECONDS_PER_DAY, 7 * SECONDS_PER_DAY, 14 * SECONDS_PER_DAY, 30 * SECONDS_PER_DAY)
+                *(d * SECONDS_PER_DAY for d in (1, 2, 3, 7, 14, 30)))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -672,8 +672,8 @@ def plot_survey(surveys, path=None, title: str | None = None, claim_days: float 
             tq = s.time_to(q)
             if tq is not None:
                 ax.plot([tq / SECONDS_PER_DAY], [100.0 * q], marker, color=color, markersize=7, zorder=4)
-                ax.annotate(f"{100 * q:.0f} % in {format_time(tq)}", xy=(tq / SECONDS_PER_DAY, 100.0 * q), xytext=(6, -14),
-                            textcoords="offset points", fontsize=8, color=color)
+                ax.annotate(f"{100 * q:.0f} % in {format_time(tq)}", xy=(tq / SECONDS_PER_DAY, 100.0 * q),
+                            xytext=(6, -14), textcoords="offset points", fontsize=8, color=color)
     for q in (95.0, 100.0):
         ax.axhline(q, color="0.6", linewidth=0.8, linestyle=":", zorder=0)
     if claim_days is not None:

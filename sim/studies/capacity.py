@@ -83,10 +83,18 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "lon_deg")
 
 
 def read_targets_csv(path: str | Path) -> Targets:
-    """Targets from a CSV file: rows lat,lon[,name] in degrees, or any columns
-    under a header naming lat/latitude and lon/lng/longitude (and optionally name).
-    Blank lines and lines starting with '#' are skipped.  A bad value raises
-    InputError naming the file, line and column."""
+    """Targets from a CSV file (:func:`read_points_csv`)."""
+    lat, lon, names = read_points_csv(path)
+    return Targets(np.array(lat), np.array(lon), names, str(path))
+
+
+def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[str]]:
+    """(latitudes, longitudes, names) of the points of a CSV file, in its order and
+    as written: rows lat,lon[,name] in degrees, or any columns under a header
+    naming lat/latitude and lon/lng/longitude (and optionally name); a point
+    without a name is T0001, T0002... by its place in the file.  Blank lines
+    and lines starting with '#' are skipped.  A bad value raises InputError
+    naming the file, line and column."""
     spath = str(path)
     try:
         with open(path, "rb") as f:
@@ -138,7 +146,7 @@ def read_targets_csv(path: str | Path) -> Targets:
         lon.append(vals[1])
         name = r[i_name].strip() if 0 <= i_name < len(r) else ""
         names.append(name or f"T{len(names) + 1:04d}")
-    return Targets(np.array(lat), np.array(lon), names, spath)
+    return lat, lon, names
 
 
 def _is_number(text: str) -> bool:
@@ -429,7 +437,7 @@ def capacity(constellation: Constellation, targets: Targets, window: Window, dwe
     args = (windows, passes, targets, agile, dwell_s, slew_deg_s, settle_s)
     daily = schedule(*args, DAY_S, window.duration_s)
     once = schedule(*args, window.duration_s + 1.0, window.duration_s)
-    sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sensors = sorted({g.describe_sensor() for g in constellation.groups})
     return CapacityResult(name or constellation.name, constellation, targets, window, windows, daily, once, agile,
                           float(dwell_s), float(slew_deg_s), float(settle_s), sensors)
 

@@ -29,7 +29,8 @@ from constellation.constants import SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
 from constellation.scenario import GRID_KINDS, CapacitySpec, Scenario, SurveySpec, load_scenario, resolve_scenario
-from constellation.validate import check_sensor_reach, check_window_near_epochs
+from constellation.sensor import off_nadir_limit
+from constellation.validate import check_sensor_reach, check_window_near_epochs, unused_limit_warnings
 from sim.engine.grid import Grid, count_points
 from sim.engine.memory import plan_chunk_samples
 from sim.engine.metrics import Target
@@ -81,26 +82,84 @@ def parse_start(value) -> datetime:
 
 
 @dataclass(frozen=True)
+class PointList:
+    """Ground points a study runs on instead of a grid, in the user's order and
+    with the user's coordinates (deg); ``path``: the CSV file they came from."""
+
+    lat_deg: tuple[float, ...]
+    lon_deg: tuple[float, ...]
+    names: tuple[str, ...]
+    path: str | None = None
+
+    @classmethod
+    def parse(cls, points) -> "PointList":
+        """A CSV file's path (rows lat,lon[,name], as `revisit targets --targets`
+        reads them) or a (lat, lon) or (lat, lon, names) triple of sequences;
+        points without names are T0001, T0002... by their place in the list."""
+        if isinstance(points, PointList):
+            return points
+        if isinstance(points, (str, Path)):
+            from sim.studies.capacity import read_points_csv
+
+            lat, lon, names = read_points_csv(points)
+            return cls(tuple(lat), tuple(lon), tuple(names), str(points))
+        try:
+            lat, lon, *rest = points
+            lat = [float(v) for v in lat]
+            lon = [float(v) for v in lon]
+        except (TypeError, ValueError):
+            raise ValueError("points: give a CSV file's path or (lat, lon[, names]) sequences of degrees")
+        names = [str(n) for n in rest[0]] if rest and rest[0] is not None else \
+            [f"T{i + 1:04d}" for i in range(len(lat))]
+        if len(rest) > 1 or not (len(lat) == len(lon) == len(names)):
+            raise ValueError("points: give (lat, lon[, names]) of one length")
+        if not lat:
+            raise ValueError("points: the list is empty")
+        for what, vals, lim in (("latitude", lat, 90.0), ("longitude", lon, 180.0)):
+            bad = [v for v in vals if not abs(v) <= lim]
+            if bad:
+                raise ValueError(f"points: {what} {bad[0]!r} is not within [-{lim:g}, {lim:g}] deg")
+        return cls(tuple(lat), tuple(lon), tuple(names))
+
+    def __len__(self) -> int:
+        return len(self.lat_deg)
+
+    def describe(self) -> str:
+        """What the overrides record: the file, or how many points."""
+        return self.path or f"{len(self)} points"
+
+
+@dataclass(frozen=True)
 class GridSpec:
-    """The grid a study runs on (built by :meth:`Study.grid`)."""
+    """The grid a study runs on (built by :meth:`Study.grid`): a grid, or a
+    point list when ``points`` is given."""
 
     res_deg: float = 1.0
     lat_min_deg: float = -90.0
     lat_max_deg: float = 90.0
     kind: str = "regular"
     land_only: bool = False
+    points: PointList | None = None
 
     def build(self) -> Grid:
+        if self.points is not None:
+            p = self.points
+            return Grid.points(p.lat_deg, p.lon_deg, labels=p.names,
+                               name=Path(p.path).name if p.path else "points")
         return Grid.build(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind, land_only=self.land_only)
 
     def n_points(self) -> int:
-        """Points of the grid :meth:`build` makes, counted without building it; for
-        a land-only grid, those of the full grid it is cut from (an upper bound,
-        and what building it holds before the cut).  ValueError for a band with
-        no grid row."""
+        """Points of the grid :meth:`build` makes, counted without building it: a
+        point list's length; for a land-only grid, those of the full grid it is
+        cut from (an upper bound, and what building it holds before the cut).
+        ValueError for a band with no grid row."""
+        if self.points is not None:
+            return len(self.points.lat_deg)
         return count_points(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind)
 
 
+# Study.with_overrides keywords that change the grid (a point list takes its place).
+GRID_KEYWORDS = ("grid_res_deg", "grid_kind", "lat_min_deg", "lat_max_deg", "land_only")
 # Study.with_overrides keywords that change the sensors, and the Sensor field each sets.
 SENSOR_KEYWORDS = ("off_nadir_deg", "min_elevation_deg", "swath_km", "min_sun_elevation_deg", "day_and_night")
 
@@ -173,22 +232,28 @@ class Study:
     def with_overrides(self, *, start=None, days: float | None = None, duration_s: float | None = None,
                        step_s: float | None = None, grid_res_deg: float | None = None, grid_kind: str | None = None,
                        lat_min_deg: float | None = None, lat_max_deg: float | None = None,
-                       land_only: bool | None = None, off_nadir_deg: float | None = None,
+                       land_only: bool | None = None, off_nadir_deg: float | str | None = None,
                        min_elevation_deg: float | None = None, swath_km: float | None = None,
                        min_sun_elevation_deg: float | None = None, day_and_night: bool = False,
                        targets=(), select=None, max_epoch_age_days: float | None = None,
-                       name: str | None = None) -> "Study":
+                       points=None, name: str | None = None) -> "Study":
         """A new study with these values replaced (None / empty: keep).
 
         ``start``: ISO UTC text or a datetime; ``days`` or ``duration_s``: the
         window; ``step_s``: the sample step; the grid (``grid_res_deg``,
         ``grid_kind`` "regular"/"equal-area", ``lat_min_deg``, ``lat_max_deg``,
         ``land_only``); every group's sensor: ``off_nadir_deg`` (an agile
-        imager), ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
+        imager; ``"none"``: no off-nadir limit, the minimum elevation alone),
+        ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
         ``min_sun_elevation_deg`` or ``day_and_night`` (no lighting
-        constraint); ``targets``: revisit claims to add ("30min", seconds or
+        constraint); ``off_nadir_deg`` or ``min_elevation_deg`` given alone
+        while the sensor's other limit binds instead at every altitude of a
+        group adds a warning saying so (``warnings``); ``targets``: revisit claims to add ("30min", seconds or
         :class:`Target`); ``select``: satellites to keep (names or globs,
-        NORAD ids or ranges).
+        NORAD ids or ranges); ``points``: run on these ground points instead
+        of the grid (a CSV file's path, rows lat,lon[,name], or (lat, lon[,
+        names]) sequences; see :class:`PointList`): per-point figures come back
+        in the list's order, with its coordinates and names.
         """
         given = {k: v for k, v in dict(start=start, days=days, duration_s=duration_s, step_s=step_s,
                                        grid_res_deg=grid_res_deg, grid_kind=grid_kind, lat_min_deg=lat_min_deg,
@@ -196,18 +261,27 @@ class Study:
                                        min_elevation_deg=min_elevation_deg, swath_km=swath_km,
                                        min_sun_elevation_deg=min_sun_elevation_deg, day_and_night=day_and_night,
                                        targets=tuple(targets or ()), select=tuple(select or ()),
-                                       max_epoch_age_days=max_epoch_age_days, name=name).items()
+                                       max_epoch_age_days=max_epoch_age_days, points=points,
+                                       name=name).items()
                  if v is not None and v is not False and v != ()}
         if not given:
             return self
         if off_nadir_deg is not None and swath_km is not None:
             raise ValueError("give off_nadir_deg (an agile sensor) or swath_km (a push-broom), not both")
+        if off_nadir_deg is not None:
+            off_nadir_limit(off_nadir_deg)  # degrees or "none"; anything else is refused here
         if min_sun_elevation_deg is not None and day_and_night:
             raise ValueError("give min_sun_elevation_deg or day_and_night, not both")
         if days is not None and duration_s is not None:
             raise ValueError("give days or duration_s, not both")
         if grid_kind is not None and grid_kind not in GRID_KINDS:
             raise ValueError(f"unknown grid kind {grid_kind!r} (known: {', '.join(GRID_KINDS)})")
+        grid_keys = [k for k in GRID_KEYWORDS if k in given]
+        if grid_keys and points is not None:
+            raise ValueError(f"give points or a grid ({', '.join(grid_keys)}), not both")
+        if grid_keys and self.grid_spec.points is not None:
+            raise ValueError(f"the study runs on a point list ({self.grid_spec.points.describe()}), not a grid: "
+                             f"{', '.join(grid_keys)} does not apply")
         changes: dict = {}
         const = self.constellation
         if select:
@@ -219,6 +293,9 @@ class Study:
             const = const.with_sensor_changes(**sensor)
             if off_nadir_deg is not None:
                 check_sensor_reach(const, "off_nadir_deg")
+            if swath_km is None and (off_nadir_deg is None) != (min_elevation_deg is None):
+                alone = "off_nadir" if off_nadir_deg is not None else "min_elevation"
+                changes["warnings"] = self.warnings + tuple(unused_limit_warnings(const, alone))
         changes["constellation"] = const
         if start is not None:
             changes["start"] = parse_start(start)
@@ -233,6 +310,9 @@ class Study:
                                               ("land_only", "land_only")) if k1 in given}
         if grid:
             changes["grid_spec"] = dataclasses.replace(self.grid_spec, **grid)
+        if points is not None:
+            given["points"] = PointList.parse(points)
+            changes["grid_spec"] = dataclasses.replace(self.grid_spec, points=given["points"])
         if targets:
             changes["targets"] = self.targets + tuple(t if isinstance(t, Target)
                                                       else Target(f"within {t}", parse_duration_s(t))
@@ -241,7 +321,8 @@ class Study:
             changes["max_epoch_age_days"] = float(max_epoch_age_days)
         if name is not None:
             changes["name"] = name
-        changes["overrides"] = self.overrides + tuple((k, v) for k, v in given.items() if k != "name")
+        changes["overrides"] = self.overrides + tuple((k, v.describe() if k == "points" else v)
+                                                      for k, v in given.items() if k != "name")
         changes["is_validated"] = False
         return dataclasses.replace(self, **changes)
 
@@ -318,6 +399,7 @@ class Study:
         result.provenance = build_provenance(
             result, study.constellation, scenario_path=None if study.is_catalog else study.scenario_path,
             catalog_paths=[study.source] if study.is_catalog and study.source else [],
+            points_path=study.grid_spec.points.path if study.grid_spec.points is not None else None,
             command_line=command_line, started_utc=started, wall_s=time.perf_counter() - t0, options=options)
         return result
 
@@ -357,4 +439,4 @@ def option_error(exc: InputError, names: dict[str, str]) -> InputError:
     return exc
 
 
-__all__ = ["Study", "GridSpec", "StudyWarning", "parse_duration_s", "parse_start", "option_error"]
+__all__ = ["Study", "GridSpec", "PointList", "StudyWarning", "parse_duration_s", "parse_start", "option_error"]

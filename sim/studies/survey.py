@@ -337,7 +337,7 @@ def survey_constellation(constellation: Constellation, swath_km: dict | None = N
 def describe_swaths(constellation: Constellation) -> str:
     """'group 11.6 km, group 40 km' (or each group's sensor when not a swath)."""
     return ", ".join(f"{g.name} ({len(g.satellites)}) {g.sensor.swath_km:g} km" if g.sensor.kind == "swath"
-                     else f"{g.name} ({len(g.satellites)}) {g.sensor.describe()}" for g in constellation.groups)
+                     else f"{g.name} ({len(g.satellites)}) {g.describe_sensor()}" for g in constellation.groups)
 
 
 def check_survey_claim(spec, constellation: Constellation, start, name: str | None = None) -> dict:
@@ -397,7 +397,7 @@ def run_survey(study, region: Region, grid_res_deg: float | None = None, progres
     summary = res.summary()
     if spec:
         summary.update(survey_verdict(spec, res))
-    summary["sensors_by_group"] = {g.name: g.sensor.describe() for g in study.constellation.groups}
+    summary["sensors_by_group"] = {g.name: g.describe_sensor() for g in study.constellation.groups}
     return res, summary
 
 
