@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shlex
+import stat
 import sys
 from pathlib import Path
 
@@ -34,6 +35,37 @@ def _duration(text: str) -> float:
 def _check_targets(ctx, param, values):
     for v in values or ():
         _duration(v)
+    return values
+
+
+def refuse_device(value):
+    """A character or block device (/dev/zero, a terminal) given as a file to read
+    has no end: refused at once, in one line.  Pipes and FIFOs are read."""
+    try:
+        st = os.stat(value)
+    except (OSError, ValueError, TypeError):
+        return value
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise click.ClickException(f"{value}: is a device, not a file to read")
+    return value
+
+
+class InputPath(click.Path):
+    """A file a command reads (:func:`refuse_device`); what it holds is the reader's to judge."""
+
+    def convert(self, value, param, ctx):
+        return super().convert(refuse_device(value), param, ctx)
+
+
+def _input_file(ctx, param, value):
+    """A file (or built-in name) a command reads: a device is refused."""
+    return refuse_device(value) if value is not None else value
+
+
+def _input_files(ctx, param, values):
+    """Scenario files or built-in names: a device among them is refused."""
+    for v in values or ():
+        refuse_device(v)
     return values
 
 
@@ -115,7 +147,7 @@ MAX_EPOCH_AGE_HELP = "Warn when the window starts more than this many days from 
 def catalog_options(tle_help: str = "A satellite catalog (TLE/3LE or OMM) instead of a scenario."):
     """--tle/--catalog, --select and --max-epoch-age."""
     return _options(
-        click.option("--tle", "--catalog", "tle_path", type=click.Path(), help=tle_help),
+        click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE", help=tle_help),
         click.option("--select", "select", multiple=True, help=SELECT_HELP),
         click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
                      help=MAX_EPOCH_AGE_HELP))
@@ -319,17 +351,17 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
 
 
 @main.command("run")
-@click.argument("scenarios", nargs=-1)
+@click.argument("scenarios", nargs=-1, callback=_input_files)
 @simulation_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per scenario (JSON lines).")
-@click.option("--plots", "plots_dir", type=click.Path(),
+@click.option("--plots", "plots_dir", type=click.Path(), metavar="DIRECTORY",
               help="Also write PNGs to this folder: a max-revisit map and ground tracks per scenario, "
                    "the max-revisit CDF and the milestone chart over all of them.")
 @out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv, .geojson (per point) or .json "
             "(summary). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
 @click.option("--per-group", is_flag=True,
               help="Also fly each group of a mixed constellation alone and report it (takes longer).")
-@click.option("--points", "points", type=click.Path(), metavar="FILE.csv",
+@click.option("--points", "points", type=InputPath(), metavar="FILE.csv",
               help="Run on these ground points instead of the grid: rows lat,lon[,name] in degrees (as `revisit "
                    "targets --targets` reads them); each point's figures are printed after the table "
                    "(--json: point_figures), in the file's order.")
@@ -427,7 +459,7 @@ def plot_outputs(plots_dir: str | None, studies) -> list[tuple[str, Path]]:
 
 
 @main.command("show")
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, type=InputPath())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (JSON lines), as `run --json`.")
 @click.option("--provenance", "with_provenance", is_flag=True,
               help="Print each file's provenance (inputs, versions, settings, time) as JSON instead.")
@@ -457,7 +489,7 @@ MAP_FIGURES = ("max_revisit", "mean_revisit", "mean_response", "accesses", "cove
 
 
 @main.command("map")
-@click.argument("scenario", nargs=-1)
+@click.argument("scenario", nargs=-1, callback=_input_files)
 @simulation_options
 @out_option("PNG to write (default: SCENARIO-FIGURE.png here).")
 @click.option("--figure", type=click.Choice(MAP_FIGURES), default="max_revisit", show_default=True,
@@ -480,8 +512,8 @@ def map_cmd(scenario, tle_path, select, max_epoch_age, out_path, figure, **optio
 
 
 @main.command("tracks")
-@click.argument("scenario", nargs=-1)
-@click.option("--tle", "--catalog", "tle_path", type=click.Path(),
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE",
               help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
 @click.option("--start", callback=_check_start,
               help="Start, ISO UTC. Default: the scenario's, or the catalog's latest epoch.")
@@ -503,7 +535,7 @@ def tracks_cmd(scenario, tle_path, start, hours, step_s, out_path):
 
 
 @main.command("catalog")
-@click.argument("path", type=click.Path())
+@click.argument("path", type=InputPath())
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
 @click.option("--plane-tol", type=click.FloatRange(min=0, min_open=True, max=12), default=0.5, show_default=True,
               help="Satellites whose local times of node are this close (h) fall in one plane group.")
@@ -527,8 +559,8 @@ def catalog_cmd(path, select, plane_tol, as_json):
 
 
 @main.command("export")
-@click.argument("scenario", nargs=-1)
-@click.option("--tle", "--catalog", "tle_path", type=click.Path(),
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE",
               help="Convert a catalog (any format `revisit catalog` reads) instead of a scenario.")
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
 @out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM).", required=True)
@@ -547,9 +579,9 @@ def export_cmd(scenario, tle_path, select, out_path):
 
 
 @main.command("targets")
-@click.argument("scenario", nargs=-1)
+@click.argument("scenario", nargs=-1, callback=_input_files)
 @catalog_options()
-@click.option("--targets", "targets_csv", type=click.Path(), metavar="FILE.csv",
+@click.option("--targets", "targets_csv", type=InputPath(), metavar="FILE.csv",
               help="Targets: rows lat,lon[,name] in degrees, or a header naming lat and lon (and name) columns.")
 @click.option("--random", "n_random", type=click.IntRange(1, 1_000_000),
               help="N random targets on land, uniform by area (default: the scenario's [capacity], else 1000).")
@@ -629,10 +661,11 @@ def _parse_bbox(text: str):
 
 
 @main.command("survey")
-@click.argument("scenario", nargs=-1)
+@click.argument("scenario", nargs=-1, callback=_input_files)
 @catalog_options()
-@click.option("--region", help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons "
-                               "(default: the scenario's [survey]).")
+@click.option("--region", callback=_input_file,
+              help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons (default: "
+                   "the scenario's [survey]).")
 @click.option("--bbox", help="A box instead: LON_MIN,LAT_MIN,LON_MAX,LAT_MAX (deg).")
 @window_options(days_help="Window length in days (default: the scenario's [survey], else 31).")
 @click.option("--grid-res", type=click.FloatRange(min=0.01, max=10),
@@ -768,7 +801,7 @@ def _plot_table(rows, plot_path) -> Path | None:
 
 
 @main.command("sweep")
-@click.argument("spec")
+@click.argument("spec", callback=_input_file)
 @out_option("Table to write: .csv, or .nc (NetCDF) / .parquet with the .csv beside it. Default: the sweep's name "
             "+ .csv here. Its journal (FILE with .jsonl) records each finished configuration.")
 @click.option("--plot", "plot_path", type=click.Path(), metavar="PNG",
@@ -861,7 +894,7 @@ def _parse_planes(text: str) -> list[int]:
 
 
 @main.command("size")
-@click.argument("family", default="walker-sso")
+@click.argument("family", default="walker-sso", callback=_input_file)
 @click.option("--target", help="The revisit target, e.g. 10min or 30min (default: the family's first target).")
 @click.option("--percentile", type=click.Choice(["100", "99", "95", "90", "50"]), default="100", show_default=True,
               help="Met when this area-weighted percentile of max revisit is within the target (100: everywhere).")

@@ -222,7 +222,8 @@ def _limit(memory_limit_bytes: int | None) -> tuple[int | None, str]:
     avail = available_memory_bytes()
     if avail is None:
         return None, ""
-    return int(avail * DEFAULT_LIMIT_FRACTION), f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(avail)} available)"
+    origin = f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(avail)} available)"
+    return int(avail * DEFAULT_LIMIT_FRACTION), origin
 
 
 def check_fits(needed_bytes: float, what: str, shrink: str, memory_limit_bytes: int | None = None) -> None:
