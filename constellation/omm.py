@@ -6,7 +6,10 @@ per object), JSON (an array of objects, numbers as numbers or strings), XML
 ``tleParameters``) and KVN (``KEY = value`` lines, one message per object).
 Each record becomes an sgp4 ``Satrec`` through ``sgp4init`` with the same
 unit conversions as :mod:`sgp4.omm`.  Every problem raises
-:class:`CatalogError` naming the file, the line and the field.
+:class:`CatalogError` naming the file, the line and the field.  A leading
+UTF-8 byte-order mark is skipped; an XML document with a document type
+declaration (DTD) is refused (OMM XML has none, and a DTD's entities can
+expand a small file into gigabytes).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from sgp4.api import WGS72, Satrec
 
 from .core import Constellation, Satellite
 from .elements import (FIRST_YEAR, LAST_YEAR, NDDOT_UNITS, NDOT_UNITS, XPDOTP, days_since_sgp4_epoch,
-                       format_epoch, satrec_epoch, satrec_problem)
+                       format_epoch, perigee_problem, satrec_epoch, satrec_problem)
 from .errors import CatalogError
 
 # The element set: what sgp4 needs.  A record lacking one of these is an error.
@@ -210,6 +213,9 @@ def record_to_satellite(rec: Record, path: str) -> Satellite:
     problem = satrec_problem(sat)
     if problem:
         raise CatalogError(f"{problem} ({f.label})", path, rec.line, "element set")
+    problem = perigee_problem(sat)
+    if problem:
+        f.fail("MEAN_MOTION", problem)
     return Satellite(name, sat, "catalog")
 
 
@@ -382,9 +388,19 @@ def xml_records(data: bytes, path: str) -> list[Record]:
         if stack:
             stack[-1][2].append(text)
 
+    def doctype(*_):
+        raise CatalogError("a document type declaration (<!DOCTYPE ...>) is not allowed in OMM XML", path,
+                           parser.CurrentLineNumber, "XML")
+
+    def entity(name, *_):
+        raise CatalogError(f"an entity declaration ({name!r}) is not allowed in OMM XML", path,
+                           parser.CurrentLineNumber, "XML")
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:
@@ -429,7 +445,7 @@ def parse_omm(data: bytes | str, fmt: str, path: str = "<string>") -> list[Satel
     if fmt == "xml":
         raw = data.encode("utf-8") if isinstance(data, str) else data
         return records_to_satellites(xml_records(raw, path), path)
-    text = data if isinstance(data, str) else decode_text(data, path)
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else decode_text(data, path)
     if fmt == "csv":
         records = csv_records(text, path)
     elif fmt == "json":

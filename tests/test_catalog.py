@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import CATALOG_SAMPLES, SAMPLE_TLE, read_sample
 from sgp4 import omm as sgp4_omm
 from sgp4.api import WGS72, Satrec
-from test_tle import L1, L1B, L2, L2B
 
 from cli import main
 from constellation.catalog import (
@@ -34,17 +34,14 @@ from sim import Window
 from sim.engine.propagate import propagate_ecef
 from sim.studies.catalog_check import check_constellation
 
-TLE_TEXT = f"LINGQIAO VIDEO A\n{L1}\n{L2}\nLINGQIAO VIDEO B\n{L1B}\n{L2B}\n"
+_, L1, L2, _, L1B, L2B = SAMPLE_TLE.read_text().splitlines()
 
-# The same two element sets as CelesTrak serves them in its OMM forms (typed by hand from the TLE).
-HEADER = ("OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,ECCENTRICITY,INCLINATION,RA_OF_ASC_NODE,ARG_OF_PERICENTER,"
-          "MEAN_ANOMALY,EPHEMERIS_TYPE,CLASSIFICATION_TYPE,NORAD_CAT_ID,ELEMENT_SET_NO,REV_AT_EPOCH,BSTAR,"
-          "MEAN_MOTION_DOT,MEAN_MOTION_DDOT")
-ROW_A = ("LINGQIAO VIDEO A,2015-057B,2025-10-03T15:08:45.074400,14.76849388,.0017672,97.6562,279.3520,28.5842,"
-         "331.6334,0,U,40959,999,53753,.3289E-3,.2267E-4,0")
-ROW_B = ("LINGQIAO VIDEO B,2015-057C,2025-10-03T14:56:51.824256,14.76920774,.0017838,97.6543,280.5592,28.6252,"
-         "331.5935,0,U,40960,999,53757,.30992E-3,.2137E-4,0")
-CSV_TEXT = f"{HEADER}\r\n{ROW_A}\r\n{ROW_B}\r\n"
+# Two element sets (LINGQIAO VIDEO A and B) in every format, tests/data/catalog/sample.*: the TLE,
+# and the same two as CelesTrak serves them in its OMM forms (typed by hand from the TLE).
+SAMPLES = {fmt: read_sample(path) for fmt, path in CATALOG_SAMPLES.items()}
+EXT = {"tle": ".tle", "csv": ".csv", "json": ".json", "xml": ".xml", "kvn": ".kvn"}
+TLE_TEXT, CSV_TEXT, JSON_TEXT, XML_TEXT, KVN_TEXT = (SAMPLES[fmt] for fmt in ("tle", "csv", "json", "xml", "kvn"))
+HEADER, ROW_A, ROW_B = CSV_TEXT.split("\r\n")[:3]
 
 
 def _obj(row):
@@ -55,35 +52,6 @@ def _obj(row):
             obj[k] = int(obj[k]) if k in ("EPHEMERIS_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH") \
                 else float(obj[k])
     return obj
-
-
-JSON_TEXT = "[" + ",\n".join(json.dumps(_obj(r)) for r in (ROW_A, ROW_B)) + "]"
-
-
-def _segment(row):
-    o = {k: str(v) for k, v in zip(HEADER.split(","), row.split(","))}
-    tags = lambda keys: "".join(f"<{k}>{o[k]}</{k}>" for k in keys)  # noqa: E731
-    return ("<omm id=\"CCSDS_OMM_VERS\" version=\"2.0\">\n<header><CREATION_DATE/><ORIGINATOR/></header>\n<body>\n"
-            "<segment>\n<metadata>" + tags(["OBJECT_NAME", "OBJECT_ID"]) +
-            "<CENTER_NAME>EARTH</CENTER_NAME><REF_FRAME>TEME</REF_FRAME><TIME_SYSTEM>UTC</TIME_SYSTEM>"
-            "<MEAN_ELEMENT_THEORY>SGP4</MEAN_ELEMENT_THEORY></metadata>\n<data>\n<meanElements>" +
-            tags(["EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
-                  "MEAN_ANOMALY"]) + "</meanElements>\n<tleParameters>" +
-            tags(["EPHEMERIS_TYPE", "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH",
-                  "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT"]) +
-            "</tleParameters>\n</data>\n</segment>\n</body>\n</omm>")
-
-
-XML_TEXT = ('<?xml version="1.0" encoding="UTF-8"?>\n<ndm xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            'xsi:noNamespaceSchemaLocation="https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-2.0.0-master-2.0.xsd">\n'
-            + _segment(ROW_A) + "\n" + _segment(ROW_B) + "\n</ndm>\n")
-KVN_TEXT = "".join(
-    "CCSDS_OMM_VERS = 2.0\nCOMMENT GENERATED VIA SPACE-TRACK.ORG API\n" +
-    "".join(f"{k} = {v}{' [rev/day]' if k == 'MEAN_MOTION' else ''}\n" for k, v in zip(HEADER.split(","), r.split(",")))
-    for r in (ROW_A, ROW_B))
-
-SAMPLES = {"tle": TLE_TEXT, "csv": CSV_TEXT, "json": JSON_TEXT, "xml": XML_TEXT, "kvn": KVN_TEXT}
-EXT = {"tle": ".tle", "csv": ".csv", "json": ".json", "xml": ".xml", "kvn": ".kvn"}
 
 
 def _reference_satrecs(fmt):

@@ -260,8 +260,8 @@ def test_several_scenarios_get_one_file_each(scenario, tmp_path):
     assert json.loads((tmp_path / "res-other_one.json").read_text())["summary"]["scenario"] == "other one"
 
 
-def test_catalog_provenance_has_its_hash(tmp_path):
-    from test_tle import L1, L2
+def test_catalog_provenance_has_its_hash(tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
 
     p = tmp_path / "one.tle"
     p.write_text(f"SAT A\n{L1}\n{L2}\n")
