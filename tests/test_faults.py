@@ -24,8 +24,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_cli import SMALL
-from test_tle import L1, L2
 
 import constellation.files as files
 import sim.engine.memory as memory
@@ -92,11 +90,11 @@ def invoke(*args):
 
 
 @pytest.fixture
-def tiny(tmp_path, monkeypatch):
-    """A tiny scenario file, with the working folder in tmp_path."""
+def tiny(tmp_path, monkeypatch, tiny_scenario):
+    """A tiny scenario file (tests/data/tiny.toml), with the working folder in tmp_path."""
     monkeypatch.chdir(tmp_path)
     p = tmp_path / "tiny.toml"
-    p.write_text(SMALL)
+    p.write_text(tiny_scenario)
     return p
 
 
@@ -256,9 +254,9 @@ def _outputs_in(missing: Path, tiny: Path, sweep_spec: Path, tle: Path):
 
 
 @pytest.fixture
-def tle(tmp_path):
+def tle(tmp_path, tle_lines):
     p = tmp_path / "cat.tle"
-    p.write_text(f"SAT A\n{L1}\n{L2}\n")
+    p.write_text(f"SAT A\n{tle_lines.L1}\n{tle_lines.L2}\n")
     return p
 
 
@@ -383,7 +381,7 @@ def test_character_devices_are_written_in_place(tiny, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full", "null", "tiny.toml"]
 
 
-def test_a_fifo_gets_the_bytes_and_stays_a_fifo(tle, tmp_path):
+def test_a_fifo_gets_the_bytes_and_stays_a_fifo(tle, tmp_path, tle_lines):
     fifo = tmp_path / "out.tle"
     os.mkfifo(fifo)
     got = []
@@ -392,7 +390,7 @@ def test_a_fifo_gets_the_bytes_and_stays_a_fifo(tle, tmp_path):
     r = invoke("export", "--tle", tle, "-o", fifo)
     reader.join(30)
     assert r.exit_code == 0, r.output
-    assert got and got[0].decode().splitlines()[1:] == [L1, L2]
+    assert got and got[0].decode().splitlines()[1:] == [tle_lines.L1, tle_lines.L2]
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
