@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE_TLE
 from sgp4.api import SatrecArray
-from test_tle import L1, L1B, L2, L2B
 
 from cli import main
 from constellation.constants import WGS84_A_KM, WGS84_B_KM
@@ -28,6 +28,8 @@ from sim.engine.geodesy import geodetic_to_ecef
 from sim.engine.metrics import MIN_GAP_S
 from sim.engine.propagate import propagate_ecef
 from sim.engine.run import NO_OFF_NADIR_LIMIT_DEG, sensor_array
+
+_, L1, L2, _, L1B, L2B = SAMPLE_TLE.read_text().splitlines()
 from sim.kernels import coverage as K
 from sim.studies.study import Study
 

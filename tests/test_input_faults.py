@@ -12,18 +12,39 @@ import random
 import time
 
 import pytest
+from conftest import CATALOG_SAMPLES, SAMPLE_TLE, read_sample
 
 from constellation import files, scenario, sweepspec, tle
-from constellation.catalog import (catalog_format, cluster_local_times, parse_catalog, parse_select, read_catalog,
-                                   select_satellites, summarize_catalog, summary_text, write_catalog)
+from constellation.catalog import (
+    catalog_format,
+    cluster_local_times,
+    parse_catalog,
+    parse_select,
+    read_catalog,
+    select_satellites,
+    summarize_catalog,
+    summary_text,
+    write_catalog,
+)
 from constellation.core import Constellation, Group
 from constellation.errors import CatalogError, InputError, ScenarioError
 from constellation.omm import parse_omm
 from constellation.scenario import load_scenario
 from constellation.sweepspec import SweepError, build_configuration, load_sweep
 from constellation.tle import parse_tle_text, read_tle, tle_checksum
-from test_catalog import CSV_TEXT, JSON_TEXT, KVN_TEXT, ROW_A, TLE_TEXT, XML_TEXT, _csv_edit
-from test_tle import L1, L1B, L2, L2B
+
+TLE_TEXT, CSV_TEXT, JSON_TEXT, XML_TEXT, KVN_TEXT = (read_sample(CATALOG_SAMPLES[fmt])
+                                                     for fmt in ("tle", "csv", "json", "xml", "kvn"))
+HEADER, ROW_A, ROW_B = CSV_TEXT.split("\r\n")[:3]
+_, L1, L2, _, L1B, L2B = SAMPLE_TLE.read_text().splitlines()
+
+
+def _csv_edit(col, value, row=ROW_A):
+    """The sample CSV with one cell of ``row`` replaced."""
+    keys = HEADER.split(",")
+    cells = row.split(",")
+    cells[keys.index(col)] = value
+    return f"{HEADER}\n{','.join(cells)}\n{ROW_B}\n"
 
 BOM = b"\xef\xbb\xbf"
 OMM = {"csv": CSV_TEXT, "json": JSON_TEXT, "xml": XML_TEXT, "kvn": KVN_TEXT}
