@@ -36,6 +36,7 @@ from sgp4.api import SatrecArray
 from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84_A_KM
 from constellation.core import Constellation
 from constellation.errors import InputError
+from constellation.files import MIB, read_limited
 from sim.engine.geodesy import geodetic_to_ecef
 from sim.engine.memory import check_fits, estimate_access_windows_bytes
 from sim.engine.propagate import Window, propagate_ecef
@@ -48,7 +49,7 @@ DAY_S = SECONDS_PER_DAY
 # Samples per stretch of the window-finding kernel (bounds the satellite frames held at once).
 CHUNK_SAMPLES = 2048
 # A targets file larger than this is refused unread (a million targets take about 40 MB).
-MAX_TARGETS_BYTES = 256 * 2**20
+MAX_TARGETS_BYTES = 256 * MIB
 
 
 # --------------------------------------------------------------------- targets
@@ -96,20 +97,11 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
     and lines starting with '#' are skipped.  A bad value raises InputError
     naming the file, line and column."""
     spath = str(path)
+    data = read_limited(path, MAX_TARGETS_BYTES, InputError, "CSV targets file")
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_TARGETS_BYTES + 1)  # bounded: a device such as /dev/zero never ends
-        if len(data) > MAX_TARGETS_BYTES:
-            raise InputError(f"larger than {MAX_TARGETS_BYTES // 2**20} MB: not a targets file", spath)
         text = data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", spath)
-    except IsADirectoryError:
-        raise InputError("is a folder, not a CSV file", spath)
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", spath)
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", spath)
     rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
             if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:

@@ -29,6 +29,7 @@ import numpy as np
 from constellation.constants import EARTH_MEAN_RADIUS_KM, SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
+from constellation.files import MIB, read_limited
 from sim.engine.grid import Grid, count_points, global_shape
 from sim.engine.memory import FIXED_BYTES, REGION_BAND_BYTES_PER_POINT, check_fits
 from sim.engine.propagate import Window
@@ -37,7 +38,7 @@ from sim.engine.run import run
 
 NO_CLOUDS = "clouds not modelled: every access in the window counts as an image"
 # A region file larger than this is refused unread (the built-in china.geojson is 4 kB).
-MAX_REGION_BYTES = 256 * 2**20
+MAX_REGION_BYTES = 256 * MIB
 
 
 # --------------------------------------------------------------------- regions
@@ -94,15 +95,10 @@ def load_region(spec: str | Path) -> Region:
     spath = str(path)
     if str(spec) not in known and not path.exists():
         raise InputError(f"no such file or built-in region (built-in: {', '.join(known) or 'none'})", str(spec))
+    data = read_limited(path, MAX_REGION_BYTES, InputError, "GeoJSON region file")
     try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_REGION_BYTES + 1)  # bounded: a device such as /dev/zero never ends
-        if len(data) > MAX_REGION_BYTES:
-            raise InputError(f"larger than {MAX_REGION_BYTES // 2**20} MB: not a region file", spath)
         doc = json.loads(data.decode("utf-8"))
-    except IsADirectoryError:
-        raise InputError("is a folder, not a GeoJSON file", spath)
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file ({exc})", spath)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", spath, exc.lineno)
