@@ -37,7 +37,8 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["OutputError", "atomic_write", "check_writable"]
+__all__ = ["OutputError", "atomic_write", "check_writable", "check_folder_writable", "make_folder", "is_stream",
+           "output_errors"]
 
 MIB = 2**20
 # The largest catalog read: about 250,000 objects as OMM XML (~1 KB each), ten
@@ -150,6 +151,13 @@ def _reported(path: str, where: str = "") -> Iterator[None]:
         raise
     except OSError as exc:
         raise _error(path, exc, where) from exc
+
+
+def output_errors(path: str | os.PathLike, where: str = ""):
+    """A context manager turning an OSError of the enclosed writing (a journal
+    appended to line by line, a folder made) into an :class:`OutputError` naming
+    ``path``: one line, ``PATH: cause``."""
+    return _reported(os.fspath(path), where)
 
 
 def _call(write: Callable[[str], None], tmp: str, path: str, where: str = "") -> None:
@@ -396,3 +404,59 @@ def check_writable(path: str | Path) -> None:
             if probe is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(probe)
+
+
+def is_stream(path: str | Path) -> bool:
+    """Whether :func:`atomic_write` writes into ``path`` in place (a FIFO, a
+    character device, ``/dev/stdout``) rather than replacing it; False for a
+    regular file, a missing one, a folder or a path it cannot plan."""
+    try:
+        return _plan(os.fspath(path))[0] == _STREAM
+    except OSError:
+        return False
+
+
+def check_folder_writable(path: str | Path) -> None:
+    """Raise :class:`OutputError` unless files can be written in folder ``path``
+    (meant to run before a long computation that fills it): an existing folder
+    must accept a new file; a missing one must have an existing parent folder
+    that does (:func:`make_folder` creates it then).  Creates nothing."""
+    given = os.fspath(path)
+    with _sigterm_exits(), _reported(given):
+        folder = os.path.realpath(given)
+        if os.path.isdir(folder):
+            probe_in = folder
+        elif os.path.exists(folder):
+            raise OutputError("is not a folder", given, errno.ENOTDIR)
+        else:
+            probe_in = os.path.dirname(folder)
+            if not os.path.isdir(probe_in):
+                shown = os.path.dirname(os.path.normpath(given)) or "."
+                state = "is not a folder" if os.path.exists(probe_in) else "does not exist"
+                raise OutputError(f"folder {shown!r} {state}", given, errno.ENOENT)
+        probe = None
+        try:
+            with _reported(given, f"cannot create a file in folder {probe_in!r}"):
+                fd, probe = tempfile.mkstemp(prefix=".revisit-probe.", suffix=".tmp", dir=probe_in)
+                os.close(fd)
+        finally:
+            if probe is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(probe)
+
+
+def make_folder(path: str | Path) -> Path:
+    """Create folder ``path`` unless it exists (its parent must: missing folders
+    are never created on the way).  OutputError, one line, when it cannot be."""
+    given = os.fspath(path)
+    with _reported(given):
+        if os.path.isdir(given):
+            return Path(path)
+        if os.path.exists(given):
+            raise OutputError("is not a folder", given, errno.ENOTDIR)
+        parent = os.path.dirname(os.path.normpath(given)) or "."
+        if not os.path.isdir(parent):
+            raise OutputError(f"folder {parent!r} does not exist", given, errno.ENOENT)
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            os.mkdir(given)
+    return Path(path)

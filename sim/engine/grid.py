@@ -406,3 +406,25 @@ def _equal_area_rows(res_deg: float, lat_min_deg: float, lat_max_deg: float):
     lats = lats[keep]
     band = np.sin(np.radians(lats + dlat / 2)) - np.sin(np.radians(lats - dlat / 2))
     return lats, band, counts[keep]
+
+
+def count_points(res_deg: float, lat_min_deg: float = -90.0, lat_max_deg: float = 90.0,
+                 kind: str = "regular") -> int:
+    """Points of ``Grid.build(res_deg, lat_min_deg, lat_max_deg, kind)`` without
+    building it (a land-only grid has at most this many): the rows kept by the
+    latitude band times the columns for "regular", the sum of the kept rows'
+    cell counts for "equal-area".  Raises ValueError where the builders do."""
+    if kind not in GRID_KINDS:
+        raise ValueError(f"unknown grid kind {kind!r} (known: {', '.join(GRID_KINDS)})")
+    if not (res_deg > 0) or res_deg > 90:
+        raise ValueError(f"grid resolution must be in (0, 90] deg, got {res_deg}")
+    if kind == "equal-area":
+        return int(_equal_area_rows(res_deg, lat_min_deg, lat_max_deg)[2].sum())
+    if not (-90 <= lat_min_deg < lat_max_deg <= 90):
+        raise ValueError(f"need -90 <= lat_min < lat_max <= 90, got {lat_min_deg}, {lat_max_deg}")
+    n_lat, n_lon = global_shape(res_deg)
+    lats = -90.0 + (180.0 / n_lat) * (np.arange(n_lat) + 0.5)
+    rows = int(np.count_nonzero((lats >= lat_min_deg) & (lats <= lat_max_deg)))
+    if rows == 0:
+        raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg")
+    return rows * n_lon

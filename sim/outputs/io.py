@@ -35,7 +35,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +43,7 @@ import numpy as np
 
 from constellation.constants import WGS84_A_KM, WGS84_E2, WGS84_F
 from constellation.errors import InputError
-from constellation.files import atomic_write
+from constellation.files import atomic_write, check_writable, is_stream
 from sim.engine.grid import Grid, equal_area_row_counts, global_shape
 from sim.engine.metrics import FIGURES, REFINEMENT, Target
 from sim.engine.propagate import Window
@@ -70,26 +69,27 @@ _WEIGHT_NAME = "area_weight"
 
 # ---------------------------------------------------------------------------- helpers
 def output_format(path: str | Path) -> str:
-    """'netcdf', 'csv', 'geojson' or 'json' from the extension; InputError otherwise."""
+    """'netcdf', 'csv', 'geojson' or 'json' from the extension; InputError otherwise.
+    A FIFO, a device or ``/dev/stdout`` (written in place, see
+    :func:`constellation.files.atomic_write`) without one of these extensions
+    takes 'json', the summary: text a reader of a pipe can use."""
     ext = Path(path).suffix.lower()
     if ext not in FORMATS:
+        if is_stream(path):
+            return "json"
         raise InputError(f"unknown output format {ext or '(no extension)'!r}: use one of "
                          f"{', '.join(FORMATS)}", str(path))
     return FORMATS[ext]
 
 
 def check_output_path(path: str | Path) -> None:
-    """Fail early (before a long run) on an output path that cannot be written."""
-    path = Path(path)
+    """Fail early (before a long run) on an output path that cannot be written:
+    an unknown extension, a missing folder, a folder that refuses new files, a
+    folder given as the file (:func:`constellation.files.check_writable`), a
+    GeoTIFF without the gis extra."""
+    check_writable(path)
     if output_format(path) == "geotiff":
         require_gis(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"folder {str(folder)!r} does not exist", str(path))
-    if path.is_dir():
-        raise InputError("is a folder", str(path))
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write in folder {str(folder)!r}", str(path))
 
 
 def require_gis(path: str | Path | None = None) -> None:

@@ -36,7 +36,9 @@ from sgp4.api import SatrecArray
 from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84_A_KM
 from constellation.core import Constellation
 from constellation.errors import InputError
+from constellation.files import MIB, read_limited
 from sim.engine.geodesy import geodetic_to_ecef
+from sim.engine.memory import check_fits, estimate_access_windows_bytes
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.run import sensor_array
 from sim.engine.sun import sun_unit_ecef
@@ -46,6 +48,8 @@ from sim.kernels import windows as A
 DAY_S = SECONDS_PER_DAY
 # Samples per stretch of the window-finding kernel (bounds the satellite frames held at once).
 CHUNK_SAMPLES = 2048
+# A targets file larger than this is refused unread (a million targets take about 40 MB).
+MAX_TARGETS_BYTES = 256 * MIB
 
 
 # --------------------------------------------------------------------- targets
@@ -93,16 +97,11 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
     and lines starting with '#' are skipped.  A bad value raises InputError
     naming the file, line and column."""
     spath = str(path)
+    data = read_limited(path, MAX_TARGETS_BYTES, InputError, "CSV targets file")
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", spath)
-    except IsADirectoryError:
-        raise InputError("is a folder, not a CSV file", spath)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", spath)
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", spath)
     rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
             if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
@@ -219,13 +218,22 @@ def _join_stretches(tgt, sat, a, b):
 
 
 def access_windows(constellation: Constellation, targets: Targets, window: Window,
-                   chunk_samples: int = CHUNK_SAMPLES, progress=None) -> tuple[AccessWindows, Passes]:
+                   chunk_samples: int = CHUNK_SAMPLES, progress=None,
+                   memory_limit_bytes: int | None = None) -> tuple[AccessWindows, Passes]:
     """Every satellite's access windows to every target over ``window``, with the
     sensors' geometry and lighting; and the propagated states (for slews).
-    ``progress(done_samples, total_samples)`` after each time chunk."""
+    ``progress(done_samples, total_samples)`` after each time chunk.  Their
+    memory is estimated first and checked against ``memory_limit_bytes``
+    (default: half the available memory; ``MemoryLimitError`` when over)."""
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
+    check_fits(estimate_access_windows_bytes(len(sats), len(targets), window.duration_s, window.step_s,
+                                             chunk_samples),
+               f"the access windows of {len(sats)} satellites to {len(targets):,} targets over "
+               f"{window.n_samples:,} samples",
+               "use fewer targets (--random, --targets), a shorter window (--days) or a longer step (--step)",
+               memory_limit_bytes)
     sensor = sensor_array(constellation)
     lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
     xyz, up = targets.xyz_km()

@@ -33,7 +33,8 @@ from constellation.errors import InputError
 from constellation.scenario import GRID_KINDS, CapacitySpec, Scenario, SurveySpec, load_scenario, resolve_scenario
 from constellation.sensor import off_nadir_limit
 from constellation.validate import check_sensor_reach, check_window_near_epochs, unused_limit_warnings
-from sim.engine.grid import Grid
+from sim.engine.grid import Grid, count_points
+from sim.engine.memory import plan_chunk_samples
 from sim.engine.metrics import Target
 from sim.engine.propagate import Window
 from sim.engine.provenance import build_provenance, utc_now
@@ -148,6 +149,15 @@ class GridSpec:
             return Grid.points(p.lat_deg, p.lon_deg, labels=p.names,
                                name=Path(p.path).name if p.path else "points")
         return Grid.build(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind, land_only=self.land_only)
+
+    def n_points(self) -> int:
+        """Points of the grid :meth:`build` makes, counted without building it: a
+        point list's length; for a land-only grid, those of the full grid it is
+        cut from (an upper bound, and what building it holds before the cut).
+        ValueError for a band with no grid row."""
+        if self.points is not None:
+            return len(self.points.lat_deg)
+        return count_points(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind)
 
 
 # Study.with_overrides keywords that change the grid (a point list takes its place).
@@ -331,6 +341,17 @@ class Study:
         """The grid of ground points (built anew at each call)."""
         return self.grid_spec.build()
 
+    def check_memory(self, memory_limit_bytes: int | None = None) -> int | None:
+        """Check the run's peak memory against ``memory_limit_bytes`` (default: half
+        the available memory) from the sizes alone, before the grid is built:
+        :func:`sim.engine.memory.plan_chunk_samples` with the grid's point count
+        (:meth:`GridSpec.n_points`).  Returns the samples per chunk that fit (None:
+        the run's own choice); raises ``MemoryLimitError`` (an InputError saying
+        how big the run is and what to shrink) when even the smallest chunks do
+        not fit."""
+        return plan_chunk_samples(len(self.constellation), self.grid_spec.n_points(), self.duration_s,
+                                  self.step_s, memory_limit_bytes)
+
     def validated(self) -> "Study":
         """The study with the satellites sgp4 cannot propagate over the window
         dropped, and one-line ``warnings`` (old element sets of a catalog,
@@ -364,13 +385,17 @@ class Study:
         refused); ``per_group``: also fly each group alone; ``grid``: the
         study's grid when the caller has built it already.  Warnings from
         :meth:`validated` are issued as :class:`StudyWarning` unless the study
-        was validated by the caller (who then reports them itself)."""
+        was validated by the caller (who then reports them itself).  The memory
+        is checked (:meth:`check_memory`) before the grid is built."""
         study = self
         if not study.is_validated:
             study = study.validated()
             for text in study.warnings:
                 _warnings.warn(f"{study.name}: {text}", StudyWarning, stacklevel=2)
-        grid, window = grid if grid is not None else study.grid(), study.window()
+        if grid is None:
+            study.check_memory(memory_limit_bytes)
+            grid = study.grid()
+        window = study.window()
         started, t0 = utc_now(), time.perf_counter()
         bar = None
         if progress is None:
