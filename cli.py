@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shlex
+import stat
 import sys
 from pathlib import Path
 
@@ -33,6 +35,37 @@ def _duration(text: str) -> float:
 def _check_targets(ctx, param, values):
     for v in values or ():
         _duration(v)
+    return values
+
+
+def refuse_device(value):
+    """A character or block device (/dev/zero, a terminal) given as a file to read
+    has no end: refused at once, in one line.  Pipes and FIFOs are read."""
+    try:
+        st = os.stat(value)
+    except (OSError, ValueError, TypeError):
+        return value
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise click.ClickException(f"{value}: is a device, not a file to read")
+    return value
+
+
+class InputPath(click.Path):
+    """A file a command reads (:func:`refuse_device`); what it holds is the reader's to judge."""
+
+    def convert(self, value, param, ctx):
+        return super().convert(refuse_device(value), param, ctx)
+
+
+def _input_file(ctx, param, value):
+    """A file (or built-in name) a command reads: a device is refused."""
+    return refuse_device(value) if value is not None else value
+
+
+def _input_files(ctx, param, values):
+    """Scenario files or built-in names: a device among them is refused."""
+    for v in values or ():
+        refuse_device(v)
     return values
 
 
@@ -114,7 +147,7 @@ MAX_EPOCH_AGE_HELP = "Warn when the window starts more than this many days from 
 def catalog_options(tle_help: str = "A satellite catalog (TLE/3LE or OMM) instead of a scenario."):
     """--tle/--catalog, --select and --max-epoch-age."""
     return _options(
-        click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False), help=tle_help),
+        click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE", help=tle_help),
         click.option("--select", "select", multiple=True, help=SELECT_HELP),
         click.option("--max-epoch-age", type=click.FloatRange(min=0), default=14.0, show_default=True,
                      help=MAX_EPOCH_AGE_HELP))
@@ -140,8 +173,24 @@ def grid_options(max_res: float = 90, res_help: str = "Grid resolution in degree
         click.option("--lat-max", type=click.FloatRange(-90, 90), help="Northern edge of the grid (deg)."))
 
 
-OFF_NADIR = click.option("--off-nadir", type=click.FloatRange(min=0, min_open=True, max=90),
-                         help="Sensor's maximum off-nadir angle (deg), for every group.")
+class OffNadirType(click.ParamType):
+    """An off-nadir limit: degrees in (0, 90], or "none" (no off-nadir limit)."""
+
+    name = "off-nadir limit"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "none":
+            return "none"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of degrees or none", param, ctx)
+        return click.FloatRange(min=0, min_open=True, max=90).convert(number, param, ctx)
+
+
+OFF_NADIR = click.option("--off-nadir", type=OffNadirType(), metavar="DEG|none",
+                         help="Sensor's maximum off-nadir angle (deg), for every group; none: no off-nadir limit, "
+                              "the minimum elevation alone.")
 MIN_ELEVATION = click.option("--min-elevation", type=click.FloatRange(min=0, max=90, max_open=True),
                              help="Minimum elevation of the satellite seen from the ground (deg).")
 SWATH = click.option("--swath-km", type=click.FloatRange(min=0, min_open=True, max=5000),
@@ -159,8 +208,8 @@ def sensor_options(f):
 
 def out_option(help_text: str, required: bool = False):
     """-o/--out: the file a command writes (the same spelling on every command)."""
-    return click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False), metavar="FILE",
-                        required=required, help=help_text)
+    return click.option("-o", "--out", "out_path", type=click.Path(), metavar="FILE", required=required,
+                        help=help_text)
 
 
 def simulation_options(f):
@@ -200,6 +249,38 @@ def user_errors():
         raise click.ClickException(str(option_error(exc, OPTION_NAMES)))
     except ValueError as exc:
         raise click.ClickException(str(exc))
+    except OSError as exc:  # a file no reader or writer turned into an InputError
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise click.ClickException(f"{where}{exc.strerror or exc}")
+    except MemoryError as exc:  # an allocation no estimate foresaw
+        raise click.ClickException(f"out of memory ({' '.join(str(exc).split()) or 'MemoryError'})")
+
+
+def check_outputs(outputs, inputs=()) -> None:
+    """Before anything runs: every ``(option, path)`` a command will write must be
+    writable (:func:`constellation.files.check_writable`: its folder exists and
+    takes a new file, the path is not a folder), and no two may be one file nor
+    any be an input file, which it would replace.  FIFOs and devices
+    (``/dev/stdout``) are written in place and may take several outputs."""
+    from constellation.files import check_writable, is_stream
+
+    given_in = {os.path.realpath(p): p for p in inputs if p and os.path.isfile(p)}
+    seen: dict[str, tuple[str, str]] = {}
+    for option, path in outputs:
+        if not path:
+            continue
+        check_writable(path)
+        if is_stream(path):
+            continue
+        key = os.path.realpath(path)
+        if key in given_in:
+            raise click.ClickException(f"{path}: {option} would replace the input {given_in[key]}")
+        if key in seen:
+            first_option, first = seen[key]
+            what = f"by {first_option} and {option}" if first_option != option else f"twice by {option}"
+            raise click.ClickException(f"{path}: written {what} ({first} and {path} are one file); give each "
+                                       "output its own file")
+        seen[key] = (option, str(path))
 
 
 def load_studies(scenarios, tle_path, select=(), max_epoch_age=None) -> list:
@@ -225,8 +306,13 @@ def one_study(scenarios, tle_path, command: str, select=(), max_epoch_age=None):
 
 def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_kind=None, lat_min=None,
                  lat_max=None, land_only=False, off_nadir=None, min_elevation=None, swath_km=None,
-                 min_sun_elevation=None, day_and_night=False, targets=(), **_run_options):
+                 min_sun_elevation=None, day_and_night=False, targets=(), points=None, **_run_options):
     """The study with the command line's overrides applied."""
+    if points is not None:
+        grid = [opt for opt, v in (("--grid-res", grid_res), ("--grid-kind", grid_kind), ("--lat-min", lat_min),
+                                   ("--lat-max", lat_max), ("--land-only", land_only or None)) if v is not None]
+        if grid:
+            raise click.UsageError(f"give --points or a grid ({', '.join(grid)}), not both")
     if swath_km is not None and off_nadir is not None:
         raise click.UsageError("give --off-nadir (an agile sensor) or --swath-km (a push-broom), not both")
     if min_sun_elevation is not None and day_and_night:
@@ -235,7 +321,7 @@ def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_
                                 lat_min_deg=lat_min, lat_max_deg=lat_max, land_only=land_only or None,
                                 off_nadir_deg=off_nadir, min_elevation_deg=min_elevation, swath_km=swath_km,
                                 min_sun_elevation_deg=min_sun_elevation, day_and_night=day_and_night,
-                                targets=targets)
+                                targets=targets, points=points)
 
 
 def validated(study):
@@ -246,12 +332,14 @@ def validated(study):
     return study
 
 
-def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
-    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
-    study = validated(study)
-    grid = study.grid()
-    total = study.window().n_samples - 1
-    label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
+@contextlib.contextmanager
+def sample_bar(label: str, total: int):
+    """A click progress bar on stderr over a window's samples: yields ``progress(done, total)``.
+    Before it, one line when the numba kernels must be compiled first."""
+    from sim.studies.study import COMPILING, kernels_cold
+
+    if kernels_cold():
+        click.echo(COMPILING, err=True)
     with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
         done = [0]
 
@@ -259,44 +347,67 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
             bar.update(k - done[0])
             done[0] = k
 
+        yield progress
+
+
+def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
+    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
+    study = validated(study)
+    study.check_memory(memory_limit)  # from the sizes alone: a run too big for memory builds nothing
+    grid = study.grid()
+    label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
+    with sample_bar(label, study.window().n_samples - 1) as progress:
         return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
                          per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]))
 
 
 @main.command("run")
-@click.argument("scenarios", nargs=-1)
+@click.argument("scenarios", nargs=-1, callback=_input_files)
 @simulation_options
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per scenario (JSON lines).")
-@click.option("--plots", "plots_dir", type=click.Path(file_okay=False),
+@click.option("--plots", "plots_dir", type=click.Path(), metavar="DIRECTORY",
               help="Also write PNGs to this folder: a max-revisit map and ground tracks per scenario, "
                    "the max-revisit CDF and the milestone chart over all of them.")
-@out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv, .geojson (per point) or .json "
-            "(summary). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
+@out_option("Write the result, with its provenance: .nc (NetCDF, CF), .csv (with its metadata in FILE.json), "
+            ".geojson (per point), .json (summary) or .tif (GeoTIFF maps, one band per figure; needs "
+            "pip install 'revisit[gis]'). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
 @click.option("--per-group", is_flag=True,
               help="Also fly each group of a mixed constellation alone and report it (takes longer).")
+@click.option("--points", "points", type=InputPath(), metavar="FILE.csv",
+              help="Run on these ground points instead of the grid: rows lat,lon[,name] in degrees (as `revisit "
+                   "targets --targets` reads them); each point's figures are printed after the table "
+                   "(--json: point_figures), in the file's order.")
 def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_path, **options):
     """Simulate scenarios (default: every built-in Jilin-1 milestone) or a catalog.
 
     SCENARIOS are scenario files or built-in names (see `revisit scenarios`).
     Options override the scenario's own values.
     """
-    from sim.outputs.report import milestone_table
+    from sim.outputs.report import milestone_table, point_table
 
     results, runs, constellations = [], [], []
     with user_errors():
         if out_path:
-            from sim.outputs.io import check_output_path
+            from sim.outputs.io import check_output_path, output_format
 
             check_output_path(out_path)
+            if options.get("points") and output_format(out_path) == "geotiff":
+                raise click.UsageError("a point list has no map: write --out FILE.nc, .csv or .geojson with --points")
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
-        for study in studies:
+        out_paths = run_output_paths(out_path, [s.name for s in studies])
+        check_outputs([("--out", p) for p in out_paths] + plot_outputs(plots_dir, studies),
+                      inputs=[*scenarios, tle_path, options.get("points")])
+        for study, path in zip(studies, out_paths):
             result = simulate(study, **options)
             summary = result.summary()
             summary.update(study.check_claims(log=lambda text: click.echo(text, err=True)))
+            if result.grid.kind == "points":
+                summary["point_figures"] = result.point_figures()
             results.append(summary)
-            if out_path:
-                path = output_path_for(out_path, study.name, len(studies) > 1)
-                click.echo(f"wrote {result.save(path)}", err=True)
+            if path:
+                from sim.outputs.io import written_files
+
+                click.echo(f"wrote {' and '.join(map(str, written_files(result.save(path))))}", err=True)
             if plots_dir:
                 runs.append(result)
                 constellations.append(result.constellation)
@@ -309,6 +420,10 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                 click.echo(f"wrote {p}", err=True)
     if not as_json:
         click.echo(milestone_table(results))
+        for summary in results:
+            if "point_figures" in summary:
+                click.echo("")
+                click.echo(point_table(summary["scenario"], summary["point_figures"]))
 
 
 def output_path_for(out_path: str, name: str, several: bool) -> Path:
@@ -319,16 +434,56 @@ def output_path_for(out_path: str, name: str, several: bool) -> Path:
     return path.with_name(f"{path.stem}-{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}{path.suffix}")
 
 
+def run_output_paths(out_path: str | None, names: list[str]) -> list[Path | None]:
+    """The file ``run --out`` writes for each scenario (None without --out).  Two
+    scenarios of one name would write one file: refused, as is splitting several
+    into a FIFO or device, which has no name to extend."""
+    from constellation.files import is_stream
+
+    if not out_path:
+        return [None] * len(names)
+    several = len(names) > 1
+    if several and is_stream(out_path):
+        raise click.ClickException(f"{out_path}: with several scenarios --out names one file each "
+                                   "(FILE-SCENARIO.ext); give a file name, not a pipe or device")
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise click.ClickException(f"scenario {name!r} is given twice: its results would overwrite each other "
+                                       f"in {output_path_for(out_path, name, several)}; give each scenario once")
+        seen.add(name)
+    return [output_path_for(out_path, name, several) for name in names]
+
+
+def plot_outputs(plots_dir: str | None, studies) -> list[tuple[str, Path]]:
+    """The PNGs ``run --plots DIR`` writes, checked before the runs: DIR must be a
+    folder, or be missing with an existing parent (it is made then)."""
+    if not plots_dir:
+        return []
+    from constellation.files import check_folder_writable
+    from sim.outputs.plot import plot_file_names
+
+    check_folder_writable(plots_dir)
+    names = [s.name for s in studies]
+    if len(set(names)) < len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise click.ClickException(f"scenario {dup!r} is given twice: its plots would overwrite each other in "
+                                   f"{plots_dir}; give each scenario once")
+    if not os.path.isdir(plots_dir):
+        return []
+    return [("--plots", Path(plots_dir) / f) for f in plot_file_names(names)]
+
+
 @main.command("show")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=InputPath())
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file (JSON lines), as `run --json`.")
 @click.option("--provenance", "with_provenance", is_flag=True,
               help="Print each file's provenance (inputs, versions, settings, time) as JSON instead.")
 def show_cmd(files, as_json, with_provenance):
     """Print the table (or JSON) of results written by `revisit run --out`, without re-simulating.
 
-    FILES are .nc, .csv, .geojson or .json results; the figures are read back and
-    the statistics recomputed from them (a .json holds the summary itself).
+    FILES are .nc, .csv, .geojson, .json or .tif results; the figures are read back and
+    the statistics recomputed from them (a .json or .tif holds the summary itself).
     """
     from sim.outputs.io import load_provenance, load_summary
     from sim.outputs.report import milestone_table
@@ -350,7 +505,7 @@ MAP_FIGURES = ("max_revisit", "mean_revisit", "mean_response", "accesses", "cove
 
 
 @main.command("map")
-@click.argument("scenario", nargs=-1)
+@click.argument("scenario", nargs=-1, callback=_input_files)
 @simulation_options
 @out_option("PNG to write (default: SCENARIO-FIGURE.png here).")
 @click.option("--figure", type=click.Choice(MAP_FIGURES), default="max_revisit", show_default=True,
@@ -365,15 +520,16 @@ def map_cmd(scenario, tle_path, select, max_epoch_age, out_path, figure, **optio
 
     with user_errors():
         study = with_options(one_study(scenario, tle_path, "map", select, max_epoch_age), **options)
-        result = simulate(study, **options)
         path = Path(out_path or f"{safe_name(study.name)}-{figure}.png")
+        check_outputs([("--out", path)], inputs=[*scenario, tle_path])
+        result = simulate(study, **options)
         result.plot_map(path, figure=figure)
     click.echo(f"wrote {path}")
 
 
 @main.command("tracks")
-@click.argument("scenario", nargs=-1)
-@click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE",
               help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
 @click.option("--start", callback=_check_start,
               help="Start, ISO UTC. Default: the scenario's, or the catalog's latest epoch.")
@@ -389,12 +545,13 @@ def tracks_cmd(scenario, tle_path, start, hours, step_s, out_path):
     with user_errors():
         study = one_study(scenario, tle_path, "tracks")
         path = Path(out_path or f"{safe_name(study.name)}-tracks.png")
+        check_outputs([("--out", path)], inputs=[*scenario, tle_path])
         plot_tracks(study.constellation, start or study.start, path, hours=hours, step_s=step_s)
     click.echo(f"wrote {path}")
 
 
 @main.command("catalog")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=InputPath())
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
 @click.option("--plane-tol", type=click.FloatRange(min=0, min_open=True, max=12), default=0.5, show_default=True,
               help="Satellites whose local times of node are this close (h) fall in one plane group.")
@@ -418,28 +575,35 @@ def catalog_cmd(path, select, plane_tol, as_json):
 
 
 @main.command("export")
-@click.argument("scenario", nargs=-1)
-@click.option("--tle", "--catalog", "tle_path", type=click.Path(dir_okay=False),
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE",
               help="Convert a catalog (any format `revisit catalog` reads) instead of a scenario.")
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
-@out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM).", required=True)
+@out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM; .kvn with "
+            "several satellites: one file each, FILE's name + '-NORAD ID').", required=True)
 def export_cmd(scenario, tle_path, select, out_path):
     """Write a scenario's satellites (or a catalog's) as a TLE or OMM catalog."""
-    from constellation.catalog import write_catalog
+    from constellation.catalog import catalog_files, write_catalog
 
     with user_errors():
+        check_outputs([("--out", out_path)], inputs=[*scenario, tle_path])
         const = one_study(scenario, tle_path, "export", select).constellation
         fmt = write_catalog(const, out_path)
-    click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
+    files = catalog_files(const, out_path, fmt)
+    if len(files) > 1:  # KVN: one message per file
+        click.echo(f"wrote {len(const)} satellites to {len(files)} files {files[0]} .. {files[-1]} ({fmt}, one OMM "
+                   "per file)")
+    else:
+        click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
 
 
 # ---------------------------------------------------------------- target capacity and area survey
 
 
 @main.command("targets")
-@click.argument("scenario", nargs=-1)
+@click.argument("scenario", nargs=-1, callback=_input_files)
 @catalog_options()
-@click.option("--targets", "targets_csv", type=click.Path(dir_okay=False), metavar="FILE.csv",
+@click.option("--targets", "targets_csv", type=InputPath(), metavar="FILE.csv",
               help="Targets: rows lat,lon[,name] in degrees, or a header naming lat and lon (and name) columns.")
 @click.option("--random", "n_random", type=click.IntRange(1, 1_000_000),
               help="N random targets on land, uniform by area (default: the scenario's [capacity], else 1000).")
@@ -454,9 +618,9 @@ def export_cmd(scenario, tle_path, select, out_path):
 @window_options(max_days=31, max_step_s=600,
                 days_help="Window length in days (default: the scenario's [capacity], else its window).")
 @_options(OFF_NADIR, MIN_SUN, DAY_AND_NIGHT)
-@click.option("--windows-out", type=click.Path(dir_okay=False), metavar="FILE.csv",
+@click.option("--windows-out", type=click.Path(), metavar="FILE.csv",
               help="Also write every access window: target, lat, lon, satellite, start_s, end_s.")
-@click.option("--schedule-out", type=click.Path(dir_okay=False), metavar="FILE.csv",
+@click.option("--schedule-out", type=click.Path(), metavar="FILE.csv",
               help="Also write the daily schedule's images: target, lat, lon, satellite, start_s, end_s.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random, seed, lat_min, lat_max, dwell_s,
@@ -487,14 +651,15 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
             raise click.UsageError("give --targets FILE or --random N, not both")
         if min_sun_elevation is not None and day_and_night:
             raise click.UsageError("give --min-sun-elevation or --day-and-night, not both")
-        for p in (windows_out, schedule_out):
-            if p and not Path(p).resolve().parent.is_dir():
-                raise click.BadParameter(f"folder of {p!r} does not exist")
+        check_outputs([("--windows-out", windows_out), ("--schedule-out", schedule_out)],
+                      inputs=[*scenario, tle_path, targets_csv])
         study = one_study(scenario, tle_path, "targets")
         targets = capacity_targets(study.capacity, targets_csv, n_random, seed, lat_min, lat_max)
         study = validated(capacity_study(study, start, days, step_s, off_nadir, min_sun_elevation, day_and_night,
                                          select, max_epoch_age))
-        res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s)
+        label = f"{study.name} ({len(study.constellation)} sats, {len(targets):,} targets)"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s, progress=progress)
         for p, write in ((windows_out, write_windows_csv), (schedule_out, write_schedule_csv)):
             if p:
                 click.echo(f"wrote {write(res, p)}", err=True)
@@ -520,10 +685,11 @@ def _parse_bbox(text: str):
 
 
 @main.command("survey")
-@click.argument("scenario", nargs=-1)
+@click.argument("scenario", nargs=-1, callback=_input_files)
 @catalog_options()
-@click.option("--region", help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons "
-                               "(default: the scenario's [survey]).")
+@click.option("--region", callback=_input_file,
+              help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons (default: "
+                   "the scenario's [survey]).")
 @click.option("--bbox", help="A box instead: LON_MIN,LAT_MIN,LON_MAX,LAT_MAX (deg).")
 @window_options(days_help="Window length in days (default: the scenario's [survey], else 31).")
 @click.option("--grid-res", type=click.FloatRange(min=0.01, max=10),
@@ -551,8 +717,7 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
             raise click.UsageError("give --off-nadir (an agile sensor) or --swath-km (a push-broom), not both")
         if min_sun_elevation is not None and day_and_night:
             raise click.UsageError("give --min-sun-elevation or --day-and-night, not both")
-        if out_path and not Path(out_path).resolve().parent.is_dir():
-            raise click.BadParameter(f"folder of {out_path!r} does not exist", param_hint="'--out'")
+        check_outputs([("--out", out_path)], inputs=[*scenario, tle_path, region])
         study = one_study(scenario, tle_path, "survey")
         spec = study.survey
         if bbox:
@@ -564,7 +729,9 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
                                    "[survey]")
         study = validated(survey_study(study, start, days, step_s, swath_km, off_nadir, min_sun_elevation,
                                        day_and_night, select, max_epoch_age))
-        res, summary = run_survey(study, reg, grid_res)
+        label = f"{study.name} ({len(study.constellation)} sats, survey of {reg.name})"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            res, summary = run_survey(study, reg, grid_res, progress=progress)
         if out_path:
             from sim.outputs.plot import plot_survey
 
@@ -583,6 +750,9 @@ def sweep_options(f):
         click.option("--scheduler", metavar="tcp://HOST:PORT",
                      help="Run on this existing Dask cluster (its workers need revisit installed). Default: a "
                           "local cluster, one single-threaded worker process per core."),
+        click.option("--connect-timeout", "connect_timeout", type=click.FloatRange(min=0, min_open=True, max=3600),
+                     default=10.0, show_default=True, metavar="SECONDS",
+                     help="Seconds the --scheduler has to answer before the run stops."),
         click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the local cluster."),
         click.option("--sequential", is_flag=True, help="Run in this process, one configuration after another "
                                                         "(no Dask); the table is the same."),
@@ -622,25 +792,45 @@ class _Bar:
             self.bar, self.done = None, 0
 
 
-def _executor(sequential, scheduler, workers):
+def _executor(sequential, scheduler, workers, connect_timeout):
     from sim.studies.sweep import make_executor
 
-    return make_executor(sequential, scheduler, workers)
+    return make_executor(sequential, scheduler, workers, connect_timeout)
 
 
 SHOW_ALL_ROWS = 40
 
 
-def _check_plot_path(plot_path):
-    if plot_path and not Path(plot_path).resolve().parent.is_dir():
-        raise click.BadParameter(f"folder of {plot_path!r} does not exist", param_hint="'--plot'")
+def check_table_outputs(out: Path, plot_path: str | None, spec_path: str | None) -> None:
+    """The table, the CSV beside it, its journal and the plot of a sweep or sizing
+    run: writable, distinct, none the spec file (before any configuration runs)."""
+    from sim.studies.sweep import check_table_path, table_paths
+
+    check_table_path(out)
+    check_outputs([("--out", p) for p in table_paths(out)] + [("--plot", plot_path)], inputs=[spec_path])
+
+
+def _plot_table(rows, plot_path) -> Path | None:
+    """Draw the trade space of ``rows`` to ``plot_path``; None (and why, on stderr)
+    when there is nothing to draw.  Failures to write stop the command."""
+    from constellation.files import OutputError
+    from sim.outputs.plot import plot_pareto
+
+    try:
+        plot_pareto(rows, plot_path)
+    except OutputError:
+        raise
+    except ValueError as exc:
+        click.echo(f"no plot: {exc}", err=True)
+        return None
+    return Path(plot_path)
 
 
 @main.command("sweep")
-@click.argument("spec")
+@click.argument("spec", callback=_input_file)
 @out_option("Table to write: .csv, or .nc (NetCDF) / .parquet with the .csv beside it. Default: the sweep's name "
             "+ .csv here. Its journal (FILE with .jsonl) records each finished configuration.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), metavar="PNG",
+@click.option("--plot", "plot_path", type=click.Path(), metavar="PNG",
               help="Also draw the trade space: satellites vs MRT p95, coloured by the first target's met share.")
 @click.option("--target", "targets", multiple=True, callback=_check_targets,
               help="A revisit claim to check, e.g. 30min (repeatable; added "
@@ -648,8 +838,8 @@ def _check_plot_path(plot_path):
 @click.option("--retry-failed", is_flag=True, help="With --resume, run failed configurations again.")
 @click.option("--list", "list_only", is_flag=True, help="Only list the configurations (key and parameters).")
 @sweep_options
-def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, scheduler, workers, sequential, resume,
-              overwrite, days, step_s, grid_res, grid_kind, lat_min, lat_max, as_json):
+def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, scheduler, connect_timeout, workers,
+              sequential, resume, overwrite, days, step_s, grid_res, grid_kind, lat_min, lat_max, as_json):
     """Run every configuration of a sweep file (a grid or a list over Walker or SSO
     patterns, altitude, inclination, local times, sensor, window, grid) and write
     one table of their figures: MRT p50/p95/max, mean revisit, mean response,
@@ -658,7 +848,7 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
     examples in seeds/sweeps/.
     """
     from sim.outputs.report import SWEEP_NOTE, sweep_table
-    from sim.studies.sweep import load_sweep_spec, pareto_front, sweep
+    from sim.studies.sweep import load_journal, load_sweep_spec, pareto_front, sweep
 
     bar = _Bar("configurations", quiet=as_json)
     with user_errors():
@@ -670,9 +860,10 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
                            else f"{c.index:>4} {c.key}  {c.label}")
             return
         out = Path(out_path or f"{re.sub(r'[^A-Za-z0-9._-]+', '_', sp.name)}.csv")
-        _check_plot_path(plot_path)
+        check_table_outputs(out, plot_path, sp.path)
+        load_journal(out, resume, overwrite)  # an old or damaged journal stops the sweep before it starts
         try:
-            with _executor(sequential, scheduler, workers) as ex:
+            with _executor(sequential, scheduler, workers, connect_timeout) as ex:
                 if not as_json:
                     click.echo(f"{sp.name}: {len(confs)} configurations on {ex.description}", err=True)
                 outcome = sweep(sp, out, ex, resume=resume, overwrite=overwrite, retry_failed=retry_failed,
@@ -683,14 +874,8 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
                                        f"run again with --resume to do the rest")
         finally:
             bar.close()
-        if plot_path:
-            from sim.outputs.plot import plot_pareto
-
-            try:
-                plot_pareto(outcome.rows, plot_path)
-                outcome.written.append(Path(plot_path))
-            except ValueError as exc:
-                click.echo(f"no plot: {exc}", err=True)
+        if plot_path and (drawn := _plot_table(outcome.rows, plot_path)):
+            outcome.written.append(drawn)
     st = outcome.stats
     if as_json:
         for r in outcome.rows:
@@ -712,8 +897,11 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
 
 
 def _parse_planes(text: str) -> list[int]:
-    """'4,6,8', '4-24', '4-24:2' or a mix ('2-6,8,12-20:4') -> sorted plane counts."""
-    out = set()
+    """'4,6,8', '4-24', '4-24:2' or a mix ('2-6,8,12-20:4') -> sorted plane counts
+    (refused, before any range is listed, beyond the search's cap on plane counts)."""
+    from sim.studies.sizing import MAX_PLANE_COUNTS
+
+    parts, count = [], 0
     for part in text.split(","):
         m = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*(?::\s*(\d+)\s*)?)?", part)
         if not m or int(m.group(1)) < 1 or (m.group(2) and int(m.group(2)) < int(m.group(1))) \
@@ -722,12 +910,17 @@ def _parse_planes(text: str) -> list[int]:
                                      param_hint="'--planes'")
         a = int(m.group(1))
         b = int(m.group(2) or a)
-        out.update(range(a, b + 1, int(m.group(3) or 1)))
-    return sorted(out)
+        step = int(m.group(3) or 1)
+        parts.append((a, b, step))
+        count += (b - a) // step + 1
+        if count > MAX_PLANE_COUNTS:
+            raise click.ClickException(f"--planes {text!r}: more than {MAX_PLANE_COUNTS:,} plane counts (each is a "
+                                       "search of several runs); give fewer, e.g. 4-24:2")
+    return sorted({p for a, b, step in parts for p in range(a, b + 1, step)})
 
 
 @main.command("size")
-@click.argument("family", default="walker-sso")
+@click.argument("family", default="walker-sso", callback=_input_file)
 @click.option("--target", help="The revisit target, e.g. 10min or 30min (default: the family's first target).")
 @click.option("--percentile", type=click.Choice(["100", "99", "95", "90", "50"]), default="100", show_default=True,
               help="Met when this area-weighted percentile of max revisit is within the target (100: everywhere).")
@@ -738,11 +931,12 @@ def _parse_planes(text: str) -> list[int]:
                                                                   "family's, else 40).")
 @out_option("Table of every configuration evaluated (.csv, .nc or .parquet; journal beside it). Default: "
             "FAMILY-size.csv here.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), metavar="PNG",
+@click.option("--plot", "plot_path", type=click.Path(), metavar="PNG",
               help="Also draw the evaluated configurations: satellites vs MRT p95.")
 @sweep_options
 def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_plane, out_path, plot_path, scheduler,
-             workers, sequential, resume, overwrite, days, step_s, grid_res, grid_kind, lat_min, lat_max, as_json):
+             connect_timeout, workers, sequential, resume, overwrite, days, step_s, grid_res, grid_kind, lat_min,
+             lat_max, as_json):
     """Find the smallest constellation of a family that meets a revisit target.
 
     FAMILY is a sweep file (or built-in, default walker-sso: seeds/sweeps/) whose [group] is the
@@ -754,8 +948,8 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
     breaks a met target (departures seen are reported).
     """
     from sim.outputs.report import size_text
-    from sim.studies.sizing import family_target, size_search
-    from sim.studies.sweep import check_table_path, load_sweep_spec, open_journal, write_table
+    from sim.studies.sizing import check_search_size, family_target, size_search
+    from sim.studies.sweep import load_journal, load_sweep_spec, write_table
 
     with user_errors():
         sp = load_sweep_spec(family, days, step_s, grid_res, lat_min, lat_max, grid_kind)
@@ -768,13 +962,14 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
             raise click.UsageError("give --planes (e.g. 4-24): the family has no [size] planes")
         lo = min_per_plane or sp.size.get("min_sats_per_plane", 1)
         hi = max_per_plane or sp.size.get("max_sats_per_plane", 40)
+        check_search_size(planes, hi)
         out = Path(out_path or f"{re.sub(r'[^A-Za-z0-9._-]+', '_', sp.name)}-size.csv")
-        check_table_path(out)
-        _check_plot_path(plot_path)
-        journal, known = open_journal(out, resume, overwrite)
+        check_table_outputs(out, plot_path, sp.path)
+        journal, known = load_journal(out, resume, overwrite)
         log = (lambda text: None) if as_json else (lambda text: click.echo(text, err=True))
         try:
-            with _executor(sequential, scheduler, workers) as ex:
+            with _executor(sequential, scheduler, workers, connect_timeout) as ex:
+                journal.start(fresh=not resume)
                 log(f"{sp.name}: {tname} at percentile {percentile}, planes {planes}, {lo}-{hi} per plane, on "
                     f"{ex.description}")
                 res = size_search(sp, tname, thr, ex, planes, lo, hi, int(percentile), journal, known, log)
@@ -783,12 +978,8 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
                                        "run again with --resume to continue")
         res.written = write_table(res.rows, out, {"family": sp.name, "target": tname, "threshold_s": thr,
                                                   "percentile": int(percentile)})
-        if plot_path and res.rows:
-            from sim.outputs.plot import plot_pareto
-
-            with contextlib.suppress(ValueError):
-                plot_pareto(res.rows, plot_path)
-                res.written.append(Path(plot_path))
+        if plot_path and res.rows and (drawn := _plot_table(res.rows, plot_path)):
+            res.written.append(drawn)
     best = res.best
     if as_json:
         click.echo(json.dumps(_jsonable({"family": sp.name, "target": tname, "threshold_s": thr,

@@ -4,6 +4,7 @@ Formats: TLE (two-line sets), 3LE (a name line before each pair) and OMM as
 CSV, JSON, XML or KVN (CelesTrak's and Space-Track's forms).  The format is
 told from the file's content, or from its extension when the content does not
 say.  Every satellite becomes an sgp4 ``Satrec`` propagated from its own epoch.
+A catalog file holds at most ``MAX_CATALOG_BYTES`` (256 MiB).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from .constants import SECONDS_PER_DAY, SSO_NODE_RATE_RAD_S, WGS84_A_KM
 from .core import Constellation, Group, Satellite
 from .elements import satrec_epoch
 from .errors import CatalogError
-from .files import atomic_write
-from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, parse_omm
+from .files import MAX_CATALOG_BYTES, atomic_write, read_limited
+from .omm import EXPECTED_METADATA, OPTIONAL, REQUIRED, format_omm, format_omm_kvn, parse_omm
 from .orbits import local_time_of_node_hours
 from .sensor import Sensor
-from .tle import format_tle_text, parse_tle_text
+from .tle import decode_tle, format_tle_text, parse_tle_text
 
 FORMATS = ("tle", "csv", "json", "xml", "kvn")
 FORMAT_NAMES = {"tle": "TLE/3LE", "csv": "OMM CSV", "json": "OMM JSON", "xml": "OMM XML", "kvn": "OMM KVN"}
@@ -63,14 +64,7 @@ def detect_format(path: str | Path, data: bytes) -> str:
 
 
 def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CatalogError("file not found", str(path))
-    except IsADirectoryError:
-        raise CatalogError("is a directory, not a catalog file", str(path))
-    except OSError as exc:
-        raise CatalogError(f"cannot read the file ({exc.strerror or exc})", str(path))
+    return read_limited(path, MAX_CATALOG_BYTES, CatalogError, "catalog file")
 
 
 def parse_catalog(data: bytes, fmt: str, path: str = "<string>") -> list[Satellite]:
@@ -78,12 +72,7 @@ def parse_catalog(data: bytes, fmt: str, path: str = "<string>") -> list[Satelli
     if not data.strip():
         raise CatalogError("empty file (no element sets)", path)
     if fmt == "tle":
-        try:
-            text = data.decode("ascii")
-        except UnicodeDecodeError as exc:
-            raise CatalogError("non-ASCII character in a TLE file", path, data.count(b"\n", 0, exc.start) + 1,
-                               "encoding")
-        return parse_tle_text(text, path)
+        return parse_tle_text(decode_tle(data, path), path)
     if fmt in FORMATS:
         return parse_omm(data, fmt, path)
     raise CatalogError(f"unknown catalog format {fmt!r} (known: {', '.join(FORMATS)})", path, None, "format")
@@ -106,7 +95,7 @@ def read_catalog(path: str | Path, select=None, sensor: Sensor | None = None, na
     data = _read_bytes(path)
     sats = parse_catalog(data, fmt or detect_format(path, data), str(path))
     const = Constellation(name or path.stem, [Group("catalog", sats, sensor or Sensor())])
-    if select:
+    if not _no_selection(select):
         const = select_satellites(const, select, str(path))
     return const
 
@@ -115,14 +104,23 @@ def read_catalog(path: str | Path, select=None, sensor: Sensor | None = None, na
 # Selection
 
 
-def parse_select(select) -> list[tuple[str, object, str]]:
+def _no_selection(select) -> bool:
+    """None or an empty list of terms: keep every satellite.  (An empty string is a selection
+    that names nothing.)"""
+    return select is None or (isinstance(select, (list, tuple, set, frozenset)) and not select)
+
+
+def parse_select(select, path: str | None = None) -> list[tuple[str, object, str]]:
     """Terms from ``select`` (a string or strings; commas separate terms) -> (kind, value, text).
 
     A term of digits is a NORAD id, ``N-M`` an inclusive id range, anything else a
-    glob on the name (case-insensitive: ``JILIN*``, ``*GAOFEN 03D?``).
+    glob on the name (case-insensitive: ``JILIN*``, ``*GAOFEN 03D?``).  None or an
+    empty list gives no terms; a selection whose strings hold no term (``''``,
+    ``','``) is an error naming ``path`` (the catalog), not a selection of everything.
     """
-    if isinstance(select, str):
-        select = [select]
+    if _no_selection(select):
+        return []
+    select = [select] if isinstance(select, str) else list(select)
     terms = []
     for item in select or ():
         for text in str(item).split(","):
@@ -135,10 +133,14 @@ def parse_select(select) -> list[tuple[str, object, str]]:
                 lo, hi = int(m.group(1)), int(m.group(2))
                 if lo > hi:
                     raise CatalogError(f"id range {text!r} is empty (the first id is larger than the second)",
-                                       None, None, "--select")
+                                       path, None, "--select")
                 terms.append(("id", (lo, hi), text))
             else:
                 terms.append(("name", text.upper(), text))
+    if not terms:
+        raise CatalogError(f"the selection {_name_list([repr(str(x)) for x in select], 4)} names no satellite "
+                           "(give names, globs, NORAD ids or id ranges, separated by commas)", path, None,
+                           "--select")
     return terms
 
 
@@ -152,9 +154,10 @@ def select_satellites(constellation: Constellation, select, path: str | None = N
     """The satellites matching any term of ``select`` (see :func:`parse_select`), in catalog order.
 
     A term that matches no satellite is an error (a typo should not silently
-    shrink the constellation).
+    shrink the constellation), as is a selection with no term (``''``).  None or
+    an empty list selects every satellite.
     """
-    terms = parse_select(select)
+    terms = parse_select(select, path)
     if not terms:
         return constellation
     sats = constellation.satellites
@@ -244,15 +247,57 @@ def cluster_local_times(hours: list[float], tol_hours: float = 0.5) -> list[list
     if current:
         chains.append(current)
 
-    def split(chain):
-        inner = [gaps[k] for k in chain[:-1]]
-        if not inner or sum(inner) <= 2 * tol_hours:
-            return [chain]
-        cut = max(range(len(inner)), key=lambda j: (inner[j], -j)) + 1
-        return split(chain[:cut]) + split(chain[cut:])
-
-    groups = [[order[k] for k in part] for chain in chains for part in split(chain)]
+    groups = [[order[k] for k in part] for chain in chains for part in _split_chain(chain, gaps, 2 * tol_hours)]
     return sorted(groups, key=lambda g: _circular_mean_hours([hours[i] for i in g]))
+
+
+def _split_chain(chain: list[int], gaps: list[float], max_span: float) -> list[list[int]]:
+    """``chain`` (positions, each followed by its gap in ``gaps``) cut at its widest inner
+    gap (the first of equals), and each part again, until no part's inner gaps add up to
+    more than ``max_span``; the parts in order.
+
+    Iterative, in time O(n log n) for a chain of n: every cut is the root of a
+    Cartesian tree (a max-heap of the inner gaps, the first of equals on top)
+    built once with a stack, and spans come from prefix sums (recomputed by
+    ``sum`` near ``max_span``, so that a part is cut exactly when the sum of its
+    gaps exceeds it).
+    """
+    inner = [gaps[k] for k in chain[:-1]]
+    m = len(inner)
+    if m == 0:
+        return [chain]
+    prefix = [0.0]
+    for g in inner:
+        prefix.append(prefix[-1] + g)
+    # Cartesian tree of inner: left/right children, -1 for none.
+    left, right, stack = [-1] * m, [-1] * m, []
+    for j in range(m):
+        last = -1
+        while stack and inner[stack[-1]] < inner[j]:
+            last = stack.pop()
+        left[j] = last
+        if stack:
+            right[stack[-1]] = j
+        stack.append(j)
+    root = stack[0]
+
+    def too_wide(a: int, b: int) -> bool:  # do the inner gaps a..b-1 add up to more than max_span?
+        span = prefix[b] - prefix[a]
+        if abs(span - max_span) <= 1e-6 * max(1.0, max_span):
+            span = sum(inner[a:b])
+        return span > max_span
+
+    parts = []
+    # (first, last) positions in chain, both included, and the Cartesian-tree node of inner[first:last].
+    todo = [(0, m, root)]
+    while todo:
+        first, last, node = todo.pop()
+        if first == last or not too_wide(first, last):
+            parts.append(chain[first:last + 1])
+            continue
+        todo.append((node + 1, last, right[node]))  # done after the left part
+        todo.append((first, node, left[node]))
+    return parts
 
 
 def _stats(values: list[float]) -> dict:
@@ -332,7 +377,11 @@ def format_hours(h: float) -> str:
 def summary_text(summary: dict, source: str = "", fmt: str = "") -> str:
     """The summary as the table ``revisit catalog`` prints."""
     s = summary
-    rng = lambda d, f="{:.0f}": f"{f.format(d['min'])}-{f.format(d['max'])}"  # noqa: E731
+
+    def rng(d, f="{:.0f}"):  # 'min-max', or 'min to max' when a minus sign would make '-4--4'
+        lo, hi = f.format(d["min"]), f.format(d["max"])
+        return f"{lo} to {hi}" if lo.startswith("-") or hi.startswith("-") else f"{lo}-{hi}"
+
     lines = [f"{source or s['name']}: {s['satellites']} satellites" + (f" ({FORMAT_NAMES.get(fmt, fmt)})" if fmt else ""),
              f"epochs       {s['epoch_first']} .. {s['epoch_last']}",
              f"altitude     mean {rng(s['mean_alt_km'])} km (average {s['mean_alt_km']['mean']:.0f}), perigee "
@@ -361,9 +410,23 @@ def summary_text(summary: dict, source: str = "", fmt: str = "") -> str:
 # Writing
 
 
-def write_catalog(constellation: Constellation, path: str | Path, fmt: str | None = None) -> str:
+def catalog_files(constellation: Constellation, path: str | Path, fmt: str | None = None) -> list[Path]:
+    """The files :func:`write_catalog` writes: ``path``, except KVN with several
+    satellites, which has no combined form (CCSDS 502.0-B-3): one file per satellite
+    beside ``path``, its name + '-' + the NORAD id (``plan.kvn`` -> ``plan-00001.kvn``, ...)."""
+    path = Path(path)
+    fmt = fmt or EXTENSIONS.get(path.suffix.lower())
+    if fmt != "kvn" or len(constellation) <= 1:
+        return [path]
+    return [path.with_name(f"{path.stem}-{s.satrec.satnum:05d}{path.suffix}") for s in constellation.satellites]
+
+
+def write_catalog(constellation: Constellation, path: str | Path, fmt: str | None = None,
+                  creation_date: datetime | None = None) -> str:
     """Write ``constellation`` to ``path`` as a 3LE ('.tle', '.3le', '.txt'), TLE ('.2le') or OMM
-    ('.csv', '.json', '.xml', '.kvn') file; returns the format written."""
+    ('.csv', '.json', '.xml', '.kvn') file; returns the format written.  KVN holds one
+    message per file: several satellites go to the files :func:`catalog_files` names.
+    ``creation_date``: the OMM header's CREATION_DATE (default: now, or SOURCE_DATE_EPOCH)."""
     path = Path(path)
     ext = path.suffix.lower()
     fmt = fmt or EXTENSIONS.get(ext)
@@ -379,14 +442,25 @@ def write_catalog(constellation: Constellation, path: str | Path, fmt: str | Non
                                "needs distinct ids", str(path))
         seen[s.satrec.satnum] = s.name
     try:
-        text = format_tle_text(constellation, names=ext != ".2le") if fmt == "tle" else format_omm(constellation, fmt)
+        if fmt == "tle":
+            texts = [format_tle_text(constellation, names=ext != ".2le")]
+        elif fmt == "kvn":
+            texts = format_omm_kvn(constellation, creation_date)
+            for text in texts:
+                parse_omm(text, fmt, "<written OMM kvn>")  # each file must read back
+        else:
+            texts = [format_omm(constellation, fmt, creation_date)]
     except CatalogError as exc:
         raise CatalogError(exc.reason, str(path), None, exc.field)
-    data = text.encode("utf-8") if fmt != "tle" else text.encode("ascii")
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    paths = catalog_files(constellation, path, fmt)
+    if len(paths) == 1:
+        texts = ["".join(texts)]
+    for p, text in zip(paths, texts):
+        data = text.encode("utf-8") if fmt != "tle" else text.encode("ascii")
+        atomic_write(p, lambda tmp, data=data: Path(tmp).write_bytes(data))
     return fmt
 
 
 __all__ = ["FORMATS", "read_catalog", "parse_catalog", "detect_format", "catalog_format", "select_satellites",
            "parse_select", "epoch_warnings", "default_start", "summarize_catalog", "summary_text", "write_catalog",
-           "cluster_local_times", "DEFAULT_MAX_EPOCH_AGE_DAYS"]
+           "catalog_files", "cluster_local_times", "DEFAULT_MAX_EPOCH_AGE_DAYS"]

@@ -25,6 +25,18 @@ class Group:
     satellites: list[Satellite]
     sensor: Sensor = field(default_factory=Sensor)
 
+    def radius_range_km(self) -> tuple[float, float] | None:
+        """Smallest perigee and largest apogee radius (km from the Earth's centre)
+        of the group's mean orbits (sgp4's elements); None for an empty group."""
+        if not self.satellites:
+            return None
+        a_km = [(s.satrec.a * s.satrec.radiusearthkm, s.satrec.ecco) for s in self.satellites]
+        return min(a * (1.0 - e) for a, e in a_km), max(a * (1.0 + e) for a, e in a_km)
+
+    def describe_sensor(self) -> str:
+        """The sensor's :meth:`Sensor.describe` at the group's altitudes (which limit binds)."""
+        return self.sensor.describe(self.radius_range_km())
+
 
 @dataclass
 class Constellation:

@@ -2,7 +2,8 @@
 
 Every catalogued satellite is an sgp4 ``Satrec``; these helpers say whether one
 is usable (finite elements, sgp4 accepts it and can propagate it at its own
-epoch) and convert its epoch to and from UTC datetimes.
+epoch, its perigee is above the Earth's surface) and convert its epoch to and
+from UTC datetimes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from sgp4.api import SGP4_ERRORS
 
-from .constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from .constants import JD_UNIX_EPOCH, SECONDS_PER_DAY, WGS84_A_KM
 
 # sgp4's epoch origin for sgp4init: days since 1949 December 31 00:00 UTC.
 SGP4_EPOCH_0 = datetime(1949, 12, 31, tzinfo=timezone.utc)
@@ -50,6 +51,22 @@ def satrec_problem(sat) -> str | None:
         return f"sgp4 cannot propagate this element set at its own epoch (error {err}: {sgp4_error_text(err)})"
     if not all(math.isfinite(x) for x in (*r, *v)):
         return "sgp4 gives a non-finite position at the element set's epoch"
+    return None
+
+
+def perigee_problem(sat) -> str | None:
+    """A one-line reason when the mean orbit of ``sat`` (a usable ``Satrec``) dips below
+    the Earth's surface, or None.
+
+    sgp4 reports a satellite decayed once its position falls below the Earth's
+    (spherical) surface; an element set whose mean perigee is already below it
+    is not an orbit, whatever sgp4 makes of its first position.  The surface is
+    the WGS-84 equatorial radius, the reference of the altitudes catalogs report.
+    """
+    perigee_km = sat.a * (1.0 - sat.ecco) * sat.radiusearthkm - WGS84_A_KM
+    if perigee_km < 0.0:
+        return (f"perigee {-perigee_km:.1f} km below the Earth's surface (mean motion "
+                f"{sat.no_kozai * XPDOTP:.8g} rev/day, eccentricity {sat.ecco:.7g}): a decayed orbit")
     return None
 
 

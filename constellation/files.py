@@ -1,7 +1,9 @@
-"""Writing output files so that a failure never leaves half a file behind.
+"""Reading input files within a size limit, and writing output files so that a
+failure never leaves half a file behind.
 
-Lowest layer (stdlib only): the catalog writers here, and the result, table
-and plot writers in ``sim``, all go through :func:`atomic_write`; a command
+Lowest layer (stdlib only): the catalog and scenario readers read through
+:func:`read_limited`; the catalog writers, and the result, table and plot
+writers in ``sim``, all go through :func:`atomic_write`; a command
 that runs for long calls :func:`check_writable` first.  A write that cannot
 be done raises :class:`OutputError`, whose ``str()`` is one line naming the
 path and the cause.
@@ -35,7 +37,65 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["OutputError", "atomic_write", "check_writable"]
+__all__ = ["OutputError", "atomic_write", "check_writable", "check_folder_writable", "make_folder", "is_stream",
+           "output_errors"]
+
+MIB = 2**20
+# The largest catalog read: about 250,000 objects as OMM XML (~1 KB each), ten
+# times every object tracked in orbit, and over a million as 3LE (~160 bytes each).
+MAX_CATALOG_BYTES = 256 * MIB
+# The largest scenario or sweep file read: these files are a few KB.
+MAX_TOML_BYTES = 16 * MIB
+# Reads from a file that is not a regular one (a pipe, a device) go this much at a time.
+_READ_CHUNK = MIB
+
+
+def size_text(n: int) -> str:
+    """512 -> '512 bytes', 16 * 2**20 -> '16 MiB'."""
+    return f"{n / MIB:g} MiB" if n >= MIB else f"{n} bytes"
+
+
+def read_limited(path: str | Path, limit: int, error: type, what: str = "file") -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them.
+
+    Reads at most ``limit + 1`` bytes, so a device or pipe that never ends
+    (``/dev/zero``) is refused like a file that is too large.  A missing,
+    unreadable or too large file, or a folder, raises ``error`` (an
+    :class:`~constellation.errors.InputError` class) with a one-line message
+    naming the file (and the limit); ``what`` says what the file should be.
+    """
+    spath = str(path)
+    too_big = f"larger than {size_text(limit)}, the most a {what} may be"
+    try:
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError
+            regular = stat.S_ISREG(st.st_mode)
+            if regular and st.st_size > limit:
+                raise error(f"{too_big} ({st.st_size} bytes)", spath)
+            chunks = []
+            size = 0
+            if regular:  # one read of the known size, and a second that finds the end
+                chunks.append(f.read(st.st_size + 1))
+                size = len(chunks[0])
+            while size <= limit:
+                chunk = f.read(min(_READ_CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+    except FileNotFoundError:
+        raise error("file not found", spath)
+    except IsADirectoryError:
+        raise error(f"is a directory, not a {what}", spath)
+    except PermissionError:
+        raise error("cannot read the file (permission denied)", spath)
+    except OSError as exc:
+        raise error(f"cannot read the file ({exc.strerror or exc})", spath)
+    if size > limit:
+        raise error(f"{too_big} (stopped reading there)", spath)
+    return b"".join(chunks)
 
 
 class OutputError(InputError, OSError):
@@ -91,6 +151,13 @@ def _reported(path: str, where: str = "") -> Iterator[None]:
         raise
     except OSError as exc:
         raise _error(path, exc, where) from exc
+
+
+def output_errors(path: str | os.PathLike, where: str = ""):
+    """A context manager turning an OSError of the enclosed writing (a journal
+    appended to line by line, a folder made) into an :class:`OutputError` naming
+    ``path``: one line, ``PATH: cause``."""
+    return _reported(os.fspath(path), where)
 
 
 def _call(write: Callable[[str], None], tmp: str, path: str, where: str = "") -> None:
@@ -337,3 +404,59 @@ def check_writable(path: str | Path) -> None:
             if probe is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(probe)
+
+
+def is_stream(path: str | Path) -> bool:
+    """Whether :func:`atomic_write` writes into ``path`` in place (a FIFO, a
+    character device, ``/dev/stdout``) rather than replacing it; False for a
+    regular file, a missing one, a folder or a path it cannot plan."""
+    try:
+        return _plan(os.fspath(path))[0] == _STREAM
+    except OSError:
+        return False
+
+
+def check_folder_writable(path: str | Path) -> None:
+    """Raise :class:`OutputError` unless files can be written in folder ``path``
+    (meant to run before a long computation that fills it): an existing folder
+    must accept a new file; a missing one must have an existing parent folder
+    that does (:func:`make_folder` creates it then).  Creates nothing."""
+    given = os.fspath(path)
+    with _sigterm_exits(), _reported(given):
+        folder = os.path.realpath(given)
+        if os.path.isdir(folder):
+            probe_in = folder
+        elif os.path.exists(folder):
+            raise OutputError("is not a folder", given, errno.ENOTDIR)
+        else:
+            probe_in = os.path.dirname(folder)
+            if not os.path.isdir(probe_in):
+                shown = os.path.dirname(os.path.normpath(given)) or "."
+                state = "is not a folder" if os.path.exists(probe_in) else "does not exist"
+                raise OutputError(f"folder {shown!r} {state}", given, errno.ENOENT)
+        probe = None
+        try:
+            with _reported(given, f"cannot create a file in folder {probe_in!r}"):
+                fd, probe = tempfile.mkstemp(prefix=".revisit-probe.", suffix=".tmp", dir=probe_in)
+                os.close(fd)
+        finally:
+            if probe is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(probe)
+
+
+def make_folder(path: str | Path) -> Path:
+    """Create folder ``path`` unless it exists (its parent must: missing folders
+    are never created on the way).  OutputError, one line, when it cannot be."""
+    given = os.fspath(path)
+    with _reported(given):
+        if os.path.isdir(given):
+            return Path(path)
+        if os.path.exists(given):
+            raise OutputError("is not a folder", given, errno.ENOTDIR)
+        parent = os.path.dirname(os.path.normpath(given)) or "."
+        if not os.path.isdir(parent):
+            raise OutputError(f"folder {parent!r} does not exist", given, errno.ENOENT)
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            os.mkdir(given)
+    return Path(path)

@@ -6,7 +6,10 @@ per object), JSON (an array of objects, numbers as numbers or strings), XML
 ``tleParameters``) and KVN (``KEY = value`` lines, one message per object).
 Each record becomes an sgp4 ``Satrec`` through ``sgp4init`` with the same
 unit conversions as :mod:`sgp4.omm`.  Every problem raises
-:class:`CatalogError` naming the file, the line and the field.
+:class:`CatalogError` naming the file, the line and the field.  A leading
+UTF-8 byte-order mark is skipped; an XML document with a document type
+declaration (DTD) is refused (OMM XML has none, and a DTD's entities can
+expand a small file into gigabytes).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
@@ -25,7 +29,7 @@ from sgp4.api import WGS72, Satrec
 
 from .core import Constellation, Satellite
 from .elements import (FIRST_YEAR, LAST_YEAR, NDDOT_UNITS, NDOT_UNITS, XPDOTP, days_since_sgp4_epoch,
-                       format_epoch, satrec_epoch, satrec_problem)
+                       format_epoch, perigee_problem, satrec_epoch, satrec_problem)
 from .errors import CatalogError
 
 # The element set: what sgp4 needs.  A record lacking one of these is an error.
@@ -210,6 +214,9 @@ def record_to_satellite(rec: Record, path: str) -> Satellite:
     problem = satrec_problem(sat)
     if problem:
         raise CatalogError(f"{problem} ({f.label})", path, rec.line, "element set")
+    problem = perigee_problem(sat)
+    if problem:
+        f.fail("MEAN_MOTION", problem)
     return Satellite(name, sat, "catalog")
 
 
@@ -382,9 +389,19 @@ def xml_records(data: bytes, path: str) -> list[Record]:
         if stack:
             stack[-1][2].append(text)
 
+    def doctype(*_):
+        raise CatalogError("a document type declaration (<!DOCTYPE ...>) is not allowed in OMM XML", path,
+                           parser.CurrentLineNumber, "XML")
+
+    def entity(name, *_):
+        raise CatalogError(f"an entity declaration ({name!r}) is not allowed in OMM XML", path,
+                           parser.CurrentLineNumber, "XML")
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
     except xml.parsers.expat.ExpatError as exc:
@@ -429,7 +446,7 @@ def parse_omm(data: bytes | str, fmt: str, path: str = "<string>") -> list[Satel
     if fmt == "xml":
         raw = data.encode("utf-8") if isinstance(data, str) else data
         return records_to_satellites(xml_records(raw, path), path)
-    text = data if isinstance(data, str) else decode_text(data, path)
+    text = data.removeprefix("\ufeff") if isinstance(data, str) else decode_text(data, path)
     if fmt == "csv":
         records = csv_records(text, path)
     elif fmt == "json":
@@ -450,6 +467,35 @@ def decode_text(data: bytes, path: str) -> str:
 
 # ---------------------------------------------------------------------------
 # Writers
+#
+# What is written follows CCSDS 502.0-B-3 (ODM version 3, OMM version 3.0): a
+# header (CREATION_DATE, ORIGINATOR), metadata (OBJECT_NAME, OBJECT_ID,
+# CENTER_NAME, REF_FRAME, TIME_SYSTEM, MEAN_ELEMENT_THEORY) and the SGP4 mean
+# elements with their TLE parameters.  XML is one NDM combined instantiation
+# (``<ndm>`` holding one ``<omm>`` per satellite); KVN has no combined form, so
+# :func:`format_omm_kvn` gives one message per satellite, each a file of its own
+# (``constellation.catalog.write_catalog``).  CSV and JSON are CelesTrak's forms.
+
+OMM_VERSION = "3.0"
+ORIGINATOR = "revisit"
+XML_SCHEMA = "https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-4.0.0-master-4.0.xsd"
+# OBJECT_ID of a satellite without an international designator (a synthetic
+# one): launch number 000, which no real launch has, in its epoch's year, and
+# pieces A, B, ..., Z, AA, ... (no I or O, as in real designators) by its place
+# among such satellites in the file: unique for the first PLACEHOLDER_PIECES.
+PLACEHOLDER_LAUNCH = "000"
+PIECE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+PLACEHOLDER_PIECES = sum(len(PIECE_LETTERS) ** k for k in (1, 2, 3))
+# The order and units of the KVN keywords (CCSDS 502.0-B-3, tables 4-1 to 4-3).
+KVN_HEADER = ("CREATION_DATE", "ORIGINATOR")
+KVN_METADATA = ("OBJECT_NAME", "OBJECT_ID", "CENTER_NAME", "REF_FRAME", "TIME_SYSTEM", "MEAN_ELEMENT_THEORY")
+KVN_MEAN_ELEMENTS = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
+                     "MEAN_ANOMALY")
+KVN_TLE_PARAMETERS = ("EPHEMERIS_TYPE", "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH",
+                      "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
+UNITS = {"MEAN_MOTION": "rev/day", "INCLINATION": "deg", "RA_OF_ASC_NODE": "deg", "ARG_OF_PERICENTER": "deg",
+         "MEAN_ANOMALY": "deg", "BSTAR": "1/ER", "MEAN_MOTION_DOT": "rev/day**2", "MEAN_MOTION_DDOT": "rev/day**3"}
+METADATA = {"CENTER_NAME": "EARTH", "REF_FRAME": "TEME", "TIME_SYSTEM": "UTC", "MEAN_ELEMENT_THEORY": "SGP4"}
 
 
 def _num(x: float) -> str:
@@ -458,17 +504,39 @@ def _num(x: float) -> str:
     return "0" if text == "-0" else text
 
 
-def omm_fields(sat: Satellite) -> dict:
-    """The OMM fields of one satellite, as text, in CelesTrak's order."""
+def placeholder_piece(k: int) -> str:
+    """The piece letters of the k-th (0-based) placeholder: A..Z, AA..ZZ, AAA..ZZZ (no I, O), then again."""
+    k %= PLACEHOLDER_PIECES
+    n = len(PIECE_LETTERS)
+    width = 1
+    while k >= n ** width:
+        k -= n ** width
+        width += 1
+    letters = ""
+    for _ in range(width):
+        k, r = divmod(k, n)
+        letters = PIECE_LETTERS[r] + letters
+    return letters
+
+
+def object_id(sat: Satellite, placeholder_index: int | None = None) -> str:
+    """The satellite's international designator as OMM writes it (``1998-067A``), or
+    the placeholder ``YYYY-000`` + piece when it has none (``placeholder_index``:
+    its place among the satellites without one)."""
     s = sat.satrec
     intl = (getattr(s, "intldesg", "") or "").strip()
-    object_id = ""
     if re.match(r"^[0-9]{5}[A-Z]{0,3}$", intl):
         year = int(intl[:2])
-        object_id = f"{year + (1900 if year >= 57 else 2000)}-{intl[2:]}"
+        return f"{year + (1900 if year >= 57 else 2000)}-{intl[2:]}"
+    return f"{satrec_epoch(s).year:04d}-{PLACEHOLDER_LAUNCH}{placeholder_piece(placeholder_index or 0)}"
+
+
+def omm_fields(sat: Satellite, placeholder_index: int | None = None) -> dict:
+    """The OMM fields of one satellite, as text, in CelesTrak's order."""
+    s = sat.satrec
     values = {
         "OBJECT_NAME": sat.name,
-        "OBJECT_ID": object_id,
+        "OBJECT_ID": object_id(sat, placeholder_index),
         "EPOCH": format_epoch(satrec_epoch(s)),
         "MEAN_MOTION": _num(s.no_kozai * XPDOTP),
         "ECCENTRICITY": _num(s.ecco),
@@ -488,13 +556,65 @@ def omm_fields(sat: Satellite) -> dict:
     return {k: values[k] for k in CELESTRAK_FIELDS}
 
 
+def _rows(constellation: Constellation) -> list[dict]:
+    rows, synthetic = [], 0
+    for s in constellation.satellites:
+        intl = (getattr(s.satrec, "intldesg", "") or "").strip()
+        if re.match(r"^[0-9]{5}[A-Z]{0,3}$", intl):
+            rows.append(omm_fields(s))
+        else:
+            rows.append(omm_fields(s, synthetic))
+            synthetic += 1
+    return rows
+
+
+def creation_date_text(when: datetime | None = None) -> str:
+    """CREATION_DATE: ``when`` (UTC), else the time given by SOURCE_DATE_EPOCH (seconds
+    since 1970, for reproducible files), else now; to the second."""
+    if when is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        when = (datetime.fromtimestamp(int(epoch), timezone.utc) if epoch.isdigit()
+                else datetime.now(timezone.utc))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return format_epoch(when, digits=0)
+
+
+def _kvn_value(key: str, value: str) -> str:
+    value = " ".join(value.splitlines())  # a KVN value is one line
+    unit = UNITS.get(key)
+    return f"{key} = {value} [{unit}]" if unit else f"{key} = {value}"
+
+
+def format_omm_kvn(constellation: Constellation, creation_date: datetime | None = None) -> list[str]:
+    """One KVN OMM (CCSDS 502.0-B-3) per satellite, in the constellation's order."""
+    header = {"CREATION_DATE": creation_date_text(creation_date), "ORIGINATOR": ORIGINATOR}
+    messages = []
+    for row in _rows(constellation):
+        row = {**header, **METADATA, **row}
+        blocks = [[f"CCSDS_OMM_VERS = {OMM_VERSION}"] + [_kvn_value(k, row[k]) for k in KVN_HEADER]]
+        for keys in (KVN_METADATA, KVN_MEAN_ELEMENTS, KVN_TLE_PARAMETERS):
+            blocks.append([_kvn_value(k, row[k]) for k in keys])
+        messages.append("\n\n".join("\n".join(b) for b in blocks) + "\n")
+    return messages
+
+
 _INT_FIELDS = ("EPHEMERIS_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH")
 _TEXT_FIELDS = ("OBJECT_NAME", "OBJECT_ID", "EPOCH", "CLASSIFICATION_TYPE")
 
 
-def format_omm(constellation: Constellation, fmt: str) -> str:
-    """The constellation as OMM text in ``fmt`` ('csv', 'json', 'xml' or 'kvn')."""
-    rows = [omm_fields(s) for s in constellation.satellites]
+def format_omm(constellation: Constellation, fmt: str, creation_date: datetime | None = None) -> str:
+    """The constellation as OMM text in ``fmt`` ('csv', 'json', 'xml' or 'kvn').
+
+    'kvn' gives the messages of :func:`format_omm_kvn` one after another (as
+    Space-Track serves them, and as :func:`parse_omm` reads them); a CCSDS KVN
+    file holds one.  ``creation_date``: the header's CREATION_DATE (XML, KVN;
+    see :func:`creation_date_text`)."""
+    if fmt == "kvn":
+        text = "\n".join(format_omm_kvn(constellation, creation_date))
+        parse_omm(text, fmt, f"<written OMM {fmt}>")  # what we write must read back
+        return text
+    rows = _rows(constellation)
     if fmt == "csv":
         buf = io.StringIO(newline="")
         w = csv.writer(buf, lineterminator="\r\n")  # CelesTrak's line ending
@@ -507,32 +627,23 @@ def format_omm(constellation: Constellation, fmt: str) -> str:
                 for row in rows]
         text = "[" + ",\n".join(json.dumps(o) for o in objs) + "]\n"
     elif fmt == "xml":
-        meta = ("OBJECT_NAME", "OBJECT_ID")
-        mean = ("EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
-                "MEAN_ANOMALY")
-        tle = ("EPHEMERIS_TYPE", "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR",
-               "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
-
         def tags(row, keys):
             return "".join(f"<{k}>{escape(row[k])}</{k}>" for k in keys)
 
-        parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<ndm>"]
+        header = (f"<header><CREATION_DATE>{creation_date_text(creation_date)}</CREATION_DATE>"
+                  f"<ORIGINATOR>{ORIGINATOR}</ORIGINATOR></header>")
+        parts = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 f'<ndm xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                 f'xsi:noNamespaceSchemaLocation="{XML_SCHEMA}">']
         for row in rows:
-            parts.append('<omm id="CCSDS_OMM_VERS" version="2.0">\n<header><CREATION_DATE/><ORIGINATOR/></header>\n'
-                         f"<body><segment><metadata>{tags(row, meta)}<CENTER_NAME>EARTH</CENTER_NAME>"
-                         "<REF_FRAME>TEME</REF_FRAME><TIME_SYSTEM>UTC</TIME_SYSTEM>"
-                         "<MEAN_ELEMENT_THEORY>SGP4</MEAN_ELEMENT_THEORY></metadata>\n"
-                         f"<data><meanElements>{tags(row, mean)}</meanElements>\n"
-                         f"<tleParameters>{tags(row, tle)}</tleParameters></data></segment></body></omm>")
+            row = {**METADATA, **row}
+            parts.append(f'<omm id="CCSDS_OMM_VERS" version="{OMM_VERSION}">\n{header}\n'
+                         f"<body><segment><metadata>{tags(row, KVN_METADATA)}</metadata>\n"
+                         f"<data><meanElements>{tags(row, KVN_MEAN_ELEMENTS)}</meanElements>\n"
+                         f"<tleParameters>{tags(row, KVN_TLE_PARAMETERS)}</tleParameters></data></segment></body>"
+                         "</omm>")
         parts.append("</ndm>")
         text = "\n".join(parts) + "\n"
-    elif fmt == "kvn":
-        lines = []
-        for row in rows:
-            lines.append("CCSDS_OMM_VERS = 2.0")
-            lines += [f"{k} = {row[k]}" for k in CELESTRAK_FIELDS if row[k] != "" and "\n" not in row[k]]
-            lines.append("")
-        text = "\n".join(lines)
     else:
         raise ValueError(f"unknown OMM format {fmt!r}")
     parse_omm(text, fmt, f"<written OMM {fmt}>")  # what we write must read back

@@ -1,7 +1,9 @@
 """Scenario files (TOML): a constellation, a sensor per group, a window, a grid, claims.
 
 Every problem names the file and the key (``group[2].sensor.max_off_nadir_deg``)
-in one line.  The schema is documented in ``seeds/README.md``.
+in one line.  The schema is documented in ``seeds/README.md``.  A scenario file
+holds at most ``MAX_TOML_BYTES`` (16 MiB) and describes at most
+:data:`MAX_SATELLITES` satellites.
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ from pathlib import Path
 from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
 from .errors import ScenarioError
+from .files import MAX_TOML_BYTES, read_limited
 from .orbits import sso_inclination_deg
 from .patterns import split_evenly, sso_planes, walker
-from .sensor import SENSOR_KINDS, Sensor
+from .sensor import NO_LIMIT, SENSOR_KINDS, Sensor
 from .validate import check_off_nadir
 
 NUMBER = (int, float)
 # [grid] kind: a regular latitude/longitude grid or an equal-area one (sim.engine.grid.Grid.build).
 GRID_KINDS = ("regular", "equal-area")
+# The most satellites a scenario describes (all groups together), checked before
+# any is built: each costs ~1.4 KB and ~22 us to build (sgp4 initialisation
+# included) and is then propagated at every time step, so 100,000 (ten times the
+# largest constellation flying) take seconds to build and hundreds of millions
+# of sgp4 calls for one day at 60 s steps; ten million took 29 s and 2.3 GB
+# before any coverage work started.
+MAX_SATELLITES = 100_000
 
 
 @dataclass
@@ -254,7 +264,9 @@ def _read_sensor(tab: _Table | None) -> Sensor:
     kind = tab.get("kind", str, "off_nadir",
                    check=lambda v: None if v in SENSOR_KINDS else f"unknown sensor kind {v!r} "
                                                                     f"(known: {', '.join(SENSOR_KINDS)})")
-    eta = tab.get("max_off_nadir_deg", NUMBER, 45.0, check=_range(0, 90, incl_lo=False))
+    eta = tab.get("max_off_nadir_deg", NUMBER + (str,), 45.0, what='a number or "none"',
+                  check=lambda v: (None if v == NO_LIMIT else f'expected a number or "none", got {v!r}')
+                  if isinstance(v, str) else _range(0, 90, incl_lo=False)(v))
     eps = tab.get("min_elevation_deg", NUMBER, 0.0, check=_range(0, 90, incl_hi=False))
     if kind == "swath":
         swath = float(tab.get("swath_km", NUMBER, check=_range(0, 5000, incl_lo=False)))
@@ -264,7 +276,20 @@ def _read_sensor(tab: _Table | None) -> Sensor:
         swath = None
     sun = tab.get("min_sun_elevation_deg", NUMBER, None, check=_range(-90, 90, incl_hi=False))
     tab.finish()
-    return Sensor(kind, float(eta), float(eps), swath, None if sun is None else float(sun))
+    return Sensor(kind, None if eta == NO_LIMIT else float(eta), float(eps), swath,
+                  None if sun is None else float(sun))
+
+
+def _satellite_count(room: int):
+    """A check that a group's satellite count fits in the ``room`` left under MAX_SATELLITES."""
+    def check(n):
+        if n > room:
+            used = MAX_SATELLITES - room
+            more = f" (with the {used} of the groups before it)" if used else ""
+            return (f"{n} satellites{more} is more than the {MAX_SATELLITES:,} a scenario may hold "
+                    f"(the memory and sgp4 time per satellite)")
+        return None
+    return check
 
 
 def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group:
@@ -281,17 +306,23 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
         if lts is None:
             raise ScenarioError("sso_planes needs ltdn_hours or ltan_hours (a list)", tab.path,
                                 field=tab.key("ltdn_hours"))
+        room = _satellite_count(MAX_SATELLITES - (satnum0 - 1))
         per = tab.get("sats_per_plane", (int, list), None)
-        total = tab.get("total", int, None, check=_positive)
+        total = tab.get("total", int, None, check=lambda v: _positive(v) or room(v))
         if per is None and total is None:
             raise ScenarioError("give total or sats_per_plane", tab.path, field=tab.key("total"))
         if isinstance(per, int):
+            if per > 0 and room(per * len(lts)):
+                raise ScenarioError(f"{len(lts)} planes of {per}: {room(per * len(lts))}", tab.path,
+                                    field=tab.key("sats_per_plane"))
             per = [per] * len(lts)
         if per is None:
             per = split_evenly(total, len(lts))
         if len(per) != len(lts) or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in per):
             raise ScenarioError(f"needs {len(lts)} positive integers, one per plane", tab.path,
                                 field=tab.key("sats_per_plane"))
+        if room(sum(per)):
+            raise ScenarioError(room(sum(per)), tab.path, field=tab.key("sats_per_plane"))
         if total is not None and sum(per) != total:
             raise ScenarioError(f"sats_per_plane adds up to {sum(per)}, not total = {total}", tab.path,
                                 field=tab.key("total"))
@@ -302,7 +333,8 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
         except ValueError as exc:
             raise ScenarioError(str(exc), tab.path, field=tab.key("alt_km"))
     else:
-        total = tab.get("total", int, check=_positive)
+        room = _satellite_count(MAX_SATELLITES - (satnum0 - 1))
+        total = tab.get("total", int, check=lambda v: _positive(v) or room(v))
         planes = tab.get("planes", int, check=_positive)
         if total % planes:
             raise ScenarioError(f"total ({total}) must be a multiple of planes ({planes})", tab.path,
@@ -343,22 +375,27 @@ def _local_times(tab: _Table):
     k = "ltdn_hours" if has_d else "ltan_hours"
     v = tab.get(k, (list, int, float))
     values = v if isinstance(v, list) else [v]
+    if not values:
+        raise ScenarioError("needs at least one local time (hours in [0, 24)), got an empty list", tab.path,
+                            field=tab.key(k))
     for x in values:
         if isinstance(x, bool) or not isinstance(x, NUMBER) or not 0 <= x < 24:
             raise ScenarioError(f"local times are hours in [0, 24), got {x!r}", tab.path, field=tab.key(k))
     return [float(x) for x in values], "descending" if has_d else "ascending"
 
 
-def read_toml(path: str | Path, error=ScenarioError) -> dict:
-    """A TOML file as a dict; a missing, non-UTF-8 or malformed file raises
-    ``error`` (an InputError class) naming the file."""
+def read_toml(path: str | Path, error=ScenarioError, what: str = "scenario file") -> dict:
+    """A TOML file (UTF-8, a leading byte-order mark skipped) as a dict; a missing,
+    unreadable, non-UTF-8, malformed or larger than ``MAX_TOML_BYTES`` file, or a
+    folder, raises ``error`` (an InputError class) naming the file."""
     spath = str(path)
+    data = read_limited(path, MAX_TOML_BYTES, error, what)
     try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error("file not found", spath)
-    except UnicodeDecodeError:
-        raise error("not a UTF-8 text file", spath)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error("not a UTF-8 text file", spath, data.count(b"\n", 0, exc.start) + 1, "encoding")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise error(f"TOML syntax error: {exc}", spath)
 

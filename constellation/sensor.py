@@ -1,12 +1,18 @@
-"""What a satellite can see.  Pure data: the geometry lives in ``sim``."""
+"""What a satellite can see.  Pure data, and the closed-form geometry that says
+which of a sensor's limits binds; the access computation lives in ``sim``."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
+from .constants import WGS84_A_KM, WGS84_B_KM
+
 SENSOR_KINDS = ("off_nadir", "swath")
+# How a scenario file, a sweep table or the command line says "no off-nadir limit".
+NO_LIMIT = "none"
 
 
 @dataclass(frozen=True)
@@ -16,7 +22,9 @@ class Sensor:
     ``off_nadir`` (an agile imager, or a wide field of regard): a ground point
     is accessible while the angle at the satellite between geocentric nadir and
     the point is <= ``max_off_nadir_deg`` and the satellite is at least
-    ``min_elevation_deg`` above the point's horizon.
+    ``min_elevation_deg`` above the point's horizon.  ``max_off_nadir_deg``
+    None (or "none") sets no off-nadir limit: the elevation limit alone says
+    what is seen (a ground station's mask, or a sensor that can point anywhere).
 
     ``swath`` (a fixed nadir push-broom ``swath_km`` wide): a ground point is
     imaged at the instant the satellite passes abeam of it (the point crosses
@@ -30,7 +38,7 @@ class Sensor:
     """
 
     kind: str = "off_nadir"
-    max_off_nadir_deg: float = 45.0
+    max_off_nadir_deg: float | None = 45.0
     min_elevation_deg: float = 0.0
     swath_km: float | None = None
     min_sun_elevation_deg: float | None = None
@@ -38,8 +46,11 @@ class Sensor:
     def __post_init__(self):
         if self.kind not in SENSOR_KINDS:
             raise ValueError(f"unknown sensor kind {self.kind!r}; expected one of {', '.join(SENSOR_KINDS)}")
-        if not (0.0 < self.max_off_nadir_deg <= 90.0):
-            raise ValueError(f"max_off_nadir_deg must be in (0, 90], got {self.max_off_nadir_deg}")
+        eta = self.max_off_nadir_deg
+        if isinstance(eta, str) and eta.strip().lower() == NO_LIMIT:
+            object.__setattr__(self, "max_off_nadir_deg", None)
+        elif eta is not None and not (isinstance(eta, numbers.Real) and 0.0 < eta <= 90.0):
+            raise ValueError(f"max_off_nadir_deg must be in (0, 90] or \"none\", got {eta!r}")
         if not (0.0 <= self.min_elevation_deg < 90.0):
             raise ValueError(f"min_elevation_deg must be in [0, 90), got {self.min_elevation_deg}")
         if self.kind == "swath":
@@ -55,25 +66,71 @@ class Sensor:
     def lit_only(self) -> bool:
         return self.min_sun_elevation_deg is not None
 
-    def describe(self) -> str:
+    def binding_limit(self, radius_km: tuple[float, float]) -> str | None:
+        """Which limit bounds what an ``off_nadir`` sensor sees from every satellite
+        radius in ``radius_km`` (smallest, largest; km from the Earth's centre) over
+        every ground point: "off_nadir" when the off-nadir cone's edge stays above
+        the minimum elevation (:func:`edge_elevation_range_deg`), "elevation" when
+        it stays below it (or there is no off-nadir limit), None when each binds
+        somewhere (or the sensor is a swath)."""
+        if self.kind != "off_nadir":
+            return None
+        if self.max_off_nadir_deg is None:
+            return "elevation"
+        low, high = edge_elevation_range_deg(self.max_off_nadir_deg, *radius_km)
+        if low > self.min_elevation_deg:
+            return "off_nadir"
+        if high < self.min_elevation_deg:
+            return "elevation"
+        return None
+
+    def describe(self, radius_km: tuple[float, float] | None = None) -> str:
+        """'off-nadir <= 45 deg', 'elevation >= 25 deg', 'nadir swath 17 km', with
+        ', Sun >= 10 deg' for a lit-only sensor.  With both an off-nadir and an
+        elevation limit and the satellites' ``radius_km`` (smallest, largest), the
+        one that binds at every radius is marked '(binds)'."""
         if self.kind == "swath":
             text = f"nadir swath {self.swath_km:g} km"
+        elif self.max_off_nadir_deg is None:
+            text = f"elevation >= {self.min_elevation_deg:g} deg"
         else:
-            text = f"off-nadir <= {self.max_off_nadir_deg:g} deg"
+            binds = self.binding_limit(radius_km) if radius_km and self.min_elevation_deg > 0 else None
+            text = f"off-nadir <= {self.max_off_nadir_deg:g} deg" + (" (binds)" if binds == "off_nadir" else "")
             if self.min_elevation_deg > 0:
-                text += f", elevation >= {self.min_elevation_deg:g} deg"
+                text += f", elevation >= {self.min_elevation_deg:g} deg" + (" (binds)" if binds == "elevation"
+                                                                             else "")
         if self.lit_only:
             text += f", Sun >= {self.min_sun_elevation_deg:g} deg"
         return text
+
+
+def edge_elevation_deg(off_nadir_deg: float, sat_radius_km: float, point_radius_km: float) -> float:
+    """Elevation (deg) of a satellite at ``sat_radius_km`` seen from a ground point
+    at ``point_radius_km`` (both from the Earth's centre) on the edge of the
+    satellite's ``off_nadir_deg`` cone: cos(elevation) = (r / R) sin(off-nadir),
+    the elevation above the plane normal to the point's geocentric radius (the
+    horizon the coverage kernel uses).  0 when the cone reaches past the limb."""
+    x = sat_radius_km * math.sin(math.radians(off_nadir_deg)) / point_radius_km
+    return 0.0 if x >= 1.0 else math.degrees(math.acos(x))
+
+
+def edge_elevation_range_deg(off_nadir_deg: float, r_min_km: float, r_max_km: float) -> tuple[float, float]:
+    """Lowest and highest :func:`edge_elevation_deg` for satellite radii in
+    [r_min_km, r_max_km] and ground points anywhere on the WGS-84 ellipsoid: the
+    edge is lowest from the highest satellite over the poles (polar radius),
+    highest from the lowest one over the equator."""
+    return (edge_elevation_deg(off_nadir_deg, r_max_km, WGS84_B_KM),
+            edge_elevation_deg(off_nadir_deg, r_min_km, WGS84_A_KM))
 
 
 def override_sensor(sensor: Sensor, off_nadir_deg: float | None = None, min_elevation_deg: float | None = None,
                     swath_km: float | None = None, min_sun_elevation_deg: float | None = None,
                     day_and_night: bool = False) -> Sensor:
     """``sensor`` with these values replaced (None: keep): ``off_nadir_deg``
-    makes it an agile imager reaching that far, ``swath_km`` a nadir
-    push-broom of that width; ``min_sun_elevation_deg`` sets a lighting
-    constraint and ``day_and_night`` removes it."""
+    makes it an agile imager reaching that far ("none": with no off-nadir
+    limit, the elevation limit alone), ``swath_km`` a nadir push-broom of
+    that width; ``min_sun_elevation_deg`` sets a lighting constraint and
+    ``day_and_night`` removes it."""
     if off_nadir_deg is not None and swath_km is not None:
         raise ValueError("give an off-nadir limit (an agile sensor) or a swath (a push-broom), not both")
     if min_sun_elevation_deg is not None and day_and_night:
@@ -83,7 +140,7 @@ def override_sensor(sensor: Sensor, off_nadir_deg: float | None = None, min_elev
         sensor = Sensor(kind="swath", swath_km=float(swath_km), min_sun_elevation_deg=sensor.min_sun_elevation_deg)
     changes: dict = {}
     if off_nadir_deg is not None:
-        changes.update(kind="off_nadir", swath_km=None, max_off_nadir_deg=float(off_nadir_deg))
+        changes.update(kind="off_nadir", swath_km=None, max_off_nadir_deg=off_nadir_limit(off_nadir_deg))
     if min_elevation_deg is not None:
         changes["min_elevation_deg"] = float(min_elevation_deg)
     if min_sun_elevation_deg is not None:
@@ -91,3 +148,13 @@ def override_sensor(sensor: Sensor, off_nadir_deg: float | None = None, min_elev
     if day_and_night:
         changes["min_sun_elevation_deg"] = None
     return dataclasses.replace(sensor, **changes) if changes else sensor
+
+
+def off_nadir_limit(value) -> float | None:
+    """An off-nadir limit as a user gives it: degrees, or "none" (no limit) -> None."""
+    if isinstance(value, str) and value.strip().lower() == NO_LIMIT:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"an off-nadir limit is a number of degrees or \"none\", not {value!r}")

@@ -38,7 +38,8 @@ sats_per_plane = 12
 ```
 
 Configurations are every ``[[point]]`` (or one empty point) times every
-combination of ``[vary]``.  Keys name a group key (``alt_km``), a sensor field
+combination of ``[vary]``, at most :data:`MAX_CONFIGURATIONS` of them (counted
+before any is built).  Keys name a group key (``alt_km``), a sensor field
 (``sensor.swath_km``), or a window or grid key (``window.step_s``,
 ``grid.res_deg``, ``grid.kind`` = "regular" or "equal-area").  Beyond the
 scenario's group keys a sweep understands:
@@ -76,8 +77,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .errors import InputError
-from .scenario import GRID_KINDS, Scenario, read_toml, scenario_from_dict
-from .sensor import Sensor
+from .scenario import GRID_KINDS, MAX_SATELLITES, Scenario, read_toml, scenario_from_dict
+from .sensor import NO_LIMIT, Sensor
 
 
 class SweepError(InputError):
@@ -92,6 +93,11 @@ WINDOW_KEYS = ("start", "days", "hours", "step_s")
 GRID_KEYS = ("res_deg", "lat_min_deg", "lat_max_deg", "kind")
 SIZE_KEYS = ("planes", "min_sats_per_plane", "max_sats_per_plane")
 TOP_KEYS = ("sweep", "window", "grid", "target", "group", "vary", "point", "size")
+# The most configurations a sweep may hold: each is a scenario dict (a few KB)
+# built before the first run, and each run takes seconds, so 100,000 is already
+# days of computing; a [vary] product of 10^8 would exhaust memory while the
+# configurations are listed.
+MAX_CONFIGURATIONS = 100_000
 
 
 def sensor_keys() -> tuple[str, ...]:
@@ -141,9 +147,24 @@ class SweepSpec:
     points: list[dict] = field(default_factory=list)
     size: dict = field(default_factory=dict)
 
+    def count(self) -> int:
+        """How many configurations :meth:`configurations` lists at most (duplicates included)."""
+        return max(1, len(self.points)) * math.prod(len(v) for v in self.vary.values())
+
+    def check_count(self) -> None:
+        """Refuse more than MAX_CONFIGURATIONS configurations, naming the [vary] keys."""
+        n = self.count()
+        if n > MAX_CONFIGURATIONS:
+            sizes = " x ".join(f"{k} ({len(v)})" for k, v in self.vary.items())
+            points = f" times {len(self.points)} [[point]] tables" if len(self.points) > 1 else ""
+            raise SweepError(f"{sizes}{points} make {n:,} configurations, more than the {MAX_CONFIGURATIONS:,} "
+                             "a sweep may hold: vary fewer keys or give fewer values", self.path,
+                             field="vary" if self.vary else "point")
+
     def configurations(self) -> list[Configuration]:
         """Every configuration: each point times each combination of ``vary``, in order;
-        duplicates (same key) kept once."""
+        duplicates (same key) kept once.  More than MAX_CONFIGURATIONS is an error."""
+        self.check_count()
         combos = [dict(zip(self.vary, values)) for values in itertools.product(*self.vary.values())]
         out, seen = [], set()
         for point in self.points or [{}]:
@@ -322,8 +343,10 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
     for k in ("min_sats_per_plane", "max_sats_per_plane"):
         if k in size and (not isinstance(size[k], int) or isinstance(size[k], bool) or size[k] < 1):
             raise SweepError("expected a positive integer", path, field=f"size.{k}")
-    return SweepSpec(name, meta.get("title", name), path, window, grid, _canonical(targets), _canonical(group),
+    spec = SweepSpec(name, meta.get("title", name), path, window, grid, _canonical(targets), _canonical(group),
                      _canonical(sensor), vary, [_canonical(p) for p in points], size)
+    spec.check_count()
+    return spec
 
 
 def builtin_sweeps() -> list[Path]:
@@ -348,7 +371,7 @@ def resolve_sweep(name_or_path: str | Path) -> Path:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a sweep (or sizing family) file; problems raise SweepError naming the file and key."""
-    return parse_sweep(read_toml(path, SweepError), str(path))
+    return parse_sweep(read_toml(path, SweepError, "sweep file"), str(path))
 
 
 # ---------------------------------------------------------------- building one configuration
@@ -381,6 +404,9 @@ def resolve_group(group: dict, where: str = "") -> dict:
         if planes is not None:
             if not _is_int(planes) or planes < 1:
                 raise SweepError(f"expected a positive integer, got {planes!r}", where, field="planes")
+            if planes > MAX_SATELLITES:  # every plane holds a satellite
+                raise SweepError(f"{planes} planes is more than the {MAX_SATELLITES:,} satellites a scenario may "
+                                 "hold", where, field="planes")
             explicit = g.get("ltdn_hours", g.get("ltan_hours"))
             if explicit is not None:
                 n = len(explicit) if isinstance(explicit, list) else 1
@@ -436,7 +462,8 @@ def build_configuration(conf: Configuration | dict, where: str = "") -> Scenario
     if sensor.kind == "off_nadir":
         # The scenario reader checks the angle against the limb at the group's altitude.
         for g in raw["group"]:
-            g["sensor"] = {"max_off_nadir_deg": sensor.max_off_nadir_deg}
+            eta = sensor.max_off_nadir_deg
+            g["sensor"] = {"max_off_nadir_deg": NO_LIMIT if eta is None else eta}
     sc = scenario_from_dict(raw, where)
     sc.constellation = sc.constellation.with_sensor(sensor)
     check_sensor_reach(sc.constellation, "sensor.max_off_nadir_deg")

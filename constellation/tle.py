@@ -1,9 +1,12 @@
 """TLE / 3LE catalog reader.
 
-Accepts two-line sets with or without name lines ("0 NAME" or "NAME").  Every
-line is checked (length, line number, mod-10 checksum, matching catalogue
-numbers, parseable numbers); a problem raises :class:`CatalogError` naming the
-file, the line number and what is wrong.
+Accepts two-line sets with or without name lines ("0 NAME" or "NAME"), and a
+leading UTF-8 byte-order mark.  Every line is checked (length, line number,
+mod-10 checksum, matching catalogue numbers, parseable numbers, a perigee above
+the Earth's surface); a problem raises :class:`CatalogError` naming the file,
+the line number and what is wrong.  Lines 1 and 2 hold exactly 69 characters
+and a name line at most :data:`MAX_NAME_LINE` (trailing spaces and carriage
+returns aside).
 """
 
 from __future__ import annotations
@@ -15,9 +18,16 @@ from sgp4.api import WGS72, Satrec
 
 from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
-from .elements import satrec_problem
+from .elements import perigee_problem, satrec_problem
 from .errors import CatalogError
+from .files import MAX_CATALOG_BYTES, read_limited
 from .sensor import Sensor
+
+TLE_LINE = 69
+# A name line ("0 NAME" or "NAME"): the format's name field holds 24 characters;
+# longer names (CelesTrak's OMM names) are accepted up to this many characters.
+MAX_NAME_LINE = 80
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def tle_checksum(line: str) -> int:
@@ -41,8 +51,8 @@ _LINE2_FIELDS = [((8, 16), "inclination"), ((17, 25), "RAAN"), ((26, 33), "eccen
 
 
 def _check_line(path, lineno, line, expected):
-    if len(line) < 69:
-        raise CatalogError(f"line is {len(line)} characters long, a TLE line needs 69", path, lineno,
+    if len(line) != TLE_LINE:
+        raise CatalogError(f"line is {len(line)} characters long, a TLE line needs {TLE_LINE}", path, lineno,
                            f"TLE line {expected}")
     if line[0] != str(expected) or line[1] != " ":
         raise CatalogError(f"expected TLE line {expected} (starting '{expected} '), found {line[:2]!r}",
@@ -77,7 +87,7 @@ def _is_number(text: str) -> bool:
 
 def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
     """Parse TLE/3LE text into satellites (names kept; unnamed sets get their NORAD id)."""
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     sats: list[Satellite] = []
     seen: dict[str, int] = {}
     i = 0
@@ -106,6 +116,9 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
             problem = satrec_problem(satrec)
             if problem:
                 raise CatalogError(problem, path, lineno, "element set")
+            problem = perigee_problem(satrec)
+            if problem:
+                raise CatalogError(f"{problem} (columns 53-63)", path, lineno + 1, "mean motion")
             norad = line1[2:7].strip()
             if norad in seen:
                 raise CatalogError(f"NORAD id {norad} appears twice (first at line {seen[norad]})", path, lineno,
@@ -118,6 +131,9 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
             continue
         if raw.startswith("2 ") and len(raw) >= 69 and raw[2:7].strip().isdigit():
             raise CatalogError("TLE line 2 without a line 1 before it", path, lineno, "TLE line 1")
+        if len(raw) > MAX_NAME_LINE:
+            raise CatalogError(f"line is {len(raw)} characters long, a name line holds at most {MAX_NAME_LINE} "
+                               f"(and TLE lines 1 and 2 start with '1 ' and '2 ')", path, lineno, "name line")
         if pending_name is not None:
             raise CatalogError(f"name line {pending_name[0]!r} is not followed by a TLE line 1", path,
                                pending_name[1], "TLE line 1")
@@ -134,17 +150,20 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
     return sats
 
 
-def read_tle(path: str | Path, sensor: Sensor | None = None, name: str | None = None) -> Constellation:
-    """Read a TLE or 3LE file into a one-group :class:`Constellation`."""
-    path = Path(path)
+def decode_tle(data: bytes, path: str = "<string>") -> str:
+    """TLE/3LE file contents as text: ASCII after an optional UTF-8 byte-order mark."""
     try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
-        raise CatalogError("file not found", str(path))
+        return data.removeprefix(UTF8_BOM).decode("ascii")
     except UnicodeDecodeError as exc:
-        line = text_line_of_offset(path.read_bytes(), exc.start)
-        raise CatalogError("non-ASCII character in a TLE file", str(path), line)
-    sats = parse_tle_text(text, str(path))
+        start = exc.start + (len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0)
+        raise CatalogError("non-ASCII character in a TLE file", path, text_line_of_offset(data, start), "encoding")
+
+
+def read_tle(path: str | Path, sensor: Sensor | None = None, name: str | None = None) -> Constellation:
+    """Read a TLE or 3LE file (at most ``MAX_CATALOG_BYTES``) into a one-group :class:`Constellation`."""
+    path = Path(path)
+    data = read_limited(path, MAX_CATALOG_BYTES, CatalogError, "catalog file")
+    sats = parse_tle_text(decode_tle(data, str(path)), str(path))
     return Constellation(name or path.stem, [Group("catalog", sats, sensor or Sensor())])
 
 
@@ -232,7 +251,9 @@ def format_tle(satrec) -> tuple[str, str]:
 
 
 def format_tle_text(constellation: Constellation, names: bool = True) -> str:
-    """The constellation as 3LE text (a name line before each pair) or plain TLE."""
+    """The constellation as 3LE text (a name line before each pair) or plain TLE.
+
+    Names are written in ASCII and cut to :data:`MAX_NAME_LINE` characters, what the reader takes."""
     out = []
     for sat in constellation.satellites:
         line1, line2 = format_tle(sat.satrec)
@@ -240,7 +261,7 @@ def format_tle_text(constellation: Constellation, names: bool = True) -> str:
             name = (sat.name or "").encode("ascii", "replace").decode("ascii").strip() or str(sat.satrec.satnum)
             if name[:2] in ("0 ", "1 ", "2 "):
                 name = "0 " + name  # keep a name such as '1 A' from reading as a TLE line
-            out.append(name)
+            out.append(name[:MAX_NAME_LINE].rstrip())
         out += [line1, line2]
     text = "\n".join(out) + "\n"
     parse_tle_text(text, "<written TLE>")  # what we write must read back

@@ -3,6 +3,9 @@
 - A sensor pointing further off nadir than the Earth's limb: past
   asin(R / r) the line of sight misses the Earth, so such an angle is a typo
   (or a misunderstanding: limit by elevation with ``min_elevation_deg``).
+- A limit given alone that changes nothing: the sensor's other limit (an
+  off-nadir angle or a minimum elevation) binds instead at every altitude
+  of a group (:func:`unused_limit_warnings`, a warning, not an error).
 - A window far from the element sets' epochs: sgp4 propagates any date, but
   a catalog's positions are meaningless months, let alone decades, away.
 
@@ -19,6 +22,7 @@ from .constants import SECONDS_PER_DAY, WGS84_A_KM
 from .core import Constellation
 from .elements import satrec_epoch
 from .errors import InputError
+from .sensor import edge_elevation_range_deg
 
 # A window that starts more than this after the newest epoch of a catalog, or
 # ends more than this before its oldest one, is refused.
@@ -33,9 +37,12 @@ def horizon_off_nadir_deg(radius_km: float) -> float:
     return math.degrees(math.asin(WGS84_A_KM / radius_km))
 
 
-def check_off_nadir(max_off_nadir_deg: float, alt_km: float) -> str | None:
+def check_off_nadir(max_off_nadir_deg: float | None, alt_km: float) -> str | None:
     """A one-line problem when ``max_off_nadir_deg`` looks past the limb from a
-    circular orbit at ``alt_km`` (above the equatorial radius); None if fine."""
+    circular orbit at ``alt_km`` (above the equatorial radius); None if fine
+    (and for None: no off-nadir limit)."""
+    if max_off_nadir_deg is None:
+        return None
     limb = horizon_off_nadir_deg(WGS84_A_KM + alt_km)
     if max_off_nadir_deg > limb:
         return (f"{max_off_nadir_deg:g} deg off nadir is beyond the Earth's limb, which is {limb:.1f} deg off "
@@ -62,7 +69,7 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
         r = min(perigee_radius_km(s.satrec) for s in g.satellites)
         if r <= WGS84_A_KM:
             continue  # below the surface: sgp4 reports the satellite as decayed
-        if g.sensor.kind != "off_nadir":
+        if g.sensor.kind != "off_nadir" or g.sensor.max_off_nadir_deg is None:
             continue
         limb = horizon_off_nadir_deg(r)
         eta = g.sensor.max_off_nadir_deg
@@ -71,6 +78,39 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
             raise InputError(f"{eta:g} deg off nadir is beyond the Earth's limb for every satellite of group "
                              f"{g.name!r} ({lowest}it, at {r - WGS84_A_KM:.0f} km, sees the limb "
                              f"{limb:.1f} deg off nadir): use at most {limb:.1f} deg", field=option)
+
+
+def _altitudes(radius_km: tuple[float, float]) -> str:
+    lo, hi = (r - WGS84_A_KM for r in radius_km)
+    return f"{lo:.0f} km" if round(lo) == round(hi) else f"{lo:.0f}-{hi:.0f} km"
+
+
+def unused_limit_warnings(constellation: Constellation, given: str) -> list[str]:
+    """One line per off-nadir group whose other limit binds instead of the one
+    just ``given`` ("min_elevation" or "off_nadir"), at every altitude of the
+    group (perigee to apogee) over every ground point, so that the given value
+    changes nothing (:meth:`constellation.sensor.Sensor.binding_limit`); each
+    names both limits and how to lift the binding one."""
+    out = []
+    for g in constellation.groups:
+        s, radius = g.sensor, g.radius_range_km()
+        if radius is None or s.kind != "off_nadir" or s.max_off_nadir_deg is None or radius[0] <= WGS84_A_KM:
+            continue
+        binds = s.binding_limit(radius)
+        low, high = edge_elevation_range_deg(s.max_off_nadir_deg, *radius)
+        edge = f"{low:.1f} deg" if round(low, 1) == round(high, 1) else f"{low:.1f}-{high:.1f} deg"
+        where = f"group {g.name!r} ({_altitudes(radius)})"
+        if given == "min_elevation" and binds == "off_nadir":
+            out.append(f"{where}: the minimum elevation of {s.min_elevation_deg:g} deg changes nothing: the "
+                       f"{s.max_off_nadir_deg:g} deg off-nadir limit binds instead (at its edge the satellite is "
+                       f"{edge} above the horizon); for the elevation limit alone, lift it: --off-nadir none "
+                       f"(off_nadir_deg=\"none\")")
+        elif given == "off_nadir" and binds == "elevation":
+            out.append(f"{where}: the {s.max_off_nadir_deg:g} deg off-nadir limit changes nothing: the minimum "
+                       f"elevation of {s.min_elevation_deg:g} deg binds instead (at the off-nadir edge the "
+                       f"satellite is {edge} above the horizon); for the off-nadir limit alone, lift it: "
+                       f"--min-elevation 0 (min_elevation_deg=0)")
+    return out
 
 
 def epoch_range_utc(constellation: Constellation) -> tuple[datetime, datetime]:

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import CATALOG_SAMPLES, SAMPLE_TLE, read_sample
 from sgp4 import omm as sgp4_omm
 from sgp4.api import WGS72, Satrec
-from test_tle import L1, L1B, L2, L2B
 
 from cli import main
 from constellation.catalog import (
+    catalog_files,
     catalog_format,
     cluster_local_times,
     detect_format,
@@ -25,7 +26,7 @@ from constellation.catalog import (
     summarize_catalog,
     write_catalog,
 )
-from constellation.core import Constellation
+from constellation.core import Constellation, Group
 from constellation.elements import satrec_epoch
 from constellation.errors import CatalogError
 from constellation.orbits import CircularOrbit, raan_from_local_time_deg
@@ -34,17 +35,14 @@ from sim import Window
 from sim.engine.propagate import propagate_ecef
 from sim.studies.catalog_check import check_constellation
 
-TLE_TEXT = f"LINGQIAO VIDEO A\n{L1}\n{L2}\nLINGQIAO VIDEO B\n{L1B}\n{L2B}\n"
+_, L1, L2, _, L1B, L2B = SAMPLE_TLE.read_text().splitlines()
 
-# The same two element sets as CelesTrak serves them in its OMM forms (typed by hand from the TLE).
-HEADER = ("OBJECT_NAME,OBJECT_ID,EPOCH,MEAN_MOTION,ECCENTRICITY,INCLINATION,RA_OF_ASC_NODE,ARG_OF_PERICENTER,"
-          "MEAN_ANOMALY,EPHEMERIS_TYPE,CLASSIFICATION_TYPE,NORAD_CAT_ID,ELEMENT_SET_NO,REV_AT_EPOCH,BSTAR,"
-          "MEAN_MOTION_DOT,MEAN_MOTION_DDOT")
-ROW_A = ("LINGQIAO VIDEO A,2015-057B,2025-10-03T15:08:45.074400,14.76849388,.0017672,97.6562,279.3520,28.5842,"
-         "331.6334,0,U,40959,999,53753,.3289E-3,.2267E-4,0")
-ROW_B = ("LINGQIAO VIDEO B,2015-057C,2025-10-03T14:56:51.824256,14.76920774,.0017838,97.6543,280.5592,28.6252,"
-         "331.5935,0,U,40960,999,53757,.30992E-3,.2137E-4,0")
-CSV_TEXT = f"{HEADER}\r\n{ROW_A}\r\n{ROW_B}\r\n"
+# Two element sets (LINGQIAO VIDEO A and B) in every format, tests/data/catalog/sample.*: the TLE,
+# and the same two as CelesTrak serves them in its OMM forms (typed by hand from the TLE).
+SAMPLES = {fmt: read_sample(path) for fmt, path in CATALOG_SAMPLES.items()}
+EXT = {"tle": ".tle", "csv": ".csv", "json": ".json", "xml": ".xml", "kvn": ".kvn"}
+TLE_TEXT, CSV_TEXT, JSON_TEXT, XML_TEXT, KVN_TEXT = (SAMPLES[fmt] for fmt in ("tle", "csv", "json", "xml", "kvn"))
+HEADER, ROW_A, ROW_B = CSV_TEXT.split("\r\n")[:3]
 
 
 def _obj(row):
@@ -55,35 +53,6 @@ def _obj(row):
             obj[k] = int(obj[k]) if k in ("EPHEMERIS_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH") \
                 else float(obj[k])
     return obj
-
-
-JSON_TEXT = "[" + ",\n".join(json.dumps(_obj(r)) for r in (ROW_A, ROW_B)) + "]"
-
-
-def _segment(row):
-    o = {k: str(v) for k, v in zip(HEADER.split(","), row.split(","))}
-    tags = lambda keys: "".join(f"<{k}>{o[k]}</{k}>" for k in keys)  # noqa: E731
-    return ("<omm id=\"CCSDS_OMM_VERS\" version=\"2.0\">\n<header><CREATION_DATE/><ORIGINATOR/></header>\n<body>\n"
-            "<segment>\n<metadata>" + tags(["OBJECT_NAME", "OBJECT_ID"]) +
-            "<CENTER_NAME>EARTH</CENTER_NAME><REF_FRAME>TEME</REF_FRAME><TIME_SYSTEM>UTC</TIME_SYSTEM>"
-            "<MEAN_ELEMENT_THEORY>SGP4</MEAN_ELEMENT_THEORY></metadata>\n<data>\n<meanElements>" +
-            tags(["EPOCH", "MEAN_MOTION", "ECCENTRICITY", "INCLINATION", "RA_OF_ASC_NODE", "ARG_OF_PERICENTER",
-                  "MEAN_ANOMALY"]) + "</meanElements>\n<tleParameters>" +
-            tags(["EPHEMERIS_TYPE", "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH",
-                  "BSTAR", "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT"]) +
-            "</tleParameters>\n</data>\n</segment>\n</body>\n</omm>")
-
-
-XML_TEXT = ('<?xml version="1.0" encoding="UTF-8"?>\n<ndm xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-            'xsi:noNamespaceSchemaLocation="https://sanaregistry.org/r/ndmxml_unqualified/ndmxml-2.0.0-master-2.0.xsd">\n'
-            + _segment(ROW_A) + "\n" + _segment(ROW_B) + "\n</ndm>\n")
-KVN_TEXT = "".join(
-    "CCSDS_OMM_VERS = 2.0\nCOMMENT GENERATED VIA SPACE-TRACK.ORG API\n" +
-    "".join(f"{k} = {v}{' [rev/day]' if k == 'MEAN_MOTION' else ''}\n" for k, v in zip(HEADER.split(","), r.split(",")))
-    for r in (ROW_A, ROW_B))
-
-SAMPLES = {"tle": TLE_TEXT, "csv": CSV_TEXT, "json": JSON_TEXT, "xml": XML_TEXT, "kvn": KVN_TEXT}
-EXT = {"tle": ".tle", "csv": ".csv", "json": ".json", "xml": ".xml", "kvn": ".kvn"}
 
 
 def _reference_satrecs(fmt):
@@ -306,16 +275,25 @@ def _pos_after(const, days):
     return pos[:, 0, :]
 
 
+def _read_written(const, path, fmt):
+    """What write_catalog wrote, read back (KVN: one file per satellite, in order)."""
+    if fmt != "kvn":
+        return read_catalog(path)
+    sats = [s for p in catalog_files(const, path, fmt) for s in read_catalog(p).satellites]
+    return Constellation("back", [Group("catalog", sats)])
+
+
 @pytest.mark.parametrize("scenario", ["jilin1_2019", "jilin1_2030_plan"])
-def test_scenarios_round_trip_through_every_format(scenario, tmp_path):
+def test_scenarios_round_trip_through_every_format(scenario, tmp_path, monkeypatch):
     from constellation.scenario import resolve_scenario
 
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # one CREATION_DATE for both writes
     const = load_scenario(resolve_scenario(scenario)).constellation
     ref_pos = _pos_after(const, 1.0)
     for fmt in ("csv", "json", "xml", "kvn", "tle"):
         p = tmp_path / f"out{EXT[fmt]}"
         assert write_catalog(const, p) == fmt
-        back = read_catalog(p)
+        back = _read_written(const, p, fmt)
         assert [s.name for s in back.satellites] == [s.name for s in const.satellites]
         assert [s.satrec.satnum for s in back.satellites] == [s.satrec.satnum for s in const.satellites]
         for a, b in zip(const.satellites, back.satellites):
@@ -331,10 +309,11 @@ def test_scenarios_round_trip_through_every_format(scenario, tmp_path):
         # OMM: exact elements, epoch to the microsecond (7.6 km/s * 1 us): well under 1 m.
         # TLE: 4 angles to 5e-5 deg at ~6900 km (6 m each), epoch to 0.43 ms (3.3 m): under 30 m.
         assert err_m < (30.0 if fmt == "tle" else 1.0), (fmt, err_m)
-        # Writing what was read gives the same file again.
+        # Writing what was read gives the same files again.
         p2 = tmp_path / f"again{EXT[fmt]}"
         write_catalog(back, p2)
-        assert p2.read_bytes() == p.read_bytes()
+        assert [f.read_bytes() for f in catalog_files(back, p2, fmt)] == \
+            [f.read_bytes() for f in catalog_files(const, p, fmt)]
 
 
 def test_written_files_are_read_by_sgp4s_own_parsers(tmp_path):
@@ -345,10 +324,11 @@ def test_written_files_are_read_by_sgp4s_own_parsers(tmp_path):
     write_catalog(const, tmp_path / "c.xml")
     for rows in (sgp4_omm.parse_csv(io.StringIO((tmp_path / "c.csv").read_text())),
                  sgp4_omm.parse_xml(str(tmp_path / "c.xml"))):
+        rows = list(rows)
+        assert len(rows) == len(const)
         for sat, row in zip(const.satellites, rows):
             ref = Satrec()
-            row = dict(row, OBJECT_ID=row["OBJECT_ID"] or "")
-            sgp4_omm.initialize(ref, row)
+            sgp4_omm.initialize(ref, row)  # synthetic satellites carry a placeholder OBJECT_ID
             e, r, _ = ref.sgp4(ref.jdsatepoch, ref.jdsatepochF + 1.0)
             e2, r2, _ = sat.satrec.sgp4(sat.satrec.jdsatepoch, sat.satrec.jdsatepochF + 1.0)
             assert e == e2 == 0 and np.linalg.norm(np.subtract(r, r2)) < 1e-3

@@ -5,10 +5,10 @@ import math
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+from conftest import CATALOG_SAMPLES, read_sample
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sgp4.api import WGS72, Satrec
-from test_catalog import EXT, SAMPLES
 
 from constellation.catalog import detect_format, parse_catalog
 from constellation.core import Constellation, Group, Satellite
@@ -17,6 +17,9 @@ from constellation.errors import CatalogError
 from constellation.omm import format_omm
 from constellation.tle import format_tle_text
 
+# Valid catalogs to corrupt: tests/data/catalog/sample.* (two element sets in each format).
+SAMPLES = {fmt: read_sample(path) for fmt, path in CATALOG_SAMPLES.items()}
+EXT = {fmt: path.suffix for fmt, path in CATALOG_SAMPLES.items()}
 FUZZ = settings(max_examples=200, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 NASTY = list(b"0123456789.-+ eE,;:\"'<>/=[]{}\n\r\tAZaz_") + [0, 0x7f, 0xc3, 0xe9, 0xff]

@@ -4,38 +4,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from test_tle import L1, L2
 
 from cli import main
-
-SMALL = """
-[scenario]
-name = "tiny"
-claim = "anywhere within 12 hours"
-
-[[target]]
-name = "within 12 h"
-max_revisit_h = 12
-
-[window]
-start = 2026-01-01T00:00:00Z
-hours = 3
-step_s = 120
-
-[grid]
-res_deg = 10
-
-[[group]]
-name = "g"
-pattern = "walker_delta"
-total = 4
-planes = 2
-phasing = 1
-alt_km = 535
-inclination_deg = "sso"
-[group.sensor]
-max_off_nadir_deg = 45
-"""
 
 
 @pytest.fixture
@@ -57,9 +27,9 @@ def test_scenarios_lists_the_seeds(runner):
     assert [row["satellites"] for row in rows] == [13, 60, 83, 108, 138]
 
 
-def test_run_json_has_the_documented_fields(runner, tmp_path):
+def test_run_json_has_the_documented_fields(runner, tmp_path, tiny_scenario):
     p = tmp_path / "tiny.toml"
-    p.write_text(SMALL)
+    p.write_text(tiny_scenario)
     r = runner.invoke(main, ["run", str(p), "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output.strip().splitlines()[-1])
@@ -72,15 +42,16 @@ def test_run_json_has_the_documented_fields(runner, tmp_path):
     assert t["name"] == "within 12 h" and t["threshold_s"] == 43200 and t["verdict"] in ("met", "not met")
 
 
-def test_run_table_and_overrides(runner, tmp_path):
+def test_run_table_and_overrides(runner, tmp_path, tiny_scenario):
     p = tmp_path / "tiny.toml"
-    p.write_text(SMALL)
+    p.write_text(tiny_scenario)
     r = runner.invoke(main, ["run", str(p), "--off-nadir", "30", "--days", "0.1", "--target", "1h"])
     assert r.exit_code == 0, r.output
     assert "tiny" in r.output and "within 1h" in r.output
 
 
-def test_run_tle(runner, tmp_path):
+def test_run_tle(runner, tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
     p = tmp_path / "two.tle"
     p.write_text(f"SAT A\n{L1}\n{L2}\n")
     r = runner.invoke(main, ["run", "--tle", str(p), "--days", "0.05", "--grid-res", "10", "--json"])
@@ -101,9 +72,9 @@ def test_run_tle(runner, tmp_path):
     (lambda s: s.replace("step_s = 120", "step_s = 0"), "window.step_s: must be in"),
     (lambda s: s.replace("[window]", "[windows]"), "window: missing required table"),
 ])
-def test_bad_scenario_one_line_error(runner, tmp_path, edit, expect):
+def test_bad_scenario_one_line_error(runner, tmp_path, tiny_scenario, edit, expect):
     p = tmp_path / "bad.toml"
-    p.write_text(edit(SMALL))
+    p.write_text(edit(tiny_scenario))
     r = runner.invoke(main, ["run", str(p)])
     assert r.exit_code != 0
     assert r.exception is None or isinstance(r.exception, SystemExit)  # no traceback
@@ -112,7 +83,8 @@ def test_bad_scenario_one_line_error(runner, tmp_path, edit, expect):
     assert expect in err
 
 
-def test_bad_tle_one_line_error(runner, tmp_path):
+def test_bad_tle_one_line_error(runner, tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
     p = tmp_path / "bad.tle"
     p.write_text(f"SAT A\n{L1[:68]}0\n{L2}\n")
     r = runner.invoke(main, ["run", "--tle", str(p)])

@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_kernel_reference import assert_kernel_matches_brute_force, random_constellation
-from test_plot import TINY
+from reference import assert_kernel_matches_brute_force, random_constellation
 
 from cli import main
 from constellation.core import Constellation
@@ -28,8 +27,6 @@ from sim.outputs.plot import map_image
 from sim.studies.sweep import run_configuration
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-SCENARIO = TINY  # test_plot's 4-satellite SSO scenario on a 10 deg grid
 
 
 def need_land_mask():
@@ -289,16 +286,20 @@ def test_result_files_keep_the_kind(three_grids, tmp_path, ext):
         import xarray as xr
 
         with xr.open_dataset(path) as ds:
-            assert ds.attrs["grid_kind"] == "equal-area" and ds.attrs["featureType"] == "point"
-            assert ds["coverage_fraction"].dims == ("point",)
+            assert ds.attrs["grid_kind"] == "equal-area" and ds.attrs["revisit_layout"] == "lat_lon_and_point"
+            assert ds["coverage_fraction"].dims == ("lat", "lon") and ds["point_coverage_fraction"].dims == ("point",)
 
 
 def _drop_kind(path):
-    lines = path.read_text().split("\n")
-    head = json.loads(lines[0].split(" ", 2)[2])
+    """The CSV result as a version 1 file without a grid kind: its JSON in three '#'
+    lines on top, no sidecar."""
+    side = sio.csv_sidecar(path)
+    doc = json.loads(side.read_text())
+    head = dict(doc["revisit"], version=1)
     del head["grid"]["kind"]
-    lines[0] = f"# {sio.FORMAT} {json.dumps(head)}"
-    path.write_text("\n".join(lines))
+    side.unlink()
+    path.write_text(f"# {sio.FORMAT} {json.dumps(head)}\n# summary {json.dumps(doc['summary'])}\n"
+                    f"# provenance {json.dumps(doc['provenance'])}\n" + path.read_text())
 
 
 def test_files_without_a_kind_still_load(three_grids, walker6, tmp_path):
@@ -316,15 +317,20 @@ def test_files_without_a_kind_still_load(three_grids, walker6, tmp_path):
 
 
 # ---------------------------------------------------------------------- scenario files, sweeps
-def scenario_raw(**grid):
+@pytest.fixture
+def scenario_raw(tiny_2h_scenario):
+    """tests/data/tiny_2h.toml as a dict, its [grid] updated with the keywords."""
     import tomllib
 
-    raw = tomllib.loads(SCENARIO)
-    raw["grid"].update(grid)
-    return raw
+    def raw_with(**grid):
+        raw = tomllib.loads(tiny_2h_scenario)
+        raw["grid"].update(grid)
+        return raw
+
+    return raw_with
 
 
-def test_scenario_grid_kind():
+def test_scenario_grid_kind(scenario_raw):
     assert scenario_from_dict(scenario_raw(), "s.toml").grid_kind == "regular"
     assert scenario_from_dict(scenario_raw(kind="equal-area"), "s.toml").grid_kind == "equal-area"
     with pytest.raises(InputError) as e:
@@ -366,10 +372,10 @@ def test_sweep_varies_the_grid_kind():
 
 
 # ---------------------------------------------------------------------- the command line
-def test_cli_grid_kind(tmp_path):
+def test_cli_grid_kind(tmp_path, tiny_2h_scenario):
     runner = CliRunner()
     p = tmp_path / "tiny.toml"
-    p.write_text(SCENARIO)
+    p.write_text(tiny_2h_scenario)
     r = runner.invoke(main, ["run", "--help"])
     assert "--grid-kind [regular|equal-area]" in r.output
     r = runner.invoke(main, ["run", str(p), "--grid-kind", "equal-area", "--json"])
@@ -377,24 +383,24 @@ def test_cli_grid_kind(tmp_path):
     out = json.loads(r.output.strip().splitlines()[-1])
     assert out["points"] == 412 and out["grid_kind"] == "equal-area" and out["grid"] == "global 10 deg equal-area"
     # the scenario's kind, and the option overriding it
-    p.write_text(SCENARIO.replace("res_deg = 10", 'res_deg = 10\nkind = "equal-area"'))
+    p.write_text(tiny_2h_scenario.replace("res_deg = 10", 'res_deg = 10\nkind = "equal-area"'))
     r = runner.invoke(main, ["run", str(p), "--json"])
     assert json.loads(r.output.strip().splitlines()[-1])["points"] == 412
     r = runner.invoke(main, ["run", str(p), "--json", "--grid-kind", "regular"])
     assert json.loads(r.output.strip().splitlines()[-1])["points"] == 648
     r = runner.invoke(main, ["run", str(p), "--grid-kind", "hexagonal"])
     assert r.exit_code == 2 and "'hexagonal' is not one of 'regular', 'equal-area'" in r.output
-    p.write_text(SCENARIO.replace("res_deg = 10", 'res_deg = 10\nkind = "hexagonal"'))
+    p.write_text(tiny_2h_scenario.replace("res_deg = 10", 'res_deg = 10\nkind = "hexagonal"'))
     r = runner.invoke(main, ["run", str(p)])
     assert r.exit_code != 0 and isinstance(r.exception, SystemExit)
     assert r.output.strip().splitlines()[-1] == (f"Error: {p}: grid.kind: unknown grid kind 'hexagonal' "
                                                  "(known: regular, equal-area)")
 
 
-def test_cli_equal_area_land_only(tmp_path):
+def test_cli_equal_area_land_only(tmp_path, tiny_2h_scenario):
     need_land_mask()
     p = tmp_path / "tiny.toml"
-    p.write_text(SCENARIO)
+    p.write_text(tiny_2h_scenario)
     r = CliRunner().invoke(main, ["run", str(p), "--grid-kind", "equal-area", "--land-only", "--json"])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output.strip().splitlines()[-1])

@@ -23,7 +23,7 @@ COMPARE = textwrap.dedent("""
     import numpy as np
     sys.path.insert(0, {root!r})
     sys.path.insert(0, {tests!r})
-    from test_kernel_reference import random_constellation, START
+    from reference import random_constellation, START
     from sim import Grid, Window, run
     import sim.kernels.gpu
     if {max_pieces!r}:

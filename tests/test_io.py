@@ -6,27 +6,21 @@ import hashlib
 import json
 import os
 import sys
-from datetime import datetime, timezone
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from results import START, assert_same_result, canonical, tiny_constellation, tiny_run
 
 from cli import main
-from constellation.core import Constellation
-from constellation.orbits import sso_inclination_deg
-from constellation.patterns import walker
-from constellation.sensor import Sensor
-from sim import Grid, Target, Window, run
+from sim import Grid, Window
 from sim.engine import memory
-from sim.engine.metrics import per_point_figures
+from sim.engine.metrics import REFINEMENT, per_point_figures
 from sim.engine.propagate import propagate_ecef
-from sim.engine.result import jsonable
 from sim.kernels import coverage as K
 from sim.outputs import io as sio
 
 RUN_MODULE = sys.modules["sim.engine.run"]  # `sim.engine.run` the attribute is the function
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 TINY = """
 [scenario]
@@ -58,19 +52,6 @@ max_off_nadir_deg = 45
 """
 
 
-def tiny_constellation():
-    orbits = walker(6, 3, 1, 535.0, sso_inclination_deg(535.0), START)
-    return Constellation.from_orbits("tiny", orbits, Sensor(max_off_nadir_deg=45.0))
-
-
-def tiny_run(grid=None, **kw):
-    res = run(tiny_constellation(), grid or Grid.regular(10.0), Window(START, 6 * 3600.0, 60.0),
-              [Target("within 3 h", 3 * 3600.0, "anywhere within 3 hours"), Target("within 12 h", 43200.0)],
-              name="tiny", **kw)
-    res.meta["claim"] = "anywhere within 3 hours"
-    return res
-
-
 @pytest.fixture(scope="module")
 def regular_result():
     return tiny_run()
@@ -84,26 +65,6 @@ def points_result():
                                                                      "Null Island", "London, UK", "McMurdo"],
                        name="six cities")
     return tiny_run(grid)
-
-
-def canonical(summary):
-    """Summary as the CLI prints it (NaN -> null): equal text means equal numbers."""
-    return json.dumps(jsonable(summary))
-
-
-def assert_same_result(a, b):
-    assert list(a.figures) == list(b.figures)
-    for k in a.figures:
-        assert a.figures[k].dtype == b.figures[k].dtype, k
-        assert np.array_equal(a.figures[k], b.figures[k], equal_nan=True), k
-    for attr in ("lat_deg", "lon_deg", "weight"):
-        assert np.array_equal(getattr(a.grid, attr), getattr(b.grid, attr)), attr
-    assert (a.grid.name, a.grid.shape, a.grid.res_deg, a.grid.labels) == \
-        (b.grid.name, b.grid.shape, b.grid.res_deg, b.grid.labels)
-    assert a.window == b.window
-    assert a.targets == b.targets
-    assert (a.name, a.n_satellites, a.sensors, a.meta) == (b.name, b.n_satellites, b.sensors, b.meta)
-    assert canonical(a.summary()) == canonical(b.summary())
 
 
 # ---------------------------------------------------------------------------- round trips
@@ -127,7 +88,7 @@ def test_json_holds_summary_and_provenance(regular_result, tmp_path):
     doc = json.loads(path.read_text())
     assert doc["summary"] == json.loads(canonical(regular_result.summary()))
     assert doc["summary"]["claim"] == "anywhere within 3 hours"
-    assert doc["provenance"]["refinement"] == RUN_MODULE.REFINEMENT
+    assert doc["provenance"]["refinement"] == REFINEMENT
     assert sio.load_summary(path) == doc["summary"]
     with pytest.raises(sio.InputError, match="summary and provenance only"):
         sio.load_result(path)
@@ -140,8 +101,9 @@ def test_netcdf_is_cf_on_lat_lon(regular_result, tmp_path):
     path = regular_result.to_netcdf(tmp_path / "r.nc")
     # Read with the netCDF library itself (not xarray) as a second, independent reader.
     with netCDF4.Dataset(path) as nc:
-        assert nc.Conventions == "CF-1.8"
-        assert tuple(nc.dimensions) == ("lat", "lon") and nc.variables["max_revisit_s"].dimensions == ("lat", "lon")
+        assert nc.Conventions == "CF-1.10"
+        assert set(nc.dimensions) == {"lat", "lon", "nv"}  # nv: the two ends of a cell's bounds
+        assert nc.variables["max_revisit_s"].dimensions == ("lat", "lon")
         assert nc.variables["lat"].units == "degrees_north" and nc.variables["lon"].units == "degrees_east"
         assert nc.variables["max_revisit_s"].units == "s" and nc.variables["coverage_fraction"].units == "1"
         lat = nc.variables["lat"][:].data
@@ -175,8 +137,10 @@ def test_netcdf_point_layout(points_result, tmp_path):
 def test_csv_reads_with_plain_tools(regular_result, tmp_path):
     path = regular_result.to_csv(tmp_path / "r.csv")
     lines = path.read_text().splitlines()
-    assert [ln.split(" ", 2)[1] for ln in lines[:3]] == ["revisit-result", "summary", "provenance"]
-    rows = list(csv.DictReader(lines[3:]))
+    side = json.loads(sio.csv_sidecar(path).read_text())  # what rebuilds it: beside the CSV, not in it
+    assert side["csv"]["columns"] == lines[0].split(",") and side["csv"]["rows"] == 648 == len(lines) - 1
+    assert side["revisit"]["format"] == "revisit-result" and side["provenance"]["satellites"] == 6
+    rows = list(csv.DictReader(lines))
     assert len(rows) == 648
     assert list(rows[0])[:3] == ["lat", "lon", "weight"] and "access_max_s" in rows[0]
     g, f = regular_result.grid, regular_result.figures
@@ -185,8 +149,9 @@ def test_csv_reads_with_plain_tools(regular_result, tmp_path):
         assert float(rows[i]["mean_response_s"]) == f["mean_response_s"][i]
     unseen = int(np.flatnonzero(~regular_result.seen)[0])
     assert rows[unseen]["seen"] == "0" and rows[unseen]["access_min_s"] == ""  # NaN is an empty cell
+    assert rows[0]["n_access"] == str(int(f["n_access"][0]))  # counts are whole numbers
     pd = pytest.importorskip("pandas")
-    df = pd.read_csv(path, comment="#")
+    df = pd.read_csv(path)
     assert df.shape == (648, 3 + len(f))
 
 
@@ -260,8 +225,8 @@ def test_several_scenarios_get_one_file_each(scenario, tmp_path):
     assert json.loads((tmp_path / "res-other_one.json").read_text())["summary"]["scenario"] == "other one"
 
 
-def test_catalog_provenance_has_its_hash(tmp_path):
-    from test_tle import L1, L2
+def test_catalog_provenance_has_its_hash(tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
 
     p = tmp_path / "one.tle"
     p.write_text(f"SAT A\n{L1}\n{L2}\n")
@@ -411,12 +376,13 @@ def test_same_inputs_same_csv(scenario, tmp_path):
         out = tmp_path / f"run{i}.csv"
         r = CliRunner().invoke(main, ["run", str(scenario), "--out", str(out)])
         assert r.exit_code == 0, r.output
-        lines = out.read_text().splitlines()
-        prov = json.loads(lines[2][len("# provenance "):])
+        side = json.loads(sio.csv_sidecar(out).read_text())
+        assert side["csv"].pop("file") == out.name
+        prov = side.pop("provenance")
         assert prov["started_utc"] and prov["wall_s"] is not None
         for key in ("started_utc", "wall_s"):
             prov.pop(key)
-        texts.append([lines[0], lines[1], json.dumps(prov), *lines[3:]])
+        texts.append([json.dumps(side), json.dumps(prov), out.read_text()])
     assert texts[0] == texts[1]
 
 

@@ -1,113 +1,23 @@
 """The footprint kernel against a slow brute force over every point x satellite x step.
 
-The reference prunes nothing: it evaluates the same margin primitives for every
-(point, satellite, step), joins a satellite's consecutive accessed steps into
-passes, merges all passes of a point in plain Python and computes the figures.
-The kernel must agree exactly: its pruning may only skip what cannot be seen.
+The reference (tests/reference.py) prunes nothing: it evaluates the same margin
+primitives for every (point, satellite, step), joins a satellite's consecutive
+accessed steps into passes, merges all passes of a point in plain Python and
+computes the figures.  The kernel must agree exactly: its pruning may only skip
+what cannot be seen.
 """
-
-import math
-from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-from sgp4.api import SatrecArray
+from reference import START, assert_kernel_matches_brute_force, random_constellation
 
-from constellation import Constellation, Sensor
-from constellation.orbits import CircularOrbit
-from sim import Grid, Window, run
-from sim.engine.propagate import propagate_ecef
-from sim.engine.run import MIN_GAP_S, sensor_array
-from sim.engine.sampling import sample_window
-from sim.engine.sun import sun_unit_ecef
-from sim.kernels import coverage as K
-
-START = datetime(2026, 3, 1, tzinfo=timezone.utc)
-
-
-def brute_force(const, grid, window):
-    sensor = sensor_array(const)
-    t, pos, vel, valid = propagate_ecef(SatrecArray([s.satrec for s in const.satellites]), window, 0,
-                                        window.n_samples)
-    assert valid.all()
-    u, du, rad, rdot, _ = K.satellite_frames(pos, vel, sensor)
-    sun = sun_unit_ecef(window, 0, window.n_samples)
-    rows = grid.rows()
-    radius = np.repeat(rows["row_radius"], rows["row_count"])
-    phat = rows["phat"]
-    up = rows["nxyz"]
-    along = du / np.linalg.norm(du, axis=-1, keepdims=True)
-    out = []
-    for i in range(len(grid)):
-        pieces = []
-        for s in range(u.shape[0]):
-            ce, se, cp, sp, kind, half_swath, sin_sun = sensor[s]
-            h = up[i] @ sun.T - sin_sun  # lighting margin per sample
-            lit = sin_sun > K.NO_LIGHTING
-            if kind == K.KIND_SWATH:
-                x = along[s] @ phat[i]
-                q = u[s] @ phat[i]
-                dq = du[s] @ phat[i]
-                for k in range(t.size - 1):
-                    dt = t[k + 1] - t[k]
-                    sx = K.swath_crossing.py_func(x[k], x[k + 1], q[k], dq[k] * dt, q[k + 1], dq[k + 1] * dt,
-                                                  math.cos(half_swath / radius[i]))
-                    if sx < 0:
-                        continue
-                    if lit and h[k] + sx * (h[k + 1] - h[k]) < 0:
-                        continue
-                    pieces.append((t[k] + sx * (t[k + 1] - t[k]),) * 2)
-                continue
-            f = np.empty(t.size)
-            g = np.empty(t.size)
-            for k in range(t.size):
-                C, dC = K.cos_reach.py_func(rad[s, k], radius[i], ce, se, cp, sp)
-                f[k] = phat[i] @ u[s, k] - C
-                g[k] = phat[i] @ du[s, k] - dC * rdot[s, k]
-            open_a = None
-            for k in range(t.size - 1):
-                dt = t[k + 1] - t[k]
-                sa, sb = K.interval_access.py_func(f[k], g[k], f[k + 1], g[k + 1], dt)
-                if sa >= 0 and lit:
-                    sa, sb = K.lit_clip.py_func(sa, sb, h[k], h[k + 1])
-                if sa < 0:
-                    continue
-                a = t[k] if sa == 0.0 else t[k] + sa * dt
-                b = t[k + 1] if sb == 1.0 else t[k] + sb * dt
-                if open_a is not None:
-                    a = open_a
-                    open_a = None
-                if sb == 1.0 and k < t.size - 2:
-                    open_a = a
-                    continue
-                pieces.append((a, b))
-        pieces.sort()
-        runs = []
-        for a, b in pieces:
-            if runs and a <= runs[-1][1] + MIN_GAP_S:
-                runs[-1][1] = max(runs[-1][1], b)
-            else:
-                runs.append([a, b])
-        gaps = [runs[j + 1][0] - runs[j][1] for j in range(len(runs) - 1)]
-        out.append((len(runs), max(gaps) if gaps else 0.0, sum(gaps), sum(b - a for a, b in runs)))
-    return out
-
-
-def random_constellation(rng, n, kind="off_nadir", lit=False):
-    orbits = [CircularOrbit(START, rng.uniform(450, 900), rng.uniform(30, 110), rng.uniform(0, 360),
-                            rng.uniform(0, 360)) for _ in range(n)]
-    sun = float(rng.uniform(-5, 30)) if lit else None
-    if kind == "swath":
-        sensor = Sensor(kind="swath", swath_km=float(rng.uniform(100, 1500)), min_sun_elevation_deg=sun)
-    else:
-        sensor = Sensor(max_off_nadir_deg=rng.uniform(20, 60), min_elevation_deg=rng.uniform(0, 20),
-                        min_sun_elevation_deg=sun)
-    return Constellation.from_orbits("random", orbits, sensor)
+from sim import Grid, Window
 
 
 @pytest.mark.parametrize("seed,kind,lit", [(1, "off_nadir", False), (2, "off_nadir", False),
                                            (3, "off_nadir", False), (4, "off_nadir", True),
-                                           (5, "swath", False), (6, "swath", True)])
+                                           (5, "swath", False), (6, "swath", True),
+                                           (7, "elevation", False), (8, "elevation", True)])
 def test_kernel_equals_brute_force(seed, kind, lit):
     rng = np.random.default_rng(seed)
     const = random_constellation(rng, int(rng.integers(2, 5)), kind, lit)
@@ -120,18 +30,3 @@ def test_kernel_equals_brute_force(seed, kind, lit):
     window = Window(START, 3 * 3600, float(rng.choice([30.0, 60.0, 120.0])))
     ref = assert_kernel_matches_brute_force(const, grid, window, ((None, 1), (17, 2), (40, 3)))
     assert sum(r[0] for r in ref) > 0  # something was seen
-
-
-def assert_kernel_matches_brute_force(const, grid, window, chunkings, **run_kw):
-    """run() with each (chunk_samples, n_blocks) against :func:`brute_force` on the samples
-    run() takes (sim.engine.sampling.sample_window), point by point (accesses, longest
-    interior gap, time covered); returns the reference."""
-    ref = brute_force(const, grid, sample_window(const, window))
-    for chunk, blocks in chunkings:
-        st = run(const, grid, window, chunk_samples=chunk, n_blocks=blocks, **run_kw).figures
-        for i, (n_acc, gmax, gsum, cov) in enumerate(ref):
-            assert st["n_access"][i] == n_acc, (i, chunk, blocks)
-            interior = st["max_revisit_interior_s"][i]
-            assert (0.0 if math.isnan(interior) else interior) == pytest.approx(gmax, abs=1e-9)
-            assert st["coverage_fraction"][i] * window.duration_s == pytest.approx(cov, rel=1e-12, abs=1e-9)
-    return ref

@@ -9,6 +9,7 @@ same rule, except the few lazy conveniences listed in LAZY_UPWARD (a
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,25 @@ def test_the_checker_sees_a_wrong_way_import(tmp_path, monkeypatch):
     monkeypatch.setitem(MODULES, "sim.kernels.bad", fake)
     with pytest.raises(AssertionError):
         test_imports_run_one_way("sim.kernels.bad")
+
+
+# Tests share inputs through conftest.py's fixtures and tests/data/, and code through
+# helper modules (tests/reference.py): a test module never imports another test module.
+TEST_MODULE_IMPORT = re.compile(r"^[ \t]*(from|import)[ \t]+test_\w*", re.MULTILINE)
+
+
+def test_test_modules_never_import_each_other():
+    tests = ROOT / "tests"
+    found = [f"tests/{p.name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0).strip()}"
+             for p in sorted(tests.glob("*.py")) for text in [p.read_text()]
+             for m in TEST_MODULE_IMPORT.finditer(text)]
+    assert not found, "\n".join(found)
+    # The check sees both forms, at the top of a file and inside a function.
+    assert TEST_MODULE_IMPORT.search("import json\nfrom test_tle import L1\n")
+    assert TEST_MODULE_IMPORT.search("def f():\n    import test_tle\n")
+    # Helper modules hold no tests: pytest collects only test_*.py, so a test there would never run.
+    helpers = [p for p in tests.glob("*.py") if not p.name.startswith("test_") and p.name != "conftest.py"]
+    assert (tests / "reference.py") in helpers
+    stray = [f"tests/{p.name}: {node.name}" for p in helpers for node in ast.walk(ast.parse(p.read_text()))
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")]
+    assert not stray, "\n".join(stray)

@@ -14,8 +14,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
+from reference import brute_force
 from sgp4.api import SatrecArray
-from test_kernel_reference import brute_force
 
 from constellation import Constellation, Sensor, walker_delta
 from constellation.orbits import CircularOrbit

@@ -348,35 +348,6 @@ def test_tracks_png(const6, tmp_path):
 
 
 # ---------------------------------------------------------------------- all at once, and the CLI
-TINY = """
-[scenario]
-name = "tiny"
-
-[[target]]
-name = "within 6 h"
-max_revisit_h = 6
-
-[window]
-start = 2026-01-01T00:00:00Z
-hours = 2
-step_s = 120
-
-[grid]
-res_deg = 10
-
-[[group]]
-name = "g"
-pattern = "walker_delta"
-total = 4
-planes = 2
-phasing = 1
-alt_km = 535
-inclination_deg = "sso"
-[group.sensor]
-max_off_nadir_deg = 45
-"""
-
-
 def test_write_plots(res6, res12, const6, tmp_path):
     paths = P.write_plots([res6, res12], tmp_path / "out", [const6, None])
     names = sorted(p.name for p in paths)
@@ -386,10 +357,10 @@ def test_write_plots(res6, res12, const6, tmp_path):
         read_png(p)
 
 
-def test_cli_map_tracks_and_plots(tmp_path):
+def test_cli_map_tracks_and_plots(tmp_path, tiny_2h_scenario):
     runner = CliRunner()
     scen = tmp_path / "tiny.toml"
-    scen.write_text(TINY)
+    scen.write_text(tiny_2h_scenario)
     out = tmp_path / "m.png"
     r = runner.invoke(main, ["map", str(scen), "-o", str(out), "--figure", "coverage", "--land-only"])
     assert r.exit_code == 0, r.output

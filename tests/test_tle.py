@@ -1,14 +1,13 @@
 """TLE/3LE reader: names, checksums and one-line errors."""
 
 import pytest
+from conftest import SAMPLE_TLE
 
 from constellation.errors import CatalogError
 from constellation.tle import parse_tle_text, read_tle, tle_checksum
 
-L1 = "1 40959U 15057B   25276.63107725  .00002267  00000+0  32890-3 0  9999"
-L2 = "2 40959  97.6562 279.3520 0017672  28.5842 331.6334 14.76849388537538"
-L1B = "1 40960U 15057C   25276.62282204  .00002137  00000+0  30992-3 0  9993"
-L2B = "2 40960  97.6543 280.5592 0017838  28.6252 331.5935 14.76920774537571"
+# Lines 1 and 2 of tests/data/catalog/sample.tle's element sets: LINGQIAO VIDEO A, then B.
+_, L1, L2, _, L1B, L2B = SAMPLE_TLE.read_text().splitlines()
 
 
 def test_checksums_of_real_lines():

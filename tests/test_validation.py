@@ -5,7 +5,6 @@ import math
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from test_tle import L1, L2
 
 from cli import main
 from constellation.constants import WGS84_A_KM
@@ -51,7 +50,8 @@ def scenario(tmp_path):
 
 
 @pytest.fixture
-def catalog(tmp_path):
+def catalog(tmp_path, tle_lines):
+    L1, L2, _, _ = tle_lines
     p = tmp_path / "one.tle"  # epoch 2025-10-03
     p.write_text(f"SAT A\n{L1}\n{L2}\n")
     return str(p)

@@ -18,9 +18,19 @@ KINDS = GRID_KINDS + ("points",)
 class Grid:
     """Ground points (geodetic lat/lon in degrees) with area weights summing to 1.
 
-    Points are kept sorted by latitude then longitude (longitudes in [-180, 180));
-    ``shape`` is (n_lat, n_lon) for a regular grid, so per-point arrays can be
-    reshaped into maps, and None for point lists.
+    Grids (regular, equal-area and their subsets) are kept sorted by latitude
+    then longitude (longitudes in [-180, 180)); ``shape`` is (n_lat, n_lon) for
+    a regular grid, so per-point arrays can be reshaped into maps, and None for
+    point lists.
+
+    A point list (kind "points") keeps the order and the coordinates it was
+    given (longitudes within [-180, 180] as given, others wrapped into
+    [-180, 180)), so that per-point results line up with the user's list.  The
+    kernels need the points sorted by latitude then longitude: ``order`` is
+    that sorting permutation (None when the list is already in kernel order),
+    :meth:`kernel_grid` the sorted copy that :meth:`rows` and :meth:`blocks`
+    describe, and :meth:`from_kernel_order` puts per-point values computed on
+    it back in this grid's order.  ``sim.engine.run.run`` does both.
 
     ``kind`` says whose cell centres the points are, so that maps and files know
     the layout: "regular" (:meth:`regular`, and its subsets: land-only, regions),
@@ -38,6 +48,7 @@ class Grid:
     labels: list[str] | None = None
     kind: str | None = None
     _rows: dict = field(default=None, repr=False)
+    order: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.kind is None:
@@ -49,7 +60,12 @@ class Grid:
         if self.kind == "equal-area" and self.shape is not None:
             raise ValueError("an equal-area grid has rows of different lengths: its shape must be None")
         self.lat_deg = np.asarray(self.lat_deg, dtype=float)
-        self.lon_deg = (np.asarray(self.lon_deg, dtype=float) + 180.0) % 360.0 - 180.0
+        lon = np.asarray(self.lon_deg, dtype=float)
+        if self.kind == "points":
+            # The user's longitude stays as given within [-180, 180]; only others are wrapped.
+            self.lon_deg = np.where(np.abs(lon) <= 180.0, lon, (lon + 180.0) % 360.0 - 180.0)
+        else:
+            self.lon_deg = (lon + 180.0) % 360.0 - 180.0
         self.weight = np.asarray(self.weight, dtype=float)
         if not (self.lat_deg.shape == self.lon_deg.shape == self.weight.shape) or self.lat_deg.ndim != 1:
             raise ValueError("lat_deg, lon_deg and weight must be 1-D arrays of one length")
@@ -59,6 +75,12 @@ class Grid:
             raise ValueError("latitudes must be finite and within [-90, 90]")
         if np.any(self.weight < 0) or self.weight.sum() <= 0:
             raise ValueError("weights must be non-negative and not all zero")
+        if self.kind == "points":
+            order = np.lexsort((_kernel_lon(self.lon_deg), self.lat_deg))
+            in_order = np.array_equal(order, np.arange(order.size)) and not np.any(self.lon_deg == 180.0)
+            self.order = None if in_order else order
+            self.weight = self.weight / self.weight.sum()
+            return
         order = np.lexsort((self.lon_deg, self.lat_deg))
         if not np.array_equal(order, np.arange(order.size)):
             if self.shape is not None:
@@ -173,9 +195,10 @@ class Grid:
     def subset(self, mask, name: str | None = None) -> "Grid":
         """The points where ``mask`` is true, each keeping its weight (renormalised).
 
-        The result is a point set (``shape`` None: its rows may have gaps), still
-        sorted by latitude then longitude and keeping ``res_deg`` and ``kind``, so
-        that :meth:`raster` places a subset back on the map.
+        The result is a point set (``shape`` None: its rows may have gaps) in this
+        grid's order (a grid's stays sorted by latitude then longitude), keeping
+        ``res_deg`` and ``kind``, so that :meth:`raster` places a subset back on
+        the map.
         """
         mask = np.asarray(mask, dtype=bool)
         if mask.shape != self.lat_deg.shape:
@@ -232,6 +255,28 @@ class Grid:
         return img
 
     # ------------------------------------------------------------------ kernel view
+    def kernel_grid(self) -> "Grid":
+        """The grid the kernels run on: this one when its points are in kernel order
+        (sorted by latitude then longitude, longitudes in [-180, 180)), else a
+        sorted copy (a point list given in another order) with the same weights."""
+        if self.order is None:
+            return self
+        o = self.order
+        labels = [self.labels[i] for i in o] if self.labels is not None else None
+        kernel = type(self)(self.lat_deg[o], _kernel_lon(self.lon_deg[o]), self.weight[o], self.name, None,
+                            self.res_deg, labels, self.kind)
+        kernel.weight = self.weight[o]  # as they are here, not renormalised over another summation order
+        return kernel
+
+    def from_kernel_order(self, values) -> np.ndarray:
+        """Per-point ``values`` computed on :meth:`kernel_grid` in this grid's order."""
+        values = np.asarray(values)
+        if self.order is None:
+            return values
+        out = np.empty_like(values)
+        out[self.order] = values
+        return out
+
     def rows(self) -> dict:
         """Row structure the kernels use (cached): points grouped by latitude."""
         if self._rows is not None:
@@ -270,20 +315,65 @@ class Grid:
             sizes[b] += c
         return local, sizes
 
-    def kernel_rows(self, n_blocks: int):
+    def kernel_rows(self, n_blocks: int, point_bands: bool | None = None):
         """The grid as the coverage kernel reads it (:class:`sim.kernels.coverage.GridRows`),
-        rows dealt round-robin to ``n_blocks`` blocks."""
+        rows dealt round-robin to ``n_blocks`` blocks.
+
+        ``point_bands``: also list the points by latitude band and longitude, so
+        that the kernel finds a step's points directly rather than row by row
+        (same figures); by default where rows hold fewer than two points on
+        average (point lists, whose every site is mostly its own row)."""
         from sim.kernels.coverage import GridRows
 
         rows = self.rows()
         local_idx, block_sizes = self.blocks(n_blocks)
+        first = rows["row_start"]
+        cos_deflection = np.sum(rows["nxyz"][first] * rows["phat"][first], axis=1)
+        deflection = np.arccos(np.clip(cos_deflection, -1.0, 1.0))
+        n_rows = first.size
+        if point_bands is None:
+            point_bands = 2 * n_rows > len(self)
+        if point_bands:
+            band_start, band_pts, band_lon, pt_row = _point_bands(rows, n_blocks)
+        else:
+            band_start = np.zeros(1, np.int64)
+            band_pts = pt_row = np.zeros(0, np.int64)
+            band_lon = np.zeros(0)
         return GridRows(rows["phat"], rows["nxyz"], rows["pt_lon"], rows["row_start"], rows["row_count"],
-                        rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], local_idx,
-                        block_sizes)
+                        rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], deflection,
+                        local_idx, block_sizes, band_start, band_pts, band_lon, pt_row)
 
     def describe(self) -> str:
         kind = "" if self.kind == "points" or self.kind in self.name else f", {self.kind}"
         return f"{self.name} ({len(self):,} points{kind})"
+
+
+# Points per latitude band (per block) the point bands aim at; at most
+# MAX_POINT_BANDS bands.  Fewer, taller bands cost fewer look-ups per step but
+# more candidates outside the step's latitudes.
+POINTS_PER_BAND = 256
+MAX_POINT_BANDS = 360
+
+
+def _point_bands(rows: dict, n_blocks: int):
+    """:class:`sim.kernels.coverage.GridRows`'s point bands: band_start, band_pts,
+    band_lon, pt_row (the rule is there)."""
+    counts = rows["row_count"]
+    n_pts = int(counts.sum())
+    n_bands = int(np.clip(n_pts // (POINTS_PER_BAND * n_blocks), 1, MAX_POINT_BANDS))
+    pt_row = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    band = np.floor((rows["row_geoc_lat"][pt_row] + 0.5 * math.pi) / (math.pi / n_bands)).astype(np.int64)
+    key = (pt_row % n_blocks) * n_bands + np.clip(band, 0, n_bands - 1)
+    lon = rows["pt_lon"]
+    band_pts = np.lexsort((lon, key)).astype(np.int64)
+    band_start = np.zeros(n_blocks * n_bands + 1, np.int64)
+    np.cumsum(np.bincount(key, minlength=n_blocks * n_bands), out=band_start[1:])
+    return band_start, band_pts, np.ascontiguousarray(lon[band_pts]), pt_row
+
+
+def _kernel_lon(lon_deg: np.ndarray) -> np.ndarray:
+    """Longitudes in [-180, 180] as the kernels take them, in [-180, 180): 180 is -180."""
+    return np.where(lon_deg < 180.0, lon_deg, -180.0)
 
 
 def equal_area_row_counts(res_deg: float) -> np.ndarray:
@@ -316,3 +406,25 @@ def _equal_area_rows(res_deg: float, lat_min_deg: float, lat_max_deg: float):
     lats = lats[keep]
     band = np.sin(np.radians(lats + dlat / 2)) - np.sin(np.radians(lats - dlat / 2))
     return lats, band, counts[keep]
+
+
+def count_points(res_deg: float, lat_min_deg: float = -90.0, lat_max_deg: float = 90.0,
+                 kind: str = "regular") -> int:
+    """Points of ``Grid.build(res_deg, lat_min_deg, lat_max_deg, kind)`` without
+    building it (a land-only grid has at most this many): the rows kept by the
+    latitude band times the columns for "regular", the sum of the kept rows'
+    cell counts for "equal-area".  Raises ValueError where the builders do."""
+    if kind not in GRID_KINDS:
+        raise ValueError(f"unknown grid kind {kind!r} (known: {', '.join(GRID_KINDS)})")
+    if not (res_deg > 0) or res_deg > 90:
+        raise ValueError(f"grid resolution must be in (0, 90] deg, got {res_deg}")
+    if kind == "equal-area":
+        return int(_equal_area_rows(res_deg, lat_min_deg, lat_max_deg)[2].sum())
+    if not (-90 <= lat_min_deg < lat_max_deg <= 90):
+        raise ValueError(f"need -90 <= lat_min < lat_max <= 90, got {lat_min_deg}, {lat_max_deg}")
+    n_lat, n_lon = global_shape(res_deg)
+    lats = -90.0 + (180.0 / n_lat) * (np.arange(n_lat) + 0.5)
+    rows = int(np.count_nonzero((lats >= lat_min_deg) & (lats <= lat_max_deg)))
+    if rows == 0:
+        raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg")
+    return rows * n_lon

@@ -20,8 +20,6 @@ smallest chunk does not fit, the run is refused with what to shrink.
 from __future__ import annotations
 
 import math
-import os
-import re
 from dataclasses import dataclass
 
 from constellation.errors import InputError
@@ -45,6 +43,23 @@ BYTES_PER_ACCESS_PIECE = 48
 OWNER_BYTES_PER_POINT_SAMPLE = 4
 # Fixed working margin: sgp4 arrays of satellites, sensor table, small buffers.
 FIXED_BYTES = 32 * 2**20
+# A whole window propagated at once (ground tracks, access windows), per satellite
+# and sample: sgp4's r, v and error code (49), Earth-fixed pos/vel (48), rotation
+# temporaries (~32), validity; tracks add geodetic lat/lon/height, their masked
+# copies and matplotlib's vertices.  Measured for 138 satellites (interpolated
+# states, peak RSS over the 0.6 GB a tracks plot starts at): 64 B at 168 h / 10 s,
+# 79 B at 744 h / 30 s.
+PROPAGATION_BYTES_PER_SATELLITE_SAMPLE = 136
+TRACK_BYTES_PER_SATELLITE_SAMPLE = 160
+# Per access window of a target (sim.studies.capacity): target, satellite, start,
+# end, the sorts and joins around them and the reachable pairs' codes.  Measured
+# ~94 B for 138 satellites and 20,000 targets over a day (4.3 million windows);
+# the count comes from access_pieces_per_sample, about twice the windows found there.
+BYTES_PER_ACCESS_WINDOW = 96
+# Building a region's survey grid holds the regular grid of its whole latitude
+# band (coordinates, weights, sort and containment temporaries), per band point
+# (measured ~49 B between 0.1 and 0.05 deg over China).
+REGION_BAND_BYTES_PER_POINT = 96
 # The smallest chunk the guard shrinks to before refusing.
 MIN_CHUNK_SAMPLES = 4
 DEFAULT_LIMIT_FRACTION = 0.5
@@ -144,19 +159,31 @@ def estimate_run_memory(n_satellites: int, n_points: int, duration_s: float, ste
 
 
 def available_memory_bytes() -> int | None:
-    """Memory available to new allocations now (MemAvailable of /proc/meminfo,
-    else free physical pages from sysconf); None when unknown."""
+    """Memory this process may still allocate (bytes): the smaller of what the
+    host has available now and what its own limit leaves it (a container's
+    cgroup, an RSS rlimit); None when unknown.
+
+    The limit comes from ``distributed.system.memory_limit()``, the figure Dask
+    sizes its workers by: the host's total, lowered by cgroup v1
+    (memory.limit_in_bytes) and v2 (memory.max, memory.high) limits and
+    RLIMIT_RSS.  psutil alone reports the host's memory, which a container
+    limited to less than the host would exceed before the kernel kills it.
+    """
     try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
+        import psutil
+    except ImportError:
         return None
+    try:
+        avail = int(psutil.virtual_memory().available)
+    except Exception:  # noqa: BLE001  (an unknown platform: no check)
+        return None
+    try:
+        from distributed.system import memory_limit
+
+        left = int(memory_limit()) - int(psutil.Process().memory_info().rss)
+    except Exception:  # noqa: BLE001  (distributed missing or failing: the host's figure)
+        return avail
+    return max(0, min(avail, left))
 
 
 def default_memory_limit_bytes(fraction: float = DEFAULT_LIMIT_FRACTION) -> int | None:
@@ -164,26 +191,68 @@ def default_memory_limit_bytes(fraction: float = DEFAULT_LIMIT_FRACTION) -> int 
     return None if avail is None else int(avail * fraction)
 
 
-_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "m": 1000**2, "mb": 1000**2, "g": 1000**3, "gb": 1000**3,
-          "t": 1000**4, "tb": 1000**4, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+def parse_size(text) -> int:
+    """'4GB', '512 MB', '2GiB', '1e9' (bytes) -> bytes (``dask.utils.parse_bytes``:
+    kB, MB, GB, TB are powers of 1000, KiB, MiB, GiB, TiB of 1024).  Raises ValueError."""
+    from dask.utils import parse_bytes
 
-
-def parse_size(text: str) -> int:
-    """'4GB', '512 MB', '2GiB', '1e9' (bytes) -> bytes.  Raises ValueError."""
-    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([a-z]*)\s*", str(text).lower())
-    if not m or m.group(2) not in _UNITS:
+    if isinstance(text, str) and not text.strip():
         raise ValueError(f"{text!r} is not a size like 4GB, 512MB or 2GiB")
-    value = float(m.group(1)) * _UNITS[m.group(2)]
-    if not (value >= 1) or not math.isfinite(value):
+    try:
+        value = parse_bytes(text.strip() if isinstance(text, str) else text)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"{text!r} is not a size like 4GB, 512MB or 2GiB") from None
+    if not value >= 1:
         raise ValueError(f"{text!r}: a memory limit must be at least 1 byte")
     return int(value)
 
 
+# Decimal units, as sizes are typed (4GB); dask.utils.format_bytes prints binary ones (3.73 GiB).
 def format_bytes(n: float) -> str:
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{n:.0f} B"
+
+
+def _limit(memory_limit_bytes: int | None) -> tuple[int | None, str]:
+    """(the limit, how it was set) for a refusal's message; None: unknown, no check."""
+    if memory_limit_bytes is not None:
+        return memory_limit_bytes, ""
+    avail = available_memory_bytes()
+    if avail is None:
+        return None, ""
+    origin = f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(avail)} available)"
+    return int(avail * DEFAULT_LIMIT_FRACTION), origin
+
+
+def check_fits(needed_bytes: float, what: str, shrink: str, memory_limit_bytes: int | None = None) -> None:
+    """Raise :class:`MemoryLimitError` when ``needed_bytes`` (an estimate, made before
+    anything is allocated) exceed ``memory_limit_bytes`` (default: half the
+    available memory; no check when that is unknown).  ``what``: the work, as the
+    message's subject ('these ground tracks'); ``shrink``: how to make it smaller."""
+    limit, origin = _limit(memory_limit_bytes)
+    if limit is None or needed_bytes <= limit:
+        return
+    raise MemoryLimitError(f"{what} would need about {format_bytes(needed_bytes)}, more than the memory limit of "
+                           f"{format_bytes(limit)}{origin}: {shrink}")
+
+
+def estimate_tracks_bytes(n_satellites: int, n_samples: int) -> int:
+    """Peak memory of ground tracks of ``n_satellites`` over ``n_samples`` samples."""
+    return int(FIXED_BYTES + TRACK_BYTES_PER_SATELLITE_SAMPLE * n_satellites * n_samples)
+
+
+def estimate_access_windows_bytes(n_satellites: int, n_targets: int, duration_s: float, step_s: float,
+                                  chunk_samples: int) -> int:
+    """Peak memory of the access windows of ``n_targets`` point targets
+    (:func:`sim.studies.capacity.access_windows`): the whole window's satellite
+    states, one stretch's frames and the windows found."""
+    n_samples = int(math.ceil(duration_s / step_s - 1e-9)) + 1
+    windows = access_pieces_per_sample(n_satellites, n_targets, step_s) * (n_samples - 1)
+    return int(FIXED_BYTES + PROPAGATION_BYTES_PER_SATELLITE_SAMPLE * n_satellites * n_samples
+               + BYTES_PER_SATELLITE_SAMPLE * n_satellites * min(chunk_samples, n_samples)
+               + BYTES_PER_ACCESS_WINDOW * windows)
 
 
 def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step_s: float,
@@ -197,7 +266,7 @@ def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step
     chunks do not fit.  ``memory_limit_bytes`` None: half the memory available
     now (no check when that is unknown).
     """
-    limit = memory_limit_bytes if memory_limit_bytes is not None else default_memory_limit_bytes()
+    limit, origin = _limit(memory_limit_bytes)
     if limit is None:
         return chunk_samples
     est = estimate_run_memory(n_satellites, n_points, duration_s, step_s, chunk_samples)
@@ -210,8 +279,6 @@ def plan_chunk_samples(n_satellites: int, n_points: int, duration_s: float, step
     if fit >= MIN_CHUNK_SAMPLES and p["figures"] + p["output"] <= room:
         return min(fit, est.chunk_samples)
     smallest = estimate_run_memory(n_satellites, n_points, duration_s, step_s, MIN_CHUNK_SAMPLES)
-    origin = ("" if memory_limit_bytes is not None
-              else f" ({DEFAULT_LIMIT_FRACTION:.0%} of the {format_bytes(available_memory_bytes() or 0)} available)")
     per_point = smallest.per_point_bytes
     biggest = "the grid's points" if per_point >= smallest.parts["chunk"] else "each chunk's satellites and passes"
     raise MemoryLimitError(

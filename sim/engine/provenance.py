@@ -49,11 +49,13 @@ def _iso(t: datetime) -> str:
 
 def build_provenance(result, constellation=None, scenario_path: str | Path | None = None,
                      catalog_paths=(), command_line: str | None = None, started_utc: datetime | None = None,
-                     wall_s: float | None = None, options: dict | None = None) -> dict:
+                     wall_s: float | None = None, options: dict | None = None,
+                     points_path: str | Path | None = None) -> dict:
     """Provenance of ``result`` (a :class:`sim.engine.run.Result`), JSON-ready.
 
     ``scenario_path``: the scenario file (its text and sha256 are kept);
-    ``catalog_paths``: TLE/OMM files (sha256 and size); ``constellation``: for
+    ``catalog_paths``: TLE/OMM files (sha256 and size); ``points_path``: the
+    CSV of ground points run instead of a grid (sha256 and size); ``constellation``: for
     the sensor of each group; ``options``: the command-line overrides given;
     ``started_utc`` and ``wall_s``: when the run started and how long it took.
     """
@@ -68,6 +70,7 @@ def build_provenance(result, constellation=None, scenario_path: str | Path | Non
         "command_line": command_line,
         "scenario": file_record(scenario_path, with_text=True) if scenario_path else None,
         "catalogs": [file_record(p) for p in catalog_paths],
+        "points": file_record(points_path) if points_path else None,
         "versions": package_versions(),
         "window": {"start": _iso(w.start), "duration_s": w.duration_s, "step_s": w.step_s,
                    "n_samples": w.n_samples},

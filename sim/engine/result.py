@@ -29,7 +29,7 @@ def jsonable(obj):
     return obj
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """Per-point figures of merit of one run, with what produced them."""
 
@@ -54,23 +54,48 @@ class Result:
         return self.figures["seen"]
 
     def save(self, path):
-        """Write the result in the format its extension names: .nc, .csv, .geojson or
-        .json (atomically; see :mod:`sim.outputs.io`).  Reload with ``sim.outputs.io.load_result``."""
+        """Write the result in the format its extension names: .nc, .csv (with its .csv.json
+        sidecar), .geojson, .json or .tif (atomically; see :mod:`sim.outputs.io`).  Reload
+        .nc, .csv and .geojson with ``sim.outputs.io.load_result``."""
         from sim.outputs.io import save
 
         return save(self, path)
 
     def to_netcdf(self, path):
-        """NetCDF-4, CF-1.8: figures on (lat, lon) for a regular grid, else on (point)."""
+        """NetCDF-4, CF-1.10: the Dataset of :meth:`to_xarray`."""
         from sim.outputs.io import to_netcdf
 
         return to_netcdf(self, path)
 
+    def to_xarray(self):
+        """An ``xarray.Dataset`` (CF-1.10): figures on (lat, lon), with a raster view and
+        exact ``point_`` values for non-rectangular grids, or on (point) for a point
+        list.  See :func:`sim.outputs.io.to_xarray`."""
+        from sim.outputs.io import to_xarray
+
+        return to_xarray(self)
+
+    def to_dataframe(self):
+        """A ``pandas.DataFrame``, one row per point in the grid's order: lat, lon,
+        weight, name (a point list's), every figure."""
+        from sim.outputs.io import to_dataframe
+
+        return to_dataframe(self)
+
     def to_csv(self, path):
-        """One row per point (lat, lon, weight, every figure), provenance in '#' lines."""
+        """One row per point (lat, lon, weight, [label], every figure); what rebuilds the
+        result, its summary and provenance in the JSON sidecar ``path + '.json'``."""
         from sim.outputs.io import to_csv
 
         return to_csv(self, path)
+
+    def to_geotiff(self, path, figure: str | None = None):
+        """A GeoTIFF map (EPSG:4326): one band per figure, or ``figure`` alone; needs
+        rioxarray and rasterio (``pip install 'revisit[gis]'``).  See
+        :func:`sim.outputs.io.to_geotiff`."""
+        from sim.outputs.io import to_geotiff
+
+        return to_geotiff(self, path, figure=figure)
 
     def to_geojson(self, path):
         """A FeatureCollection of points with the figures as properties."""
@@ -91,9 +116,47 @@ class Result:
 
         return plot_map(self, path, figure=figure, **kwargs)
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        mrt = s["max_revisit_s"]
+        return (f"<Result {self.name}: {self.n_satellites} satellites, {len(self.grid):,} points ({self.grid.name}), "
+                f"{_when(self.window.start)} + {_span(self.window.duration_s)} (step {self.window.step_s:g} s); "
+                f"MRT p50 {_span(mrt['p50'])}, p95 {_span(mrt['p95'])}>")
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks."""
+        from html import escape
+
+        s = self.summary()
+        mrt = s["max_revisit_s"]
+        rows = [("satellites", f"{self.n_satellites}"),
+                ("points", self.grid.describe()),
+                ("window", f"{_when(self.window.start)} + {_span(self.window.duration_s)}, "
+                           f"step {self.window.step_s:g} s"),
+                ("max revisit (MRT)", f"p50 {_span(mrt['p50'])}, p95 {_span(mrt['p95'])}, max {_span(mrt['max'])}"),
+                ("mean revisit", _span(s["mean_revisit_s"])),
+                ("mean response", _span(s["mean_response_s"])),
+                ("coverage", f"{100 * s['coverage_fraction']:.2f} % of the time; never seen: "
+                             f"{100 * s['unseen_share']:.2f} % of the area")]
+        rows += [(t["name"], f"{t['verdict']} ({100 * t['share_met']:.2f} % of the area)") for t in s["targets"]]
+        body = "".join(f"<tr><th style=\"text-align:left\">{escape(k)}</th><td style=\"text-align:left\">"
+                       f"{escape(v)}</td></tr>" for k, v in rows)
+        return (f"<table><caption style=\"text-align:left\"><b>Result</b> {escape(self.name)}</caption>"
+                f"{body}</table>")
+
     def target_results(self) -> list[dict]:
         return [t.evaluate(self.figures["max_revisit_s"], self.seen, self.grid.weight,
                            self.figures["mean_response_s"]) for t in self.targets]
+
+    def point_figures(self) -> list[dict]:
+        """Each point's figures, in the grid's order (a point list's own), JSON-ready:
+        name (its label, None without labels), lat, lon (deg, as given) and
+        POINT_FIELDS (times in seconds)."""
+        g, f = self.grid, self.figures
+        cols = [np.asarray(f[k]).astype(int if k == "n_access" else float).tolist() for k in POINT_FIELDS]
+        names = g.labels if g.labels is not None else [None] * len(g)
+        return [jsonable(dict(name=names[i], lat=float(g.lat_deg[i]), lon=float(g.lon_deg[i]),
+                              **{k: c[i] for k, c in zip(POINT_FIELDS, cols)})) for i in range(len(g))]
 
     def summary(self) -> dict:
         """Area-weighted statistics and verdicts, JSON-ready (times in seconds)."""
@@ -129,6 +192,22 @@ class Result:
         return out
 
 
+# The figures Result.point_figures gives for each point.
+POINT_FIELDS = ("max_revisit_s", "mean_revisit_s", "mean_response_s", "n_access", "coverage_fraction")
 # What a per-group summary keeps of a full one.
 GROUP_FIELDS = ("satellites", "sensors", "max_revisit_s", "mean_revisit_s", "mean_response_s",
                 "coverage_fraction", "accesses_per_day", "unseen_share", "targets")
+
+
+def _span(seconds) -> str:
+    """A duration in the unit that reads best: s, min, h or d."""
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    for limit, unit, size in ((120.0, "s", 1.0), (7200.0, "min", 60.0), (2 * SECONDS_PER_DAY, "h", 3600.0)):
+        if seconds < limit:
+            return f"{seconds / size:.3g} {unit}" if unit == "s" else f"{seconds / size:.1f} {unit}"
+    return f"{seconds / SECONDS_PER_DAY:.1f} d"
+
+
+def _when(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%MZ")

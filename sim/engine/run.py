@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Callable
 
@@ -36,19 +37,34 @@ def mean_overlap(reach: np.ndarray, sensor: np.ndarray) -> float:
     return float(cap[framing].mean(axis=1).sum()) if cap.size else 0.0
 
 
+# The off-nadir limit of a sensor without one: a 90 deg cone reaches past the limb
+# from any satellite above the ground point (r sin(90 deg) / R > 1), where
+# sim.kernels.coverage.cos_reach applies the elevation limit alone.
+NO_OFF_NADIR_LIMIT_DEG = 90.0
+
+
 def sensor_array(constellation: Constellation) -> np.ndarray:
     """(nsat, 7) per satellite, the columns K.S_*: cos and sin of the off-nadir
     and elevation limits, kind, half swath (km), sin of the minimum Sun
-    elevation (K.NO_LIGHTING when the sensor images day and night)."""
+    elevation (K.NO_LIGHTING when the sensor images day and night).  No
+    off-nadir limit (None) is :data:`NO_OFF_NADIR_LIMIT_DEG`."""
     rows = []
     for s in constellation.sensors_per_satellite():
-        eta = math.radians(s.max_off_nadir_deg)
+        eta = math.radians(NO_OFF_NADIR_LIMIT_DEG if s.max_off_nadir_deg is None else s.max_off_nadir_deg)
         eps = math.radians(s.min_elevation_deg)
         kind = K.KIND_SWATH if s.kind == "swath" else K.KIND_OFF_NADIR
         half_swath = 0.5 * s.swath_km if s.kind == "swath" else 0.0
         sun = math.sin(math.radians(s.min_sun_elevation_deg)) if s.lit_only else K.NO_LIGHTING
         rows.append((math.cos(eta), math.sin(eta), math.cos(eps), math.sin(eps), kind, half_swath, sun))
     return np.array(rows, dtype=np.float64).reshape(-1, 7)
+
+
+def in_grid_order(result: Result, grid: Grid) -> Result:
+    """``result``, run on ``grid.kernel_grid()``, with its figures (and each
+    group's) in ``grid``'s order and ``grid`` as its grid."""
+    figures = {k: grid.from_kernel_order(v) for k, v in result.figures.items()}
+    groups = {name: in_grid_order(g, grid) for name, g in result.groups.items()}
+    return dataclasses.replace(result, grid=grid, figures=figures, groups=groups)
 
 
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
@@ -79,6 +95,9 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     sees the point throughout (:func:`sim.kernels.coverage.accumulate_chunk`); the
     figures are the same to the bit, only the time differs.  None: when
     :func:`mean_overlap` >= :data:`PRUNE_OVERLAP_FROM`.
+    A point list given in any order (``Grid.points``) runs sorted, as the kernels
+    need (:meth:`Grid.kernel_grid`); its figures come back in the list's order,
+    with the grid as given.
     """
     sats = constellation.satellites
     if not sats:
@@ -87,6 +106,9 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
     again = dict(targets=targets, name=name, progress=progress, chunk_samples=chunk_samples, n_blocks=n_blocks,
                  memory_limit_bytes=memory_limit_bytes, per_group=per_group, prune_overlap=prune_overlap)
+    kernel_grid = grid.kernel_grid()
+    if kernel_grid is not grid:
+        return in_grid_order(run(constellation, kernel_grid, window, device=device, **again), grid)
     if device == "auto":
         if not gpu_path.cuda_available():
             return run(constellation, grid, window, device="cpu", **again)
@@ -142,7 +164,7 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
             return result
         state = gpu_state
     figures = per_point_figures(state, window.duration_s, MIN_GAP_S)
-    sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sensors = sorted({g.describe_sensor() for g in constellation.groups})
     meta = {"device": device}
     if window.step_s != user_window.step_s:
         meta.update(sample_step_s=window.step_s, refinement=f"{REFINEMENT}; sampled every {window.step_s:g} s, "

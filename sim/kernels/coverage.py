@@ -60,8 +60,19 @@ class GridRows(NamedTuple):
     row_count (the row's points), row_geoc_lat (geocentric latitude, rad,
     ascending), row_radius (geocentric radius, km), row_lon0 and row_dlon
     (first longitude and spacing, rad; row_dlon > 0: uniform around the full
-    circle, else 0); local_idx: (npts,) each point's index in its block;
-    block_sizes: (n_blocks,) points per block (rows dealt round-robin)."""
+    circle, else 0), row_deflection (angle between the geodetic and the
+    geocentric vertical, rad); local_idx: (npts,) each point's index in its
+    block; block_sizes: (n_blocks,) points per block (rows dealt round-robin).
+
+    Point bands, for grids whose rows hold few points (point lists): the
+    sphere is cut into n_bands latitude bands of equal height in geocentric
+    latitude, band b = floor((lat + pi/2) n_bands / pi), and each block's
+    points of each band are listed by longitude: band_start (n_blocks *
+    n_bands + 1,) CSR offsets, entry blk * n_bands + b; band_pts and band_lon
+    (npts,) the points and their longitudes (rad); pt_row (npts,) each
+    point's row.  The kernel then finds a step's points by band and longitude
+    (:func:`_disc_points`) instead of row by row.  Without bands band_start
+    is (1,) and the others empty."""
 
     phat: np.ndarray
     nxyz: np.ndarray
@@ -72,8 +83,13 @@ class GridRows(NamedTuple):
     row_radius: np.ndarray
     row_lon0: np.ndarray
     row_dlon: np.ndarray
+    row_deflection: np.ndarray
     local_idx: np.ndarray
     block_sizes: np.ndarray
+    band_start: np.ndarray
+    band_pts: np.ndarray
+    band_lon: np.ndarray
+    pt_row: np.ndarray
 
 
 class SatSteps(NamedTuple):
@@ -137,6 +153,149 @@ def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
         if c_eta > c_eps:
             return c_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
     return c_eps, dc_eps
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
+    """cos(Lambda_eta) and its derivative in r for the off-nadir limit alone
+    (the near intersection of the sensor's cone with the sphere of radius R);
+    -2.0 when the cone misses that sphere: the limit then excludes nothing
+    the satellite can see."""
+    x = r * sin_eta / R
+    if x >= 1.0:
+        return -2.0, 0.0
+    sx = math.sqrt(1.0 - x * x)
+    return sx * cos_eta + x * sin_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def shifted(cos_a, sin_a, d):
+    """cos and sin of (a + d), given cos and sin of a."""
+    cd = math.cos(d)
+    sd = math.sin(d)
+    return cos_a * cd - sin_a * sd, sin_a * cd + cos_a * sd
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+    """Whether, during a step with the satellite at radius r0 and r1, the
+    elevation limit eps measured from the geodetic horizon can exclude a point
+    (at radius R, whose geodetic vertical is ``deflection`` rad from its
+    geocentric one) that the off-nadir limit admits.  The geodetic elevation
+    is within ``deflection`` of the geocentric one, so it cannot when the
+    off-nadir footprint lies inside the geocentric one of eps + deflection at
+    both ends: then the off-nadir margin alone is exact."""
+    cos_in, sin_in = shifted(cos_eps, sin_eps, deflection)
+    ce0, _ = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    ci0, _ = cos_reach(r0, R, cos_eta, sin_eta, cos_in, sin_in)
+    if not ce0 >= ci0:
+        return True
+    ce1, _ = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    ci1, _ = cos_reach(r1, R, cos_eta, sin_eta, cos_in, sin_in)
+    return not ce1 >= ci1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
+    """sin(elevation) - sin(eps) of a satellite seen from a ground point, the
+    elevation measured from the point's geodetic horizon, and its rate (1/s).
+
+    h: unit vector of the point (at geocentric radius R, km), n: its geodetic
+    vertical; u, d: the satellite's unit vector and its rate (1/s); r, rd:
+    its radius (km) and radial rate (km/s).  With S = r u and P = R h,
+    sin(elevation) = n . (S - P) / |S - P|."""
+    c = hx * ux + hy * uy + hz * uz
+    cd = hx * dx + hy * dy + hz * dz
+    nu = nx * ux + ny * uy + nz * uz
+    nd = nx * dx + ny * dy + nz * dz
+    nh = nx * hx + ny * hy + nz * hz
+    d2 = r * r + R * R - 2.0 * r * R * c
+    dist = math.sqrt(d2)
+    up = r * nu - R * nh
+    up_rate = rd * nu + r * nd
+    dist_rate = (r * rd - R * (rd * c + r * cd)) / dist
+    return up / dist - sin_eps, (up_rate * dist - up * dist_rate) / d2
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _refine_elevation_edge(s, lo, hi, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                           vx1, vy1, vz1, sin_eps, dt):
+    """An edge of the elevation margin, ``s`` (fraction of the step) from its
+    cubic model, refined by Newton's method on the margin of the satellite's
+    cubic Hermite position (S0, V0 dt, S1, V1 dt; metre-level over a minute),
+    staying in [lo, hi]: sin(el) is less cubic in time than the off-nadir
+    margin, and its model alone puts edges tenths of a second off."""
+    for _ in range(4):
+        s2 = s * s
+        s3 = s2 * s
+        h00 = 2.0 * s3 - 3.0 * s2 + 1.0
+        h10 = (s3 - 2.0 * s2 + s) * dt
+        h01 = 3.0 * s2 - 2.0 * s3
+        h11 = (s3 - s2) * dt
+        d00 = 6.0 * s2 - 6.0 * s
+        d10 = (3.0 * s2 - 4.0 * s + 1.0) * dt
+        d11 = (3.0 * s2 - 2.0 * s) * dt
+        lx = h00 * sx0 + h10 * vx0 + h01 * sx1 + h11 * vx1 - R * hx
+        ly = h00 * sy0 + h10 * vy0 + h01 * sy1 + h11 * vy1 - R * hy
+        lz = h00 * sz0 + h10 * vz0 + h01 * sz1 + h11 * vz1 - R * hz
+        wx = d00 * (sx0 - sx1) + d10 * vx0 + d11 * vx1
+        wy = d00 * (sy0 - sy1) + d10 * vy0 + d11 * vy1
+        wz = d00 * (sz0 - sz1) + d10 * vz0 + d11 * vz1
+        dist = math.sqrt(lx * lx + ly * ly + lz * lz)
+        up = nx * lx + ny * ly + nz * lz
+        m = up / dist - sin_eps
+        dm = ((nx * wx + ny * wy + nz * wz) * dist - up * (lx * wx + ly * wy + lz * wz) / dist) / (dist * dist)
+        if dm == 0.0:
+            return s
+        step = m / dm
+        s_new = s - step
+        if not (lo <= s_new <= hi):
+            return s
+        s = s_new
+        if abs(step) * dt < 1e-6:
+            return s
+    return s
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                    r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
+    """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
+    where the elevation limit can bind (:func:`elevation_may_bind`): the part
+    inside the off-nadir limit (its exact margin) and above the elevation
+    limit from the geodetic horizon (:func:`elevation_margin`), each located
+    by :func:`interval_access`."""
+    sa = 0.0
+    sb = 1.0
+    ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    if ce0 > -2.0 or ce1 > -2.0:
+        sa, sb = interval_access(hx * u0x + hy * u0y + hz * u0z - ce0, hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
+                                 hx * u1x + hy * u1y + hz * u1z - ce1, hx * d1x + hy * d1y + hz * d1z - dce1 * rd1,
+                                 dt)
+        if sa < 0.0:
+            return -1.0, -1.0
+    m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
+    m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
+    ea, eb = interval_access(m0, dm0, m1, dm1, dt)
+    if ea < 0.0:
+        return -1.0, -1.0
+    if 0.0 < ea or eb < 1.0:
+        sx0, sy0, sz0 = r0 * u0x, r0 * u0y, r0 * u0z
+        sx1, sy1, sz1 = r1 * u1x, r1 * u1y, r1 * u1z
+        vx0, vy0, vz0 = rd0 * u0x + r0 * d0x, rd0 * u0y + r0 * d0y, rd0 * u0z + r0 * d0z
+        vx1, vy1, vz1 = rd1 * u1x + r1 * d1x, rd1 * u1y + r1 * d1y, rd1 * u1z + r1 * d1z
+        if 0.0 < ea:
+            ea = _refine_elevation_edge(ea, 0.0, eb, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
+                                        sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
+        if eb < 1.0:
+            eb = _refine_elevation_edge(eb, ea, 1.0, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
+                                        sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
+    a = max(sa, ea)
+    b = min(sb, eb)
+    if a > b:
+        return -1.0, -1.0
+    return a, b
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -316,6 +475,7 @@ def satellite_frames(pos, vel, sensor):
     rdot = np.empty((nsat, nk))
     reach = np.empty((nsat, nk))
     for s in range(nsat):
+        cos_low, sin_low = shifted(sensor[s, S_COS_EPS], sensor[s, S_SIN_EPS], -2.0 * MAX_VERTICAL_DEFLECTION_RAD)
         for k in range(nk):
             rx = pos[s, k, 0]
             ry = pos[s, k, 1]
@@ -336,7 +496,8 @@ def satellite_frames(pos, vel, sensor):
             if sensor[s, S_KIND] == KIND_SWATH:
                 reach[s, k] = sensor[s, S_HALF_SWATH_KM] / R_MIN_KM + PRUNE_MARGIN_RAD
             else:
-                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], sensor[s, 2], sensor[s, 3])
+                # The geodetic horizon is at most MAX_VERTICAL_DEFLECTION_RAD from the geocentric one.
+                c, _ = cos_reach(r, R_MIN_KM, sensor[s, 0], sensor[s, 1], cos_low, sin_low)
                 reach[s, k] = math.acos(c) + PRUNE_MARGIN_RAD if c < 1.0 else -1.0
     return u, du, rad, rdot, reach
 
@@ -497,6 +658,75 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _lon_ranges(lons, lo_l, hi_l):
+    """Index ranges [a0, b0) and [a1, b1) of the sorted longitudes ``lons``
+    (in [-pi, pi)) within [lo_l, hi_l], an interval at most 2 pi wide that may
+    cross -pi or pi."""
+    n = lons.shape[0]
+    if hi_l - lo_l >= 2.0 * math.pi:
+        return 0, n, 0, 0
+    if lo_l < -math.pi:
+        return np.searchsorted(lons, lo_l + 2.0 * math.pi), n, 0, np.searchsorted(lons, hi_l, side="right")
+    if hi_l >= math.pi:
+        return np.searchsorted(lons, lo_l), n, 0, np.searchsorted(lons, hi_l - 2.0 * math.pi, side="right")
+    return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right"), 0, 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, wx, wy, wz, sin_band, cand):
+    """This block's points (in rows [r_lo, r_hi)) inside the disc of centre
+    (lat_m, lon_m) and radius rho, written to ``cand``; returns their number.
+
+    Candidates come from the point bands the disc's latitudes cross, within
+    the disc's longitude half-width asin(sin rho / cos lat_m) (all longitudes
+    where the disc holds a pole), and each is tested against the disc itself:
+    p . m >= cos rho, m the disc's centre.  With ``band_test`` a point must
+    also lie within the step's cross-track band (|p . w| <= sin_band, w the
+    pole of the step's great circle), which every point the satellite can
+    access during the step does (see _step_rows).  Every point dropped here
+    is at least the pruning margin outside what the satellite can access."""
+    n_bands = (rows.band_start.shape[0] - 1) // n_blocks
+    h = math.pi / n_bands
+    b_lo = max(0, int(math.floor((lat_m - rho + 0.5 * math.pi) / h)))
+    b_hi = min(n_bands - 1, int(math.floor((lat_m + rho + 0.5 * math.pi) / h)))
+    if abs(lat_m) + rho >= 0.5 * math.pi:
+        half = math.pi
+    else:
+        half = math.asin(min(1.0, math.sin(rho) / math.cos(lat_m)))
+    cos_lat = math.cos(lat_m)
+    mx = cos_lat * math.cos(lon_m)
+    my = cos_lat * math.sin(lon_m)
+    mz = math.sin(lat_m)
+    cos_rho = math.cos(rho)
+    phat = rows.phat
+    n = 0
+    for b in range(b_lo, b_hi + 1):
+        lo = rows.band_start[blk * n_bands + b]
+        hi = rows.band_start[blk * n_bands + b + 1]
+        if hi == lo:
+            continue
+        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half, lon_m + half)
+        for part in range(2):
+            ja = lo + (a0 if part == 0 else a1)
+            jb = lo + (b0 if part == 0 else b1)
+            for j in range(ja, jb):
+                i = rows.band_pts[j]
+                r = rows.pt_row[i]
+                if r < r_lo or r >= r_hi:
+                    continue
+                hx = phat[i, 0]
+                hy = phat[i, 1]
+                hz = phat[i, 2]
+                if hx * mx + hy * my + hz * mz < cos_rho:
+                    continue
+                if band_test and abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                    continue
+                cand[n] = i
+                n += 1
+    return n
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
     """sin(Sun elevation) - sin(threshold) at point i, at both ends of the step."""
     gx = nxyz[i, 0]
@@ -589,7 +819,7 @@ def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
 
 @njit(cache=True, error_model="numpy")
 def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes, prune_overlap,
-               buf, n_buf):
+               buf, n_buf, cand):
     """Accesses of satellite ``s`` during step ``k`` over this block's rows.
 
     Appends finished passes to the buffers (whose capacity the caller
@@ -660,13 +890,27 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
     sin_lat_m = math.sin(lat_m)
     cos_lat_m = math.cos(lat_m)
     cos_rho = math.cos(rho)
-    r = r_lo + (blk - r_lo) % n_blocks
-    while r < r_hi:
-        start = rows.row_start[r]
-        ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows)
-        if jb0 < ja0 and jb1 < ja1:
-            r += n_blocks
-            continue
+    r_first = r_lo + (blk - r_lo) % n_blocks
+    by_point = rows.band_start.shape[0] > 1
+    if by_point:
+        n_iter = _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, not swath, wx, wy, wz, sin_band,
+                              cand)
+    else:
+        n_iter = max(0, (r_hi - r_first + n_blocks - 1) // n_blocks)
+    for q in range(n_iter):
+        if by_point:
+            # One point of the disc: its row's span is that point alone.
+            i = cand[q]
+            r = rows.pt_row[i]
+            start = rows.row_start[r]
+            ja0 = jb0 = i - start
+            ja1, jb1 = 0, -1
+        else:
+            r = r_first + q * n_blocks
+            start = rows.row_start[r]
+            ja0, jb0, ja1, jb1 = _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows)
+            if jb0 < ja0 and jb1 < ja1:
+                continue
         R = rows.row_radius[r]
         if swath:
             cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
@@ -692,11 +936,19 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                     buf[1][n_buf] = t0 + sx * dt
                     buf[2][n_buf] = t0 + sx * dt
                     n_buf += 1
-            r += n_blocks
             continue
-        # The row's access limit at both ends of the step.
+        # The row's access limit at both ends of the step.  Where the elevation
+        # limit can bind, it is measured from each point's geodetic horizon
+        # (geodetic_access); the row's limit is then an outer bound that only
+        # rejects: the geocentric one of eps - 2 deflections.
         C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
         C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+        deflection = rows.row_deflection[r]
+        geodetic = elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+        if geodetic:
+            cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * deflection)
+            C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_out, sin_out)
+            C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_out, sin_out)
         e0 = dC0 * rd0
         e1 = dC1 * rd1
         for part in range(2):
@@ -709,7 +961,24 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                 hz = rows.phat[i, 2]
                 f0 = hx * u0x + hy * u0y + hz * u0z - C0
                 f1 = hx * u1x + hy * u1y + hz * u1z - C1
-                if f0 >= 0.0 and f1 >= 0.0:
+                if geodetic:
+                    if abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                        continue
+                    g0 = hx * d0x + hy * d0y + hz * d0z - e0
+                    g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                    if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                        continue
+                    sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                             u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                                             r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
+                    if sa < 0.0:
+                        continue
+                    if sa == 0.0 and sb == 1.0 and not lit:
+                        if prune_overlap and passes.owner[i, k] < 0:
+                            passes.owner[i, k] = s
+                        if not (seg_start or seg_end) and passes.sat[i] == s:
+                            continue  # inside throughout: the open pass runs on
+                elif f0 >= 0.0 and f1 >= 0.0:
                     if not lit:
                         if prune_overlap and passes.owner[i, k] < 0:
                             passes.owner[i, k] = s
@@ -776,7 +1045,6 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                 buf[1][n_buf] = a
                 buf[2][n_buf] = b
                 n_buf += 1
-        r += n_blocks
     return n_buf
 
 
@@ -801,6 +1069,8 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     cap = 4096
     buf = (np.empty(cap, np.int64), np.empty(cap, np.float64), np.empty(cap, np.float64))
     n_buf = 0
+    # The block's points of one step's disc (point bands only).
+    cand = np.empty(rows.block_sizes[blk] if rows.band_start.shape[0] > 1 else 0, np.int64)
     for s in range(nsat):
         for k in range(nk - 1):
             if not (valid[s, k] and valid[s, k + 1]):
@@ -825,7 +1095,7 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
                 grown[2][:n_buf] = buf[2][:n_buf]
                 buf = grown
             n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
-                               prune_overlap, buf, n_buf)
+                               prune_overlap, buf, n_buf, cand)
     _merge_block(state, buf[0], buf[1], buf[2], n_buf, rows.local_idx, rows.block_sizes[blk], min_gap_s)
     return n_buf
 

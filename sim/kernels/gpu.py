@@ -96,6 +96,15 @@ def _compile():
     d_unit = _device(cuda, K._unit)
     d_lit_margins = _device(cuda, K._lit_margins)
     d_step_vectors = _device(cuda, K.step_vectors)
+    d_off_nadir = _device(cuda, K.cos_reach_off_nadir)
+    d_shifted = _device(cuda, K.shifted)
+    d_elevation_may_bind = _device(cuda, K.elevation_may_bind, cos_reach=d_cos_reach, cos_reach_off_nadir=d_off_nadir,
+                                   shifted=d_shifted)
+    d_elevation_margin = _device(cuda, K.elevation_margin)
+    d_refine_edge = _device(cuda, K._refine_elevation_edge)
+    d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
+                                interval_access=d_interval_access, elevation_margin=d_elevation_margin,
+                                _refine_elevation_edge=d_refine_edge)
 
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
@@ -111,8 +120,8 @@ def _compile():
             state[i, K.LAST_END] = b
 
     @cuda.jit
-    def chunk_kernel(state, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, pt_row, row_radius, work_start,
-                     work_codes, min_gap_s, overflow):
+    def chunk_kernel(state, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, pt_row, row_radius, row_deflection,
+                     work_start, work_codes, min_gap_s, overflow):
         i = cuda.grid(1)
         if i >= phat.shape[0]:
             return
@@ -120,6 +129,7 @@ def _compile():
         nk = valid.shape[1]
         row = pt_row[i]
         R = row_radius[row]
+        deflection = row_deflection[row]
         hx = phat[i, 0]
         hy = phat[i, 1]
         hz = phat[i, 2]
@@ -164,17 +174,32 @@ def _compile():
                     a = t0 + sx * dt
                     b = t0 + sx * dt
                 else:
-                    C0, dC0 = d_cos_reach(rad[s, k], R, sensor[s, K.S_COS_ETA], sensor[s, K.S_SIN_ETA],
-                                          sensor[s, K.S_COS_EPS], sensor[s, K.S_SIN_EPS])
-                    C1, dC1 = d_cos_reach(rad[s, k + 1], R, sensor[s, K.S_COS_ETA], sensor[s, K.S_SIN_ETA],
-                                          sensor[s, K.S_COS_EPS], sensor[s, K.S_SIN_EPS])
+                    # The CPU kernel's margins and decisions (sim.kernels.coverage._step_rows), per point.
+                    cos_eta = sensor[s, K.S_COS_ETA]
+                    sin_eta = sensor[s, K.S_SIN_ETA]
+                    cos_eps = sensor[s, K.S_COS_EPS]
+                    sin_eps = sensor[s, K.S_SIN_EPS]
+                    r0 = rad[s, k]
+                    r1 = rad[s, k + 1]
+                    geodetic = d_elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+                    if geodetic:
+                        cos_eps, sin_eps = d_shifted(cos_eps, sin_eps, -2.0 * deflection)
+                    C0, dC0 = d_cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                    C1, dC1 = d_cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
                     e0 = dC0 * rdot[s, k]
                     e1 = dC1 * rdot[s, k + 1]
                     f0 = hx * u0x + hy * u0y + hz * u0z - C0
                     f1 = hx * u1x + hy * u1y + hz * u1z - C1
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
                     g1 = hx * d1x + hy * d1y + hz * d1z - e1
-                    sa, sb = d_interval_access(f0, g0, f1, g1, dt)
+                    if geodetic:
+                        if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                            continue
+                        sa, sb = d_geodetic_access(hx, hy, hz, nxyz[i, 0], nxyz[i, 1], nxyz[i, 2], R, u0x, u0y, u0z,
+                                                   u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k],
+                                                   rdot[s, k + 1], cos_eta, sin_eta, sensor[s, K.S_SIN_EPS], dt)
+                    else:
+                        sa, sb = d_interval_access(f0, g0, f1, g1, dt)
                     if sa < 0.0:
                         continue
                     if lit:
@@ -255,6 +280,7 @@ class GpuAccumulator:
         self._nxyz = cuda.to_device(np.ascontiguousarray(rows.nxyz))
         self._pt_row = cuda.to_device(pt_row)
         self._row_radius = cuda.to_device(np.ascontiguousarray(rows.row_radius))
+        self._row_deflection = cuda.to_device(np.ascontiguousarray(rows.row_deflection))
         self._state = cuda.to_device(np.zeros((n_points, N_STATE_GPU)))
         self._overflow = cuda.to_device(np.zeros(1, np.int64))
         self._n = n_points
@@ -275,7 +301,7 @@ class GpuAccumulator:
         args = [cuda.to_device(np.ascontiguousarray(a)) for a in (u, du, rad, rdot, valid, t, sensor, sun)]
         blocks = (self._n + THREADS_PER_BLOCK - 1) // THREADS_PER_BLOCK
         self._kernel[blocks, THREADS_PER_BLOCK](self._state, *args, self._phat, self._nxyz, self._pt_row,
-                                                 self._row_radius, cuda.to_device(work_start),
+                                                 self._row_radius, self._row_deflection, cuda.to_device(work_start),
                                                  cuda.to_device(work_codes),
                                                  float(min_gap_s), self._overflow)
 

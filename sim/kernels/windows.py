@@ -129,6 +129,10 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
             hy = phat[i, 1]
             hz = phat[i, 2]
             R = radius_km[i]
+            nx = nxyz[i, 0]
+            ny = nxyz[i, 1]
+            nz = nxyz[i, 2]
+            deflection = math.acos(min(1.0, nx * hx + ny * hy + nz * hz))
             cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
             is_open = False
             cur_a = 0.0
@@ -172,10 +176,19 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
                     a = t0 + sx * dt
                     b = a
                 else:
-                    C0, dC0 = K.cos_reach(rad[s, k], R, cos_eta, sin_eta, cos_eps, sin_eps)
-                    C1, dC1 = K.cos_reach(rad[s, k + 1], R, cos_eta, sin_eta, cos_eps, sin_eps)
-                    sa, sb = K.interval_access(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1, g1 - dC1 * rdot[s, k + 1],
-                                               dt)
+                    r0 = rad[s, k]
+                    r1 = rad[s, k + 1]
+                    if K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+                        # The coverage kernel's geodetic-horizon margins (sim.kernels.coverage._step_rows).
+                        u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = K.step_vectors(u, du, s, k)
+                        sa, sb = K.geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z,
+                                                   d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k], rdot[s, k + 1],
+                                                   cos_eta, sin_eta, sin_eps, dt)
+                    else:
+                        C0, dC0 = K.cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                        C1, dC1 = K.cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                        sa, sb = K.interval_access(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1, g1 - dC1 * rdot[s, k + 1],
+                                                   dt)
                     if sa < 0.0:
                         continue
                     if lit:

@@ -1,84 +1,105 @@
-"""Results on disk, and back: NetCDF (CF), CSV, GeoJSON and a JSON summary.
+"""Results on disk, and back: NetCDF (CF), CSV, GeoJSON, a JSON summary, GeoTIFF.
 
 The format follows the file's extension:
 
-- ``.nc``: NetCDF-4 with CF-1.8 conventions.  On a regular grid every per-point
-  figure is a variable on (lat, lon); on a point set (a list of targets, a
-  land-only grid, an equal-area grid, whose rows differ in length) on (point)
-  with lat(point) and lon(point) as auxiliary coordinates (CF
-  ``featureType = "point"``); the attribute ``grid_kind`` says which.  Units
-  and long names on every variable; ``area_weight`` holds each point's share of
-  the area.
-- ``.csv``: one row per point (lat, lon, weight, [label], every figure), after
-  three comment lines starting with ``#`` that hold, as JSON, what rebuilds the
-  result, its summary and its provenance (``pandas.read_csv(path, comment="#")``).
+- ``.nc``: NetCDF-4 with CF-1.10 conventions, the Dataset of :func:`to_xarray`:
+  figures on (lat, lon) for a regular grid; for an equal-area or land-only grid
+  a raster view on (lat, lon) and the exact values on (point) (``point_`` +
+  the figure); for a point list on (point) with names in ``label``.  EPSG:4326
+  grid mapping ``crs``, cell bounds and areas, units and long names on every
+  variable; ``area_weight`` holds each point's share of the area.
+- ``.csv``: a plain CSV, one row per point (lat, lon, weight, [label], every
+  figure) under one header row; what rebuilds the result, its summary and its
+  provenance are in the JSON sidecar ``FILE.csv.json``.
 - ``.geojson``: a FeatureCollection of Point features whose properties are the
   point's weight and figures; the same three JSON objects ride along as foreign
   members ``revisit``, ``summary`` and ``provenance``.
 - ``.json``: the summary and the provenance only (no per-point figures).
+- ``.tif``: a GeoTIFF of the maps, one band per figure (needs the ``gis``
+  extra: rioxarray, rasterio); the summary and provenance in its tags.
 
 Floats are written so that they read back bit for bit (shortest round-trip
 text in CSV and (Geo)JSON), so :func:`load_result` gives the same figures,
 grid, window and targets and ``Result.summary()`` the same numbers as the run
-that wrote the file.  Every write goes to a temporary file in the target's
-folder that replaces the target only once complete (:func:`atomic_write`): a
-failed or interrupted write leaves no partial file and an existing file as
-it was.
+that wrote the file (.nc, .csv, .geojson).  Every write goes to a temporary file
+in the target's folder that replaces the target only once complete
+(:func:`atomic_write`): a failed or interrupted write leaves no partial file and
+an existing file as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
+import io
 import json
 import math
-import os
+import re
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from constellation.constants import WGS84_A_KM, WGS84_E2, WGS84_F
 from constellation.errors import InputError
-from constellation.files import atomic_write
-from sim.engine.grid import Grid
+from constellation.files import atomic_write, check_writable, is_stream
+from sim.engine.grid import Grid, equal_area_row_counts, global_shape
 from sim.engine.metrics import FIGURES, REFINEMENT, Target
 from sim.engine.propagate import Window
 from sim.engine.result import Result, jsonable
 
 FORMAT = "revisit-result"
-FORMAT_VERSION = 1
-FORMATS = {".nc": "netcdf", ".csv": "csv", ".geojson": "geojson", ".json": "json"}
+# 2: NetCDF CF-1.10 with the raster view of non-rectangular grids, CSV metadata in a sidecar.
+FORMAT_VERSION = 2
+READS_VERSIONS = (1, 2)
+FORMATS = {".nc": "netcdf", ".csv": "csv", ".geojson": "geojson", ".json": "json", ".tif": "geotiff",
+           ".tiff": "geotiff"}
+GIS_HINT = "pip install 'revisit[gis]'"
 # Rows converted to text at a time (CSV, GeoJSON): bounds the writers' memory.
 BLOCK_ROWS = 65536
 
-_LAT_ATTRS = {"standard_name": "latitude", "long_name": "geodetic latitude (WGS-84) of the grid point",
-              "units": "degrees_north", "axis": "Y"}
-_LON_ATTRS = {"standard_name": "longitude", "long_name": "longitude of the grid point", "units": "degrees_east",
-              "axis": "X"}
+# Geodetic latitude and longitude on the grid mapping's ellipsoid (crs: WGS-84).
+_LAT_ATTRS = {"standard_name": "latitude", "long_name": "latitude", "units": "degrees_north", "axis": "Y"}
+_LON_ATTRS = {"standard_name": "longitude", "long_name": "longitude", "units": "degrees_east", "axis": "X"}
+_POINT_LAT_ATTRS = {"standard_name": "latitude", "long_name": "latitude of the point", "units": "degrees_north"}
+_POINT_LON_ATTRS = {"standard_name": "longitude", "long_name": "longitude of the point", "units": "degrees_east"}
 _WEIGHT_NAME = "area_weight"
 
 
 # ---------------------------------------------------------------------------- helpers
 def output_format(path: str | Path) -> str:
-    """'netcdf', 'csv', 'geojson' or 'json' from the extension; InputError otherwise."""
+    """'netcdf', 'csv', 'geojson' or 'json' from the extension; InputError otherwise.
+    A FIFO, a device or ``/dev/stdout`` (written in place, see
+    :func:`constellation.files.atomic_write`) without one of these extensions
+    takes 'json', the summary: text a reader of a pipe can use."""
     ext = Path(path).suffix.lower()
     if ext not in FORMATS:
+        if is_stream(path):
+            return "json"
         raise InputError(f"unknown output format {ext or '(no extension)'!r}: use one of "
                          f"{', '.join(FORMATS)}", str(path))
     return FORMATS[ext]
 
 
 def check_output_path(path: str | Path) -> None:
-    """Fail early (before a long run) on an output path that cannot be written."""
-    path = Path(path)
-    output_format(path)
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"folder {str(folder)!r} does not exist", str(path))
-    if path.is_dir():
-        raise InputError("is a folder", str(path))
-    if not os.access(folder, os.W_OK):
-        raise InputError(f"cannot write in folder {str(folder)!r}", str(path))
+    """Fail early (before a long run) on an output path that cannot be written:
+    an unknown extension, a missing folder, a folder that refuses new files, a
+    folder given as the file (:func:`constellation.files.check_writable`), a
+    GeoTIFF without the gis extra."""
+    check_writable(path)
+    if output_format(path) == "geotiff":
+        require_gis(path)
+
+
+def require_gis(path: str | Path | None = None) -> None:
+    """InputError naming the extra to install unless rioxarray and rasterio import."""
+    try:
+        import rasterio  # noqa: F401
+        import rioxarray  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"GeoTIFF needs rioxarray and rasterio ({exc.name} is missing): {GIS_HINT}",
+                         str(path) if path is not None else None)
 
 
 def _units(name: str) -> str:
@@ -134,46 +155,207 @@ def _regular_axes(grid: Grid):
 
 # ---------------------------------------------------------------------------- writers
 def save(result: Result, path: str | Path) -> Path:
-    """Write ``result`` in the format its extension names (.nc, .csv, .geojson, .json)."""
-    writer = {"netcdf": to_netcdf, "csv": to_csv, "geojson": to_geojson, "json": to_json}[output_format(path)]
+    """Write ``result`` in the format its extension names (.nc, .csv, .geojson, .json, .tif)."""
+    writer = {"netcdf": to_netcdf, "csv": to_csv, "geojson": to_geojson, "json": to_json,
+              "geotiff": to_geotiff}[output_format(path)]
     return writer(result, path)
 
 
-def _dataset(result: Result):
+# ---------------------------------------------------------------------------- NetCDF (CF-1.10)
+# The coordinate reference system of every file: geodetic latitude and longitude
+# on WGS-84 (EPSG:4326), as a CF grid mapping with the WKT GDAL writes, which
+# GDAL, rasterio and rioxarray read from ``crs_wkt`` or ``spatial_ref``.
+CRS_NAME = "crs"
+EPSG4326_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+                'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+                'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],'
+                'AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
+_CRS_ATTRS = {"grid_mapping_name": "latitude_longitude", "semi_major_axis": WGS84_A_KM * 1000.0,
+              "inverse_flattening": 1.0 / WGS84_F, "longitude_of_prime_meridian": 0.0,
+              "crs_wkt": EPSG4326_WKT, "spatial_ref": EPSG4326_WKT, "epsg_code": "EPSG:4326"}
+_AREA_ATTRS = {"standard_name": "cell_area", "units": "m2",
+               "long_name": "area of the grid cell on the WGS-84 ellipsoid"}
+# The layouts (global attribute revisit_layout): see to_xarray.
+LAYOUT_GRID, LAYOUT_RASTER, LAYOUT_POINTS = "lat_lon", "lat_lon_and_point", "point"
+POINT_PREFIX = "point_"
+
+
+def _long_name(name: str) -> tuple[str, str]:
+    """(long_name, comment) of a figure: its description in FIGURES without the unit
+    (the ``units`` attribute carries it, so a plot does not label it twice), and
+    what follows a ';' as the comment."""
+    text = FIGURES.get(name, name.replace("_", " "))
+    text = re.sub(r"\s*\((?:s|seconds?)\)", "", text)
+    long_name, _, comment = (part.strip() for part in text.partition(";"))
+    return long_name, comment
+
+
+def ellipsoid_band_area_m2(lat_south_deg, lat_north_deg, dlon_deg):
+    """Area (m^2) on the WGS-84 ellipsoid of the cells between two geodetic
+    latitudes and ``dlon_deg`` of longitude: a^2/2 * dlon * (q(north) - q(south)),
+    q the authalic function (Snyder 1987, eq. 3-12)."""
+    e2 = WGS84_E2
+    e = math.sqrt(e2)
+
+    def q(lat_deg):
+        s = np.sin(np.radians(np.asarray(lat_deg, dtype=np.float64)))
+        return (1.0 - e2) * (s / (1.0 - e2 * s * s) - np.log((1.0 - e * s) / (1.0 + e * s)) / (2.0 * e))
+
+    a_m = WGS84_A_KM * 1000.0
+    return 0.5 * a_m * a_m * np.radians(dlon_deg) * (q(lat_north_deg) - q(lat_south_deg))
+
+
+def cell_bounds(grid: Grid) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each point's cell as ((n, 2) latitude bounds, (n, 2) longitude bounds), deg; None
+    for a point list.  A regular grid's cells are res x res (of the global grid at
+    ``res_deg``); an equal-area grid's the row's band times 360/n of longitude."""
+    if grid.kind == "points" or grid.res_deg is None:
+        return None
+    n_lat, n_lon = global_shape(grid.res_deg)
+    half = 90.0 / n_lat
+    lat_b = np.stack([grid.lat_deg - half, grid.lat_deg + half], axis=1).clip(-90.0, 90.0)
+    if grid.kind == "equal-area":
+        row = np.clip(np.floor((grid.lat_deg + 90.0) / (2 * half)).astype(np.int64), 0, n_lat - 1)
+        width = 360.0 / equal_area_row_counts(grid.res_deg)[row]
+    else:
+        width = np.full(len(grid), 360.0 / n_lon)
+    lon_b = np.stack([grid.lon_deg - width / 2, grid.lon_deg + width / 2], axis=1)
+    return lat_b, lon_b
+
+
+def _raster_axes(res_deg: float):
+    """Centres and bounds of the global regular grid at ``res_deg`` (south to north, from -180)."""
+    n_lat, n_lon = global_shape(res_deg)
+    lat_edges = np.linspace(-90.0, 90.0, n_lat + 1)
+    lon_edges = np.linspace(-180.0, 180.0, n_lon + 1)
+    return ((lat_edges[:-1] + lat_edges[1:]) / 2, np.stack([lat_edges[:-1], lat_edges[1:]], axis=1),
+            (lon_edges[:-1] + lon_edges[1:]) / 2, np.stack([lon_edges[:-1], lon_edges[1:]], axis=1))
+
+
+def _figure_attrs(name: str, arr: np.ndarray) -> dict:
+    if arr.dtype == bool:
+        return {"long_name": "whether any satellite accessed the point in the window",
+                "flag_values": np.array([0, 1], np.int8), "flag_meanings": "never_accessed accessed"}
+    long_name, comment = _long_name(name)
+    attrs = {"long_name": long_name, "units": _units(name)}
+    if comment:
+        attrs["comment"] = comment
+    return attrs
+
+
+def _is_count(name: str, arr: np.ndarray) -> bool:
+    """Whether a figure is a count stored as an integer (n_access, when whole numbers)."""
+    return name == "n_access" and arr.dtype != bool and bool(np.all(np.isfinite(arr) & (arr == np.round(arr))))
+
+
+def _stored(arr: np.ndarray) -> np.ndarray:
+    """A figure as the file stores it: booleans as int8 flags."""
+    if arr.dtype == bool:
+        return arr.astype(np.int8)
+    return arr
+
+
+def to_xarray(result: Result):
+    """The result as an ``xarray.Dataset`` (CF-1.10): what :func:`to_netcdf` writes.
+
+    Three layouts (the global attribute ``revisit_layout`` says which):
+
+    - ``lat_lon``, a regular grid (global, or a latitude band): every figure on
+      (lat, lon);
+    - ``lat_lon_and_point``, a grid that is not a rectangle (equal-area, land
+      only, and their subsets): every figure on (lat, lon) as a raster view on the
+      global regular grid at the grid's resolution (:meth:`Grid.raster`: each
+      raster cell takes the value of the point whose cell holds the cell's
+      centre; NaN where no point stands for it), so ``ds.max_revisit_s.plot()``
+      draws a map; and the exact per-point values on (point), named
+      ``point_`` + the figure, at ``point_lat``, ``point_lon``, with their own
+      cells (``point_lat_bnds``, ``point_lon_bnds``, ``point_cell_area``) and
+      ``point_area_weight``;
+    - ``point``, a point list: every figure on (point), at lat(point), lon(point),
+      named by ``label`` (CF ``featureType = "point"``).
+
+    Every figure has ``grid_mapping = "crs"`` (EPSG:4326, WGS-84), units
+    (``s``, ``1``) and a long name; gridded figures have cell bounds
+    (``lat_bnds``, ``lon_bnds``) and ``cell_measures = "area: cell_area"``
+    (m^2 on the ellipsoid); ``area_weight`` (or ``point_area_weight``) is each
+    point's share of the area, the weight of every statistic; ``n_access`` is
+    an integer and ``seen`` a 0/1 flag (float with NaN outside the points in a
+    raster view)."""
     import xarray as xr
 
     g = result.grid
+    figures = {name: np.asarray(arr) for name, arr in result.figures.items()}
     axes = _regular_axes(g)
-    if axes is not None:
-        dims = ("lat", "lon")
-        coords = {"lat": ("lat", axes[0], _LAT_ATTRS), "lon": ("lon", axes[1], _LON_ATTRS)}
+    bounds = cell_bounds(g)
+    data, coords, encoding = {}, {}, {}
+    crs_ref = {"grid_mapping": CRS_NAME}
+    weight_attrs = {"long_name": "share of the grid's area the point stands for (weights sum to 1)", "units": "1"}
 
-        def shaped(a):
-            return np.asarray(a).reshape(g.shape)
-    else:
-        dims = ("point",)
-        coords = {"lat": ("point", g.lat_deg, {k: v for k, v in _LAT_ATTRS.items() if k != "axis"}),
-                  "lon": ("point", g.lon_deg, {k: v for k, v in _LON_ATTRS.items() if k != "axis"})}
+    def lat_lon_axes(lat, lat_b, lon, lon_b):
+        coords["lat"] = ("lat", lat, dict(_LAT_ATTRS, bounds="lat_bnds"))
+        coords["lon"] = ("lon", lon, dict(_LON_ATTRS, bounds="lon_bnds"))
+        # Bounds take their coordinate's units (CF 7.1).
+        data["lat_bnds"] = (("lat", "nv"), lat_b, {"long_name": "latitude bounds of the grid cell"})
+        data["lon_bnds"] = (("lon", "nv"), lon_b, {"long_name": "longitude bounds of the grid cell"})
+        area = ellipsoid_band_area_m2(lat_b[:, :1], lat_b[:, 1:], (lon_b[:, 1] - lon_b[:, 0])[None, :])
+        data["cell_area"] = (("lat", "lon"), area, dict(_AREA_ATTRS))
+
+    if axes is not None:
+        layout = LAYOUT_GRID
+        lat, lon = axes
+        n_lat, n_lon = g.shape
+        lat_lon_axes(lat, bounds[0][::n_lon], lon, bounds[1][:n_lon])
+        data[_WEIGHT_NAME] = (("lat", "lon"), g.weight.reshape(g.shape), weight_attrs)
+        for name, arr in figures.items():
+            stored = _stored(arr).reshape(g.shape)
+            if _is_count(name, arr):
+                stored = stored.astype(np.int32)
+            data[name] = (("lat", "lon"), stored, {**_figure_attrs(name, arr), **crs_ref,
+                                                   "cell_measures": "area: cell_area"})
+    elif bounds is None:
+        layout = LAYOUT_POINTS
+        coords["lat"] = ("point", g.lat_deg, dict(_POINT_LAT_ATTRS))
+        coords["lon"] = ("point", g.lon_deg, dict(_POINT_LON_ATTRS))
         if g.labels is not None:
             coords["label"] = ("point", np.array(g.labels, dtype=object), {"long_name": "name of the point"})
-
-        def shaped(a):
-            return np.asarray(a)
-    data = {_WEIGHT_NAME: (dims, shaped(g.weight), {
-        "long_name": "share of the grid's area the point stands for (cell area; weights sum to 1)",
-        "units": "1"})}
-    for name, arr in result.figures.items():
-        arr = np.asarray(arr)
-        if arr.dtype == bool:
-            data[name] = (dims, shaped(arr.astype(np.int8)), {
-                "long_name": "whether any satellite accessed the point in the window",
-                "flag_values": np.array([0, 1], np.int8), "flag_meanings": "never_accessed accessed"})
-        else:
-            data[name] = (dims, shaped(arr), {"long_name": FIGURES.get(name, name), "units": _units(name)})
+        data[_WEIGHT_NAME] = (("point",), g.weight, weight_attrs)
+        for name, arr in figures.items():
+            stored = _stored(arr).astype(np.int32) if _is_count(name, arr) else _stored(arr)
+            data[name] = (("point",), stored, {**_figure_attrs(name, arr), **crs_ref})
+    else:
+        layout = LAYOUT_RASTER
+        lat_lon_axes(*_raster_axes(g.res_deg))
+        p = POINT_PREFIX
+        coords[p + "lat"] = ("point", g.lat_deg, dict(_POINT_LAT_ATTRS, bounds=p + "lat_bnds"))
+        coords[p + "lon"] = ("point", g.lon_deg, dict(_POINT_LON_ATTRS, bounds=p + "lon_bnds"))
+        data[p + "lat_bnds"] = (("point", "nv"), bounds[0], {"long_name": "latitude bounds of the point's cell"})
+        data[p + "lon_bnds"] = (("point", "nv"), bounds[1], {"long_name": "longitude bounds of the point's cell"})
+        data[p + "cell_area"] = (("point",), ellipsoid_band_area_m2(bounds[0][:, 0], bounds[0][:, 1],
+                                                                     bounds[1][:, 1] - bounds[1][:, 0]),
+                                 dict(_AREA_ATTRS, long_name="area of the point's cell on the WGS-84 ellipsoid"))
+        data[p + _WEIGHT_NAME] = (("point",), g.weight, weight_attrs)
+        view = (f"raster view of the {g.kind} grid's points on the global regular grid at {g.res_deg:g} deg: each "
+                "cell takes the value of the point whose cell holds the cell's centre, NaN where none does; "
+                f"exact per-point values in {p}")
+        for name, arr in figures.items():
+            attrs = _figure_attrs(name, arr)
+            stored = _stored(arr)
+            raster = g.raster(stored.astype(np.float64))
+            data[name] = (("lat", "lon"), raster, {**attrs, **crs_ref, "cell_measures": "area: cell_area",
+                                                   "comment": "; ".join(filter(None, [attrs.get("comment"),
+                                                                                      view + name]))})
+            if _is_count(name, arr):
+                stored = stored.astype(np.int32)
+            data[p + name] = (("point",), stored, {**attrs, **crs_ref,
+                                                   "cell_measures": f"area: {p}cell_area"})
+            if arr.dtype == bool or _is_count(name, arr):
+                # Integers on disk; the raster's empty cells are the fill value.
+                encoding[name] = {"dtype": "int8" if arr.dtype == bool else "int32", "_FillValue": -1}
+    data[CRS_NAME] = ((), np.int32(0), dict(_CRS_ATTRS))
     spec = _spec(result)
     prov = _provenance(result)
     attrs = {
-        "Conventions": "CF-1.8",
+        "Conventions": "CF-1.10",
         "title": f"revisit: per-point revisit figures of merit of {result.name}",
         "source": f"revisit {prov.get('versions', {}).get('revisit', '')} (sgp4 propagation, numba coverage kernel)",
         "history": f"{prov.get('started_utc') or ''} {prov.get('command_line') or 'sim.engine.run'}".strip(),
@@ -185,6 +367,7 @@ def _dataset(result: Result):
         "window_step_s": result.window.step_s,
         "grid": g.name,
         "grid_kind": g.kind,
+        "revisit_layout": layout,
         "refinement": result.meta.get("refinement", REFINEMENT),
         "revisit_format": FORMAT,
         "revisit_format_version": FORMAT_VERSION,
@@ -192,28 +375,98 @@ def _dataset(result: Result):
         "revisit_summary": json.dumps(_summary(result)),
         "revisit_provenance": json.dumps(prov),
     }
-    if axes is None:
+    if layout == LAYOUT_POINTS:
         attrs["featureType"] = "point"
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
-    encoding = {k: {"_FillValue": None} for k in ("lat", "lon", _WEIGHT_NAME)}
-    for name in result.figures:
-        encoding[name] = {"zlib": True, "complevel": 4}
-        if np.asarray(result.figures[name]).dtype == bool:
-            encoding[name]["_FillValue"] = None
-    return ds, encoding
+
+    def rank(name):  # the figures first, as the file lists them
+        base = name[len(POINT_PREFIX):] if name.startswith(POINT_PREFIX) else name
+        return (2 if name == CRS_NAME else int(name.startswith(POINT_PREFIX)),
+                0 if base == _WEIGHT_NAME else 1 if base in figures else 2)
+
+    ds = xr.Dataset({k: data[k] for k in sorted(data, key=rank)}, coords=coords, attrs=attrs)
+    for name in ds.variables:
+        figure = name in figures or (name.startswith(POINT_PREFIX) and name[len(POINT_PREFIX):] in figures)
+        enc = encoding.get(name, {})
+        if not (figure and ds[name].dtype.kind == "f"):
+            enc.setdefault("_FillValue", None)  # never missing: coordinates, bounds, areas, weights, integers
+        if figure:
+            enc.update(zlib=True, complevel=4)
+        ds[name].encoding.update(enc)
+    return ds
 
 
 def to_netcdf(result: Result, path: str | Path) -> Path:
-    """NetCDF-4 (CF-1.8): figures on (lat, lon) for a regular grid, on (point) otherwise."""
-    ds, encoding = _dataset(result)
-    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4",
-                                                       encoding=encoding))
+    """NetCDF-4, CF-1.10: the Dataset of :func:`to_xarray`."""
+    ds = to_xarray(result)
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4"))
+
+
+def to_dataframe(result: Result):
+    """A ``pandas.DataFrame``, one row per point in the grid's order (index ``point``):
+    lat, lon, weight, name (a point list's names), then every figure (``seen`` a
+    bool, ``n_access`` an integer, the others floats with NaN where undefined)."""
+    import pandas as pd
+
+    g = result.grid
+    cols = {"lat": g.lat_deg, "lon": g.lon_deg, "weight": g.weight}
+    if g.labels is not None:
+        cols["name"] = pd.array(g.labels, dtype=object)
+    for name, arr in result.figures.items():
+        arr = np.asarray(arr)
+        cols[name] = arr.astype(np.int64) if _is_count(name, arr) else arr
+    df = pd.DataFrame(cols)
+    df.index.name = "point"
+    return df
+
+
+# ---------------------------------------------------------------------------- GeoTIFF
+def to_geotiff(result: Result, path: str | Path, figure: str | None = None) -> Path:
+    """A GeoTIFF of the map of the figures (EPSG:4326, north up, float64, NaN as
+    nodata): one band per figure, named by it (band description), or ``figure``
+    alone.  The raster is the (lat, lon) grid of :func:`to_xarray` (a regular grid,
+    or the raster view of an equal-area or land-only one); the tags
+    ``revisit_result``, ``revisit_summary`` and ``revisit_provenance`` hold JSON.
+    A point list has no map.  Needs rioxarray and rasterio (:data:`GIS_HINT`)."""
+    require_gis(path)
+    import rasterio
+    import rioxarray  # noqa: F401  (the .rio accessor)
+    import xarray as xr
+
+    if result.grid.kind == "points" or result.grid.res_deg is None:
+        raise InputError("a point list has no map: write .nc, .csv or .geojson", str(path))
+    names = list(result.figures) if figure is None else [figure]
+    unknown = [n for n in names if n not in result.figures]
+    if unknown:
+        raise InputError(f"no figure {unknown[0]!r} (figures: {', '.join(result.figures)})", str(path))
+    ds = to_xarray(result)
+    layers = []
+    for n in names:
+        layer = ds[n].astype(np.float64)
+        layer.attrs, layer.encoding = {}, {}
+        layers.append(layer)
+    band = xr.concat(layers, dim="band", coords="minimal")
+    band = band.assign_coords(band=np.arange(1, len(names) + 1)).isel(lat=slice(None, None, -1))  # north up
+    band = band.rio.set_spatial_dims(x_dim="lon", y_dim="lat").rio.write_crs("EPSG:4326").rio.write_nodata(np.nan)
+    band.attrs["long_name"] = tuple(names)  # the band descriptions
+    tags = {k: ds.attrs[k] for k in ("revisit_result", "revisit_summary", "revisit_provenance")}
+
+    def write(tmp):
+        band.rio.to_raster(tmp, driver="GTiff", compress="DEFLATE", tags=tags)
+        with rasterio.open(tmp, "r+") as dst:
+            for i, n in enumerate(names, start=1):
+                dst.set_band_unit(i, _units(n))
+                dst.update_tags(i, long_name=_figure_attrs(n, np.asarray(result.figures[n]))["long_name"])
+
+    return atomic_write(path, write)
 
 
 def _text_column(arr: np.ndarray, dtype: str) -> list:
-    """Values as CSV cells: shortest round-trip floats, '' for NaN, 0/1 for booleans."""
+    """Values as CSV cells: shortest round-trip floats, '' for NaN, 0/1 for booleans,
+    whole numbers for counts."""
     if dtype == "bool":
         return np.asarray(arr, dtype=np.int8).tolist()
+    if dtype == "int":
+        return np.asarray(arr, dtype=np.int64).tolist()
     vals = np.asarray(arr, dtype=np.float64).tolist()  # Python floats: str() round-trips exactly
     for i in np.flatnonzero(~np.isfinite(arr)):
         vals[i] = ""
@@ -227,28 +480,56 @@ def _csv_columns(result: Result) -> list[tuple[str, np.ndarray | list, str]]:
         cols.append(("label", g.labels, "str"))
     for name, arr in result.figures.items():
         arr = np.asarray(arr)
-        cols.append((name, arr, "bool" if arr.dtype == bool else "float64"))
+        cols.append((name, arr, "bool" if arr.dtype == bool else "int" if _is_count(name, arr) else "float64"))
     return cols
 
 
+def csv_sidecar(path: str | Path) -> Path:
+    """The JSON file beside a CSV result that holds what rebuilds it: ``r.csv`` -> ``r.csv.json``."""
+    path = Path(path)
+    return path.with_name(path.name + ".json")
+
+
+def written_files(path: str | Path) -> list[Path]:
+    """The files :func:`save` writes for ``path``: the CSV and its sidecar, else ``path``."""
+    path = Path(path)
+    return [path, csv_sidecar(path)] if output_format(path) == "csv" else [path]
+
+
 def to_csv(result: Result, path: str | Path) -> Path:
-    """One row per point: lat, lon, weight, [label], every figure; JSON in '#' lines on top."""
+    """A plain CSV, one row per point under one header row: lat, lon, weight, [label],
+    every figure (empty where undefined; ``seen`` 0/1, ``n_access`` whole numbers),
+    read as it is by ``pandas.read_csv(path)`` and any CSV reader.  What rebuilds
+    the result, its summary and provenance go to the JSON sidecar
+    :func:`csv_sidecar` (the document :func:`to_json` writes, with the CSV's row
+    count, columns and sha256), written after the CSV: :func:`load_result` reads
+    the pair, and refuses a CSV that is not the one its sidecar describes."""
     cols = _csv_columns(result)
-    head = [f"# {FORMAT} {json.dumps(_spec(result))}", f"# summary {json.dumps(_summary(result))}",
-            f"# provenance {json.dumps(_provenance(result))}"]
+    made = {}
 
     def write(tmp):
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            f.write("\n".join(head) + "\n")
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow([c[0] for c in cols])
+        digest = hashlib.sha256()
+        with open(tmp, "wb") as f:
+            def put(rows):
+                buf = io.StringIO()
+                csv.writer(buf, lineterminator="\n").writerows(rows)
+                data = buf.getvalue().encode("utf-8")
+                digest.update(data)
+                f.write(data)
+
+            put([[c[0] for c in cols]])
             n = len(result.grid)
             for a in range(0, n, BLOCK_ROWS):
                 b = min(n, a + BLOCK_ROWS)
-                w.writerows(zip(*[list(c[1][a:b]) if c[2] == "str" else _text_column(c[1][a:b], c[2])
-                                  for c in cols]))
+                put(zip(*[list(c[1][a:b]) if c[2] == "str" else _text_column(c[1][a:b], c[2]) for c in cols]))
+        made["sha256"] = digest.hexdigest()
 
-    return atomic_write(path, write)
+    path = atomic_write(path, write)
+    doc = _json_doc(result)
+    doc["csv"] = {"file": path.name, "rows": len(result.grid), "columns": [c[0] for c in cols],
+                  "sha256": made["sha256"]}
+    _write_json(doc, csv_sidecar(path))
+    return path
 
 
 def to_geojson(result: Result, path: str | Path) -> Path:
@@ -289,11 +570,12 @@ def to_geojson(result: Result, path: str | Path) -> Path:
     return atomic_write(path, write)
 
 
-def to_json(result: Result, path: str | Path) -> Path:
-    """The summary and the provenance (and what the result was), without per-point figures."""
-    doc = {"format": FORMAT, "version": FORMAT_VERSION, "summary": _summary(result),
-           "provenance": _provenance(result), "revisit": _spec(result)}
+def _json_doc(result: Result) -> dict:
+    return {"format": FORMAT, "version": FORMAT_VERSION, "summary": _summary(result),
+            "provenance": _provenance(result), "revisit": _spec(result)}
 
+
+def _write_json(doc: dict, path: str | Path) -> Path:
     def write(tmp):
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2)
@@ -302,13 +584,18 @@ def to_json(result: Result, path: str | Path) -> Path:
     return atomic_write(path, write)
 
 
+def to_json(result: Result, path: str | Path) -> Path:
+    """The summary and the provenance (and what the result was), without per-point figures."""
+    return _write_json(_json_doc(result), path)
+
+
 # ---------------------------------------------------------------------------- readers
 def _check_spec(spec, path) -> dict:
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
         raise InputError("not a revisit result (no revisit-result description in it)", str(path))
-    if spec.get("version") != FORMAT_VERSION:
+    if spec.get("version") not in READS_VERSIONS:
         raise InputError(f"revisit result format version {spec.get('version')!r}; this revisit reads "
-                         f"version {FORMAT_VERSION}", str(path))
+                         f"versions {', '.join(map(str, READS_VERSIONS))}", str(path))
     return spec
 
 
@@ -351,19 +638,24 @@ def _read_netcdf(path: Path) -> Result:
         ds.load()
         spec = _check_spec(json.loads(ds.attrs.get("revisit_result", "null")), path)
         prov = json.loads(ds.attrs.get("revisit_provenance", "{}"))
+        # Per-point values: on (point) with a prefix beside a raster view, on (point)
+        # for a point list (and in version 1 files, every grid but a regular one), else on (lat, lon).
+        prefix = POINT_PREFIX if ds.attrs.get("revisit_layout") == LAYOUT_RASTER else ""
         if "point" in ds.dims:
-            lat, lon = ds["lat"].values, ds["lon"].values
+            lat, lon = ds[prefix + "lat"].values, ds[prefix + "lon"].values
             labels = [str(x) for x in ds["label"].values] if "label" in ds.variables else None
         else:
             la, lo = ds["lat"].values, ds["lon"].values
             lat, lon = np.repeat(la, lo.size), np.tile(lo, la.size)
             labels = None
-        weight = ds[_WEIGHT_NAME].values.reshape(-1)
-        figures = {name: ds[name].values.reshape(-1) for name in spec["figures"] if name in ds.variables}
+        weight = ds[prefix + _WEIGHT_NAME].values.reshape(-1)
+        figures = {name: ds[prefix + name].values.reshape(-1) for name in spec["figures"]
+                   if prefix + name in ds.variables}
     return _rebuild(spec, lat, lon, weight, labels, figures, prov, path)
 
 
 def _csv_header(f, path) -> tuple[dict, dict, dict]:
+    """The three '#' lines on top of a version 1 CSV result."""
     found = {}
     for key in (FORMAT, "summary", "provenance"):
         line = f.readline()
@@ -374,9 +666,38 @@ def _csv_header(f, path) -> tuple[dict, dict, dict]:
     return _check_spec(found[FORMAT], path), found["summary"], found["provenance"]
 
 
+def _csv_sidecar_doc(path: Path) -> dict:
+    """The sidecar of a CSV result, checked against the CSV's bytes."""
+    side = csv_sidecar(path)
+    if not side.is_file():
+        raise InputError(f"not a revisit result: no {side.name} beside it (the metadata `revisit run --out "
+                         "FILE.csv` writes with the CSV)", str(path))
+    with _open_errors(side):
+        doc = _read_json(side)
+    info = doc.get("csv")
+    if not isinstance(info, dict) or "sha256" not in info:
+        raise InputError("is a result's JSON summary, not a CSV result's sidecar", str(side))
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != info["sha256"]:
+        raise InputError(f"is not the CSV its sidecar {side.name} describes (the CSV was changed after it was "
+                         "written, or the sidecar is another run's)", str(path))
+    return doc
+
+
 def _read_csv(path: Path) -> Result:
+    with open(path, "rb") as f:
+        legacy = f.read(len(FORMAT) + 2) == f"# {FORMAT}".encode()
+    doc = None if legacy else _csv_sidecar_doc(path)
     with open(path, newline="", encoding="utf-8") as f:
-        spec, _, prov = _csv_header(f, path)
+        if legacy:  # version 1: JSON in three '#' lines on top
+            spec, _, prov = _csv_header(f, path)
+            first_line = 5
+        else:
+            spec, prov = _check_spec(doc.get("revisit"), path), doc.get("provenance") or {}
+            first_line = 2
         reader = csv.reader(f)
         header = next(reader)
         cols: dict[str, list] = {name: [] for name in header}
@@ -391,7 +712,7 @@ def _read_csv(path: Path) -> Result:
                     cols[name].append(np.array([float(c) if c else math.nan for c in cells], dtype=np.float64))
             block.clear()
 
-        for lineno, row in enumerate(reader, start=5):
+        for lineno, row in enumerate(reader, start=first_line):
             if len(row) != len(header):
                 raise InputError(f"{len(row)} fields, the header has {len(header)}", str(path), lineno)
             block.append(row)
@@ -444,16 +765,43 @@ def _open_errors(path: Path):
 
 
 def load_result(path: str | Path) -> Result:
-    """A result written by :func:`save` (.nc, .csv, .geojson), with the same figures,
-    grid, window, targets and summary, and its provenance in ``Result.provenance``.
-    A .json file holds the summary only: use :func:`load_summary`."""
+    """A result written by :func:`save` (.nc, .csv with its sidecar, .geojson), with the
+    same figures, grid, window, targets and summary, and its provenance in
+    ``Result.provenance``.  A .json file holds the summary only, a GeoTIFF the maps
+    and the summary: use :func:`load_summary`."""
     path = Path(path)
     kind = output_format(path)
-    if kind == "json":
-        raise InputError("a .json result holds the summary and provenance only, not per-point figures: "
+    if kind in ("json", "geotiff"):
+        what = "the summary and provenance" if kind == "json" else "maps, the summary and provenance"
+        raise InputError(f"a .{path.suffix.lower()[1:]} result holds {what} only, not per-point figures: "
                          "write .nc, .csv or .geojson to reload them", str(path))
     with _open_errors(path):
         return _READERS[kind](path)
+
+
+def _read_geotiff(path: Path) -> dict:
+    """The summary, provenance and description a GeoTIFF result holds in its tags."""
+    require_gis(path)
+    import rasterio
+
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    with rasterio.open(path) as src:
+        tags = src.tags()
+    if "revisit_result" not in tags:
+        raise InputError("not a revisit result (no revisit_result tag in it)", str(path))
+    spec = _check_spec(json.loads(tags["revisit_result"]), path)
+    return {"revisit": spec, "summary": json.loads(tags.get("revisit_summary", "{}")),
+            "provenance": json.loads(tags.get("revisit_provenance", "{}"))}
+
+
+def _read_document(path: Path) -> dict | None:
+    """The summary and provenance of a .json or GeoTIFF result, as written; None for others."""
+    kind = output_format(path)
+    if kind not in ("json", "geotiff"):
+        return None
+    with _open_errors(path):
+        return _read_json(path) if kind == "json" else _read_geotiff(path)
 
 
 def _read_json(path: Path) -> dict:
@@ -467,18 +815,15 @@ def _read_json(path: Path) -> dict:
 
 def load_summary(path: str | Path) -> dict:
     """The summary of a result file, as ``Result.summary()`` gave it when it was written
-    (recomputed from the per-point figures for .nc, .csv and .geojson)."""
+    (recomputed from the per-point figures for .nc, .csv and .geojson; stored in .json
+    and GeoTIFF files)."""
     path = Path(path)
-    if output_format(path) == "json":
-        with _open_errors(path):
-            return _read_json(path)["summary"]
-    return load_result(path).summary()
+    doc = _read_document(path)
+    return doc["summary"] if doc is not None else load_result(path).summary()
 
 
 def load_provenance(path: str | Path) -> dict:
     """The provenance stored in a result file."""
     path = Path(path)
-    if output_format(path) == "json":
-        with _open_errors(path):
-            return _read_json(path)["provenance"]
-    return load_result(path).provenance
+    doc = _read_document(path)
+    return doc["provenance"] if doc is not None else load_result(path).provenance

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from constellation.constants import SECONDS_PER_DAY
-from constellation.files import atomic_write
+from constellation.files import atomic_write, make_folder
 from sim.engine.metrics import weighted_percentile
 from sim.outputs.report import format_share
 
@@ -126,9 +126,7 @@ def _new_figure(path, size_in):
 
 def _save(fig, path):
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
+        atomic_write(Path(path), lambda tmp: fig.savefig(tmp, dpi=DPI, format="png"))
     return fig
 
 
@@ -562,9 +560,14 @@ def ground_tracks(constellation, start, hours: float = 1.5, step_s: float = 30.0
     from sgp4.api import SatrecArray
 
     from sim.engine.grid import ecef_to_geodetic
+    from sim.engine.memory import check_fits, estimate_tracks_bytes
     from sim.engine.propagate import Window, propagate_ecef
 
     window = Window(start, hours * 3600.0, min(step_s, hours * 3600.0))
+    n_sat = len(constellation.satellites)
+    check_fits(estimate_tracks_bytes(n_sat, window.n_samples),
+               f"ground tracks of {n_sat} satellites at {window.n_samples:,} samples each",
+               "take a longer step (--step, step_s) or a shorter span (--hours, hours)")
     t, pos, _, valid = propagate_ecef(SatrecArray([s.satrec for s in constellation.satellites]), window, 0,
                                       window.n_samples)
     lat, lon, _ = ecef_to_geodetic(pos)
@@ -696,13 +699,23 @@ def plot_survey(surveys, path=None, title: str | None = None, claim_days: float 
 
 
 # ---------------------------------------------------------------------- all at once
+def plot_file_names(names, figure: str = "max_revisit", tracks: bool = True) -> list[str]:
+    """The files :func:`write_plots` writes for results of these names: per result
+    a map and (``tracks``) its ground tracks, then the CDF and the milestone chart."""
+    key = figure_key(figure)
+    short = next((k for k, v in MAP_FIGURES.items() if v == key), key)
+    per = [f"{safe_name(n)}-{short}.png" for n in names]
+    per += [f"{safe_name(n)}-tracks.png" for n in names] if tracks else []
+    return per + ([f"{short}-cdf.png", "milestones.png"] if names else [])
+
+
 def write_plots(results, out_dir, constellations=None, figure: str = "max_revisit",
                 tracks_hours: float = 1.5) -> list[Path]:
     """Write a map per result, the CDF and the milestone chart over all results and, for
-    each constellation given (a list parallel to ``results``), its ground tracks.
-    Returns the paths written."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    each constellation given (a list parallel to ``results``), its ground tracks
+    (file names: :func:`plot_file_names`).  Returns the paths written.  ``out_dir``
+    is made if missing (its parent must exist)."""
+    out_dir = make_folder(out_dir)
     results = list(results)
     written = []
     key = figure_key(figure)

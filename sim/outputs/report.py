@@ -78,6 +78,31 @@ def milestone_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# Rows a point table prints before it sends the reader to --json or a per-point file.
+POINT_ROWS = 40
+
+
+def point_table(scenario: str, points: list[dict], max_rows: int = POINT_ROWS) -> str:
+    """`revisit run --points` after the milestone table: each point's figures, in
+    the list's order (``points`` as ``Result.point_figures()`` gives them)."""
+    width = max([4] + [len(str(p["name"] or "")) for p in points[:max_rows]])
+    width = min(width, 24)
+    head = (f"{'point':<{width}} {'lat':>9} {'lon':>10} {'MRT':>8} {'mean rev':>8} {'response':>8} "
+            f"{'accesses':>8} {'covered':>7}")
+    lines = [f"{scenario}: {len(points):,} points", head, "-" * len(head)]
+    for p in points[:max_rows]:
+        name = str(p["name"] if p["name"] is not None else "")[:width]
+        lines.append(f"{name:<{width}} {p['lat']:>9g} {p['lon']:>10g} {format_duration(p['max_revisit_s']):>8} "
+                     f"{format_duration(p['mean_revisit_s']):>8} {format_duration(p['mean_response_s']):>8} "
+                     f"{p['n_access']:>8,.0f} {format_share(p['coverage_fraction']):>7}")
+    if len(points) > max_rows:
+        lines.append(f"... and {len(points) - max_rows:,} more: every point with --json (point_figures) or "
+                     f"--out FILE.csv")
+    lines.append("MRT: the point's longest gap (the window's edges count); accesses: in the whole window; "
+                 "covered: share of the window in view.")
+    return "\n".join(lines)
+
+
 def beyond_revisit_lines(results: list[dict]) -> list[str]:
     """The milestone table's extra lines: capacity and survey verdicts with their assumptions."""
     rows = []

@@ -36,7 +36,9 @@ from sgp4.api import SatrecArray
 from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84_A_KM
 from constellation.core import Constellation
 from constellation.errors import InputError
+from constellation.files import MIB, read_limited
 from sim.engine.geodesy import geodetic_to_ecef
+from sim.engine.memory import check_fits, estimate_access_windows_bytes
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.run import sensor_array
 from sim.engine.sampling import sample_window
@@ -47,6 +49,8 @@ from sim.kernels import windows as A
 DAY_S = SECONDS_PER_DAY
 # Samples per stretch of the window-finding kernel (bounds the satellite frames held at once).
 CHUNK_SAMPLES = 2048
+# A targets file larger than this is refused unread (a million targets take about 40 MB).
+MAX_TARGETS_BYTES = 256 * MIB
 
 
 # --------------------------------------------------------------------- targets
@@ -81,21 +85,24 @@ _LON_NAMES = ("lon", "lng", "long", "longitude", "lon_deg")
 
 
 def read_targets_csv(path: str | Path) -> Targets:
-    """Targets from a CSV file: rows lat,lon[,name] in degrees, or any columns
-    under a header naming lat/latitude and lon/lng/longitude (and optionally name).
-    Blank lines and lines starting with '#' are skipped.  A bad value raises
-    InputError naming the file, line and column."""
+    """Targets from a CSV file (:func:`read_points_csv`)."""
+    lat, lon, names = read_points_csv(path)
+    return Targets(np.array(lat), np.array(lon), names, str(path))
+
+
+def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[str]]:
+    """(latitudes, longitudes, names) of the points of a CSV file, in its order and
+    as written: rows lat,lon[,name] in degrees, or any columns under a header
+    naming lat/latitude and lon/lng/longitude (and optionally name); a point
+    without a name is T0001, T0002... by its place in the file.  Blank lines
+    and lines starting with '#' are skipped.  A bad value raises InputError
+    naming the file, line and column."""
     spath = str(path)
+    data = read_limited(path, MAX_TARGETS_BYTES, InputError, "CSV targets file")
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", spath)
-    except IsADirectoryError:
-        raise InputError("is a folder, not a CSV file", spath)
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", spath)
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", spath)
     rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
             if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
@@ -132,7 +139,7 @@ def read_targets_csv(path: str | Path) -> Targets:
         lon.append(vals[1])
         name = r[i_name].strip() if 0 <= i_name < len(r) else ""
         names.append(name or f"T{len(names) + 1:04d}")
-    return Targets(np.array(lat), np.array(lon), names, spath)
+    return lat, lon, names
 
 
 def _is_number(text: str) -> bool:
@@ -212,15 +219,25 @@ def _join_stretches(tgt, sat, a, b):
 
 
 def access_windows(constellation: Constellation, targets: Targets, window: Window,
-                   chunk_samples: int = CHUNK_SAMPLES) -> tuple[AccessWindows, Passes]:
+                   chunk_samples: int = CHUNK_SAMPLES, progress=None,
+                   memory_limit_bytes: int | None = None) -> tuple[AccessWindows, Passes]:
     """Every satellite's access windows to every target over ``window``, with the
     sensors' geometry and lighting; and the propagated states (for slews).
+    ``progress(done_samples, total_samples)`` after each time chunk.  Their
+    memory is estimated first and checked against ``memory_limit_bytes``
+    (default: half the available memory; ``MemoryLimitError`` when over).
     Sampled as the coverage kernel is (:func:`sim.engine.sampling.sample_window`):
     the step divided until the windows' edges are within 100 m."""
     sats = constellation.satellites
     if not sats:
         raise ValueError("the constellation has no satellites")
     window = sample_window(constellation, window)
+    check_fits(estimate_access_windows_bytes(len(sats), len(targets), window.duration_s, window.step_s,
+                                             chunk_samples),
+               f"the access windows of {len(sats)} satellites to {len(targets):,} targets over "
+               f"{window.n_samples:,} samples",
+               "use fewer targets (--random, --targets), a shorter window (--days) or a longer step (--step)",
+               memory_limit_bytes)
     sensor = sensor_array(constellation)
     lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
     xyz, up = targets.xyz_km()
@@ -239,6 +256,8 @@ def access_windows(constellation: Constellation, targets: Targets, window: Windo
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
         parts.append(A.target_windows(u, du, rad, rdot, reach, np.ascontiguousarray(valid[:, k0:k1]),
                                       np.ascontiguousarray(t[k0:k1]), sensor, sun, phat, up, radius))
+        if progress is not None:
+            progress(k1 - 1, n - 1)
         k0 = k1 - 1
     tgt, sat, a, b = (np.concatenate([p[j] for p in parts]) for j in range(4))
     tgt, sat, a, b = _join_stretches(tgt, sat, a, b)
@@ -409,15 +428,16 @@ MODEL_TEXT = ("greedy schedule, earliest-finishing feasible image first over all
 
 
 def capacity(constellation: Constellation, targets: Targets, window: Window, dwell_s: float = 10.0,
-             slew_deg_s: float = 1.5, settle_s: float = 5.0, name: str | None = None) -> CapacityResult:
+             slew_deg_s: float = 1.5, settle_s: float = 5.0, name: str | None = None,
+             progress=None) -> CapacityResult:
     """Access windows, the daily greedy schedule and the once-over schedule (for
-    the time to image every target once)."""
-    windows, passes = access_windows(constellation, targets, window)
+    the time to image every target once).  ``progress``: see :func:`access_windows`."""
+    windows, passes = access_windows(constellation, targets, window, progress=progress)
     agile = np.array([s.kind == "off_nadir" for s in constellation.sensors_per_satellite()], dtype=bool)
     args = (windows, passes, targets, agile, dwell_s, slew_deg_s, settle_s)
     daily = schedule(*args, DAY_S, window.duration_s)
     once = schedule(*args, window.duration_s + 1.0, window.duration_s)
-    sensors = sorted({g.sensor.describe() for g in constellation.groups})
+    sensors = sorted({g.describe_sensor() for g in constellation.groups})
     sampled = sample_window(constellation, window)
     meta = {"sample_step_s": sampled.step_s} if sampled is not window else {}
     return CapacityResult(name or constellation.name, constellation, targets, window, windows, daily, once, agile,
@@ -492,16 +512,18 @@ def capacity_targets(spec=None, csv_path=None, n_random: int | None = None, seed
 
 
 def run_capacity(study, targets: Targets, dwell_s: float | None = None, slew_deg_s: float | None = None,
-                 settle_s: float | None = None) -> tuple[CapacityResult, dict]:
+                 settle_s: float | None = None, progress=None) -> tuple[CapacityResult, dict]:
     """Access windows and schedules of a (validated) study's satellites over
     ``targets``; the imaging model from these values, else the [capacity]
     spec's, else 10 s dwell, 1.5 deg/s slew and 5 s settle.  -> (result, its
-    summary with the [capacity] claim's verdict when the scenario states one)."""
+    summary with the [capacity] claim's verdict when the scenario states one).
+    ``progress(done_samples, total_samples)`` while the access windows are found."""
     spec = study.capacity
     dwell = dwell_s if dwell_s is not None else (spec.dwell_s if spec else 10.0)
     slew = slew_deg_s if slew_deg_s is not None else (spec.slew_deg_s if spec else 1.5)
     settle = settle_s if settle_s is not None else (spec.settle_s if spec else 5.0)
-    res = capacity(study.constellation, targets, study.window(), dwell, slew, settle, name=study.name)
+    res = capacity(study.constellation, targets, study.window(), dwell, slew, settle, name=study.name,
+                   progress=progress)
     summary = res.summary()
     if spec:
         summary.update(capacity_verdict(spec, summary))

@@ -19,6 +19,26 @@ from constellation.sweepspec import Configuration, SweepSpec, slug
 from sim.studies.sweep import PERCENTILE_KEYS, Journal, RunStats, run_configurations, table_rows
 
 
+# A search is refused before anything runs beyond these: each plane count is a
+# search of several runs, and every member is built satellite by satellite.
+MAX_PLANE_COUNTS = 1_000
+MAX_SATELLITES = 100_000  # in the largest member tried: most planes x most satellites per plane
+
+
+def check_search_size(planes, max_sats_per_plane: int) -> None:
+    """Refuse (InputError) more than :data:`MAX_PLANE_COUNTS` plane counts, or a
+    largest member of more than :data:`MAX_SATELLITES` satellites."""
+    n = len(planes)
+    if n > MAX_PLANE_COUNTS:
+        raise InputError(f"{n:,} plane counts to try, more than the {MAX_PLANE_COUNTS:,} a search takes (each is "
+                         "a search of several runs): give fewer, e.g. 4-24:2", field="--planes")
+    most = max(planes) * max_sats_per_plane
+    if most > MAX_SATELLITES:
+        raise InputError(f"the largest member tried would be {max(planes):,} planes x {max_sats_per_plane:,} per "
+                         f"plane = {most:,} satellites, more than the {MAX_SATELLITES:,} a configuration may have: "
+                         "lower the plane counts or --max-per-plane", field="--planes")
+
+
 @dataclass
 class SizeOutcome:
     """What a sizing search found: ``best`` (a table row, or None), per plane count the
@@ -108,6 +128,7 @@ def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor,
         raise InputError(f"need 1 <= min_sats_per_plane ({min_sats_per_plane}) <= max_sats_per_plane "
                          f"({max_sats_per_plane})", field="--max-per-plane")
     planes = sorted(set(planes))
+    check_search_size(planes, max_sats_per_plane)
     spec = family_spec(spec, target_name, threshold_s)
     known = {} if known is None else known
     meets, fails = {p: set() for p in planes}, {p: set() for p in planes}

@@ -16,7 +16,9 @@ or overridden), the revisit targets, and the scenario's claims beyond revisit
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import sys
 import time
 import warnings as _warnings
 from dataclasses import dataclass, field
@@ -29,8 +31,10 @@ from constellation.constants import SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
 from constellation.scenario import GRID_KINDS, CapacitySpec, Scenario, SurveySpec, load_scenario, resolve_scenario
-from constellation.validate import check_sensor_reach, check_window_near_epochs
-from sim.engine.grid import Grid
+from constellation.sensor import off_nadir_limit
+from constellation.validate import check_sensor_reach, check_window_near_epochs, unused_limit_warnings
+from sim.engine.grid import Grid, count_points
+from sim.engine.memory import plan_chunk_samples
 from sim.engine.metrics import Target
 from sim.engine.propagate import Window
 from sim.engine.provenance import build_provenance, utc_now
@@ -80,19 +84,84 @@ def parse_start(value) -> datetime:
 
 
 @dataclass(frozen=True)
+class PointList:
+    """Ground points a study runs on instead of a grid, in the user's order and
+    with the user's coordinates (deg); ``path``: the CSV file they came from."""
+
+    lat_deg: tuple[float, ...]
+    lon_deg: tuple[float, ...]
+    names: tuple[str, ...]
+    path: str | None = None
+
+    @classmethod
+    def parse(cls, points) -> "PointList":
+        """A CSV file's path (rows lat,lon[,name], as `revisit targets --targets`
+        reads them) or a (lat, lon) or (lat, lon, names) triple of sequences;
+        points without names are T0001, T0002... by their place in the list."""
+        if isinstance(points, PointList):
+            return points
+        if isinstance(points, (str, Path)):
+            from sim.studies.capacity import read_points_csv
+
+            lat, lon, names = read_points_csv(points)
+            return cls(tuple(lat), tuple(lon), tuple(names), str(points))
+        try:
+            lat, lon, *rest = points
+            lat = [float(v) for v in lat]
+            lon = [float(v) for v in lon]
+        except (TypeError, ValueError):
+            raise ValueError("points: give a CSV file's path or (lat, lon[, names]) sequences of degrees")
+        names = [str(n) for n in rest[0]] if rest and rest[0] is not None else \
+            [f"T{i + 1:04d}" for i in range(len(lat))]
+        if len(rest) > 1 or not (len(lat) == len(lon) == len(names)):
+            raise ValueError("points: give (lat, lon[, names]) of one length")
+        if not lat:
+            raise ValueError("points: the list is empty")
+        for what, vals, lim in (("latitude", lat, 90.0), ("longitude", lon, 180.0)):
+            bad = [v for v in vals if not abs(v) <= lim]
+            if bad:
+                raise ValueError(f"points: {what} {bad[0]!r} is not within [-{lim:g}, {lim:g}] deg")
+        return cls(tuple(lat), tuple(lon), tuple(names))
+
+    def __len__(self) -> int:
+        return len(self.lat_deg)
+
+    def describe(self) -> str:
+        """What the overrides record: the file, or how many points."""
+        return self.path or f"{len(self)} points"
+
+
+@dataclass(frozen=True)
 class GridSpec:
-    """The grid a study runs on (built by :meth:`Study.grid`)."""
+    """The grid a study runs on (built by :meth:`Study.grid`): a grid, or a
+    point list when ``points`` is given."""
 
     res_deg: float = 1.0
     lat_min_deg: float = -90.0
     lat_max_deg: float = 90.0
     kind: str = "regular"
     land_only: bool = False
+    points: PointList | None = None
 
     def build(self) -> Grid:
+        if self.points is not None:
+            p = self.points
+            return Grid.points(p.lat_deg, p.lon_deg, labels=p.names,
+                               name=Path(p.path).name if p.path else "points")
         return Grid.build(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind, land_only=self.land_only)
 
+    def n_points(self) -> int:
+        """Points of the grid :meth:`build` makes, counted without building it: a
+        point list's length; for a land-only grid, those of the full grid it is
+        cut from (an upper bound, and what building it holds before the cut).
+        ValueError for a band with no grid row."""
+        if self.points is not None:
+            return len(self.points.lat_deg)
+        return count_points(self.res_deg, self.lat_min_deg, self.lat_max_deg, self.kind)
 
+
+# Study.with_overrides keywords that change the grid (a point list takes its place).
+GRID_KEYWORDS = ("grid_res_deg", "grid_kind", "lat_min_deg", "lat_max_deg", "land_only")
 # Study.with_overrides keywords that change the sensors, and the Sensor field each sets.
 SENSOR_KEYWORDS = ("off_nadir_deg", "min_elevation_deg", "swath_km", "min_sun_elevation_deg", "day_and_night")
 
@@ -165,11 +234,11 @@ class Study:
     def with_overrides(self, *, start=None, days: float | None = None, duration_s: float | None = None,
                        step_s: float | None = None, grid_res_deg: float | None = None, grid_kind: str | None = None,
                        lat_min_deg: float | None = None, lat_max_deg: float | None = None,
-                       land_only: bool | None = None, off_nadir_deg: float | None = None,
+                       land_only: bool | None = None, off_nadir_deg: float | str | None = None,
                        min_elevation_deg: float | None = None, swath_km: float | None = None,
                        min_sun_elevation_deg: float | None = None, day_and_night: bool = False,
                        targets=(), select=None, max_epoch_age_days: float | None = None,
-                       name: str | None = None) -> "Study":
+                       points=None, name: str | None = None) -> "Study":
         """A new study with these values replaced (None / empty: keep).
 
         ``start``: ISO UTC text or a datetime; ``days`` or ``duration_s``: the
@@ -177,11 +246,17 @@ class Study:
         it: sim.engine.sampling); the grid (``grid_res_deg``,
         ``grid_kind`` "regular"/"equal-area", ``lat_min_deg``, ``lat_max_deg``,
         ``land_only``); every group's sensor: ``off_nadir_deg`` (an agile
-        imager), ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
+        imager; ``"none"``: no off-nadir limit, the minimum elevation alone),
+        ``swath_km`` (a nadir push-broom), ``min_elevation_deg``,
         ``min_sun_elevation_deg`` or ``day_and_night`` (no lighting
-        constraint); ``targets``: revisit claims to add ("30min", seconds or
+        constraint); ``off_nadir_deg`` or ``min_elevation_deg`` given alone
+        while the sensor's other limit binds instead at every altitude of a
+        group adds a warning saying so (``warnings``); ``targets``: revisit claims to add ("30min", seconds or
         :class:`Target`); ``select``: satellites to keep (names or globs,
-        NORAD ids or ranges).
+        NORAD ids or ranges); ``points``: run on these ground points instead
+        of the grid (a CSV file's path, rows lat,lon[,name], or (lat, lon[,
+        names]) sequences; see :class:`PointList`): per-point figures come back
+        in the list's order, with its coordinates and names.
         """
         given = {k: v for k, v in dict(start=start, days=days, duration_s=duration_s, step_s=step_s,
                                        grid_res_deg=grid_res_deg, grid_kind=grid_kind, lat_min_deg=lat_min_deg,
@@ -189,18 +264,27 @@ class Study:
                                        min_elevation_deg=min_elevation_deg, swath_km=swath_km,
                                        min_sun_elevation_deg=min_sun_elevation_deg, day_and_night=day_and_night,
                                        targets=tuple(targets or ()), select=tuple(select or ()),
-                                       max_epoch_age_days=max_epoch_age_days, name=name).items()
+                                       max_epoch_age_days=max_epoch_age_days, points=points,
+                                       name=name).items()
                  if v is not None and v is not False and v != ()}
         if not given:
             return self
         if off_nadir_deg is not None and swath_km is not None:
             raise ValueError("give off_nadir_deg (an agile sensor) or swath_km (a push-broom), not both")
+        if off_nadir_deg is not None:
+            off_nadir_limit(off_nadir_deg)  # degrees or "none"; anything else is refused here
         if min_sun_elevation_deg is not None and day_and_night:
             raise ValueError("give min_sun_elevation_deg or day_and_night, not both")
         if days is not None and duration_s is not None:
             raise ValueError("give days or duration_s, not both")
         if grid_kind is not None and grid_kind not in GRID_KINDS:
             raise ValueError(f"unknown grid kind {grid_kind!r} (known: {', '.join(GRID_KINDS)})")
+        grid_keys = [k for k in GRID_KEYWORDS if k in given]
+        if grid_keys and points is not None:
+            raise ValueError(f"give points or a grid ({', '.join(grid_keys)}), not both")
+        if grid_keys and self.grid_spec.points is not None:
+            raise ValueError(f"the study runs on a point list ({self.grid_spec.points.describe()}), not a grid: "
+                             f"{', '.join(grid_keys)} does not apply")
         changes: dict = {}
         const = self.constellation
         if select:
@@ -212,6 +296,9 @@ class Study:
             const = const.with_sensor_changes(**sensor)
             if off_nadir_deg is not None:
                 check_sensor_reach(const, "off_nadir_deg")
+            if swath_km is None and (off_nadir_deg is None) != (min_elevation_deg is None):
+                alone = "off_nadir" if off_nadir_deg is not None else "min_elevation"
+                changes["warnings"] = self.warnings + tuple(unused_limit_warnings(const, alone))
         changes["constellation"] = const
         if start is not None:
             changes["start"] = parse_start(start)
@@ -226,6 +313,9 @@ class Study:
                                               ("land_only", "land_only")) if k1 in given}
         if grid:
             changes["grid_spec"] = dataclasses.replace(self.grid_spec, **grid)
+        if points is not None:
+            given["points"] = PointList.parse(points)
+            changes["grid_spec"] = dataclasses.replace(self.grid_spec, points=given["points"])
         if targets:
             changes["targets"] = self.targets + tuple(t if isinstance(t, Target)
                                                       else Target(f"within {t}", parse_duration_s(t))
@@ -234,7 +324,8 @@ class Study:
             changes["max_epoch_age_days"] = float(max_epoch_age_days)
         if name is not None:
             changes["name"] = name
-        changes["overrides"] = self.overrides + tuple((k, v) for k, v in given.items() if k != "name")
+        changes["overrides"] = self.overrides + tuple((k, v.describe() if k == "points" else v)
+                                                      for k, v in given.items() if k != "name")
         changes["is_validated"] = False
         return dataclasses.replace(self, **changes)
 
@@ -250,6 +341,17 @@ class Study:
     def grid(self) -> Grid:
         """The grid of ground points (built anew at each call)."""
         return self.grid_spec.build()
+
+    def check_memory(self, memory_limit_bytes: int | None = None) -> int | None:
+        """Check the run's peak memory against ``memory_limit_bytes`` (default: half
+        the available memory) from the sizes alone, before the grid is built:
+        :func:`sim.engine.memory.plan_chunk_samples` with the grid's point count
+        (:meth:`GridSpec.n_points`).  Returns the samples per chunk that fit (None:
+        the run's own choice); raises ``MemoryLimitError`` (an InputError saying
+        how big the run is and what to shrink) when even the smallest chunks do
+        not fit."""
+        return plan_chunk_samples(len(self.constellation), self.grid_spec.n_points(), self.duration_s,
+                                  self.step_s, memory_limit_bytes)
 
     def validated(self) -> "Study":
         """The study with the satellites sgp4 cannot propagate over the window
@@ -268,34 +370,64 @@ class Study:
                                    is_validated=True)
 
     # ------------------------------------------------------------ running
-    def run(self, device: str = "auto", progress: Callable[[int, int], None] | None = None,
+    def run(self, device: str = "auto", progress: Callable[[int, int], None] | bool | None = None,
             memory_limit_bytes: int | None = None, per_group: bool = False, command_line: str | None = None,
             grid: Grid | None = None, **engine_options) -> Result:
         """Simulate the study: -> :class:`Result` with its provenance.
 
-        ``progress(done_samples, total_samples)`` after each time chunk;
+        ``progress``: True, a ``tqdm.auto`` progress bar (a widget in a notebook,
+        text on standard error elsewhere), after a line saying so when the
+        kernels must be compiled first (:func:`kernels_cold`); False, nothing;
+        None (the default), a bar when someone is watching (:func:`interactive`);
+        a callable, ``progress(done_samples, total_samples)`` after each time
+        chunk, and nothing else.
         ``device`` "auto", "cpu" or "gpu"; ``memory_limit_bytes`` (default half
         the available memory: a bigger run streams in smaller chunks or is
         refused); ``per_group``: also fly each group alone; ``grid``: the
         study's grid when the caller has built it already.  Warnings from
         :meth:`validated` are issued as :class:`StudyWarning` unless the study
-        was validated by the caller (who then reports them itself)."""
+        was validated by the caller (who then reports them itself).  The memory
+        is checked (:meth:`check_memory`) before the grid is built."""
         study = self
         if not study.is_validated:
             study = study.validated()
             for text in study.warnings:
                 _warnings.warn(f"{study.name}: {text}", StudyWarning, stacklevel=2)
-        grid, window = grid if grid is not None else study.grid(), study.window()
+        if grid is None:
+            study.check_memory(memory_limit_bytes)
+            grid = study.grid()
+        window = study.window()
         started, t0 = utc_now(), time.perf_counter()
-        result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
-                            progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
-                            device=device, **engine_options)
+        bar = None
+        if progress is None:
+            progress = interactive()
+        if progress is True:
+            if kernels_cold():
+                print(COMPILING, file=sys.stderr, flush=True)
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=window.n_samples - 1, desc=f"{study.describe()}, {len(grid):,} points",
+                       unit="step", file=sys.stderr)
+
+            def progress(done, total):
+                bar.total = total
+                bar.update(done - bar.n)
+        elif progress is False:
+            progress = None
+        try:
+            result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
+                                progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
+                                device=device, **engine_options)
+        finally:
+            if bar is not None:
+                bar.close()
         result.meta["claim"] = study.claim
         options = dict(study.overrides)
         options.update(device=device, per_group=per_group or None, memory_limit=memory_limit_bytes)
         result.provenance = build_provenance(
             result, study.constellation, scenario_path=None if study.is_catalog else study.scenario_path,
             catalog_paths=[study.source] if study.is_catalog and study.source else [],
+            points_path=study.grid_spec.points.path if study.grid_spec.points is not None else None,
             command_line=command_line, started_utc=started, wall_s=time.perf_counter() - t0, options=options)
         return result
 
@@ -327,6 +459,39 @@ class Study:
         return f"{self.name} ({len(self.constellation)} sats)"
 
 
+COMPILING = "compiling kernels (first run only)"
+
+
+def interactive() -> bool:
+    """Whether someone is watching: a Jupyter kernel, or standard error is a terminal."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and type(shell).__name__ == "ZMQInteractiveShell":
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def kernels_cold() -> bool:
+    """Whether the next run compiles the CPU coverage kernels first (about a minute):
+    numba has not compiled or loaded them in this process and its on-disk cache has
+    no index file for them (see :mod:`sim.kernels`)."""
+    from sim.kernels import coverage as K
+
+    for kernel in (K.satellite_frames, K.accumulate_chunk):
+        if kernel.signatures:
+            continue  # compiled or loaded from the cache already
+        try:
+            index = kernel._cache._cache_file._index_path
+        except AttributeError:  # a numba without this cache layout: say nothing
+            return False
+        if not os.path.exists(index):
+            return True
+    return False
+
+
 def option_error(exc: InputError, names: dict[str, str]) -> InputError:
     """``exc`` with its field renamed through ``names`` (a study keyword -> how
     the caller spells it, e.g. 'off_nadir_deg' -> '--off-nadir')."""
@@ -335,4 +500,5 @@ def option_error(exc: InputError, names: dict[str, str]) -> InputError:
     return exc
 
 
-__all__ = ["Study", "GridSpec", "StudyWarning", "parse_duration_s", "parse_start", "option_error"]
+__all__ = ["Study", "GridSpec", "PointList", "StudyWarning", "parse_duration_s", "parse_start", "option_error",
+           "interactive", "kernels_cold"]

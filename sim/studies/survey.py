@@ -29,12 +29,16 @@ import numpy as np
 from constellation.constants import EARTH_MEAN_RADIUS_KM, SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
-from sim.engine.grid import Grid, global_shape
+from constellation.files import MIB, read_limited
+from sim.engine.grid import Grid, count_points, global_shape
+from sim.engine.memory import FIXED_BYTES, REGION_BAND_BYTES_PER_POINT, check_fits
 from sim.engine.propagate import Window
 from sim.engine.result import Result
 from sim.engine.run import run
 
 NO_CLOUDS = "clouds not modelled: every access in the window counts as an image"
+# A region file larger than this is refused unread (the built-in china.geojson is 4 kB).
+MAX_REGION_BYTES = 256 * MIB
 
 
 # --------------------------------------------------------------------- regions
@@ -91,9 +95,10 @@ def load_region(spec: str | Path) -> Region:
     spath = str(path)
     if str(spec) not in known and not path.exists():
         raise InputError(f"no such file or built-in region (built-in: {', '.join(known) or 'none'})", str(spec))
+    data = read_limited(path, MAX_REGION_BYTES, InputError, "GeoJSON region file")
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read the file ({exc})", spath)
     except json.JSONDecodeError as exc:
         raise InputError(f"not JSON: {exc.msg}", spath, exc.lineno)
@@ -178,12 +183,18 @@ def bbox_region(lon_min: float, lat_min: float, lon_max: float, lat_max: float) 
                   source="bbox")
 
 
-def region_grid(region: Region, res_deg: float) -> Grid:
+def region_grid(region: Region, res_deg: float, memory_limit_bytes: int | None = None) -> Grid:
     """The cells of the global regular ``res_deg`` grid whose centres lie in the
-    region, each weighted by its area."""
+    region, each weighted by its area.  Cut from the regular grid of the region's
+    latitude band, whose memory is checked first (``MemoryLimitError`` over
+    ``memory_limit_bytes``, default half the available memory)."""
     lo, hi = region.lat_range()
     lo = max(-90.0, lo - res_deg)
     hi = min(90.0, hi + res_deg)
+    band = count_points(res_deg, lo, hi)
+    check_fits(FIXED_BYTES + REGION_BAND_BYTES_PER_POINT * band,
+               f"the {res_deg:g} deg survey grid of {region.name} (cut from {band:,} points between latitudes "
+               f"{lo:g} and {hi:g})", "use a coarser grid (--grid-res)", memory_limit_bytes)
     full = Grid.regular(res_deg, lo, hi)
     inside = region.contains(full.lat_deg, full.lon_deg)
     if not inside.any():
@@ -293,7 +304,7 @@ def survey(constellation: Constellation, region: Region, window: Window, res_deg
            name: str | None = None, progress=None, memory_limit_bytes: int | None = None) -> SurveyResult:
     """Cumulative share of ``region`` imaged at least once over ``window`` by the
     constellation's sensors (lighting included), on a ``res_deg`` grid."""
-    grid = region_grid(region, res_deg)
+    grid = region_grid(region, res_deg, memory_limit_bytes)
     res = run(constellation, grid, window, name=name or constellation.name, progress=progress,
               memory_limit_bytes=memory_limit_bytes)
     return SurveyResult(res.name, region, res, float(cell_area_km2(grid).sum()))
@@ -324,7 +335,7 @@ def survey_constellation(constellation: Constellation, swath_km: dict | None = N
 def describe_swaths(constellation: Constellation) -> str:
     """'group 11.6 km, group 40 km' (or each group's sensor when not a swath)."""
     return ", ".join(f"{g.name} ({len(g.satellites)}) {g.sensor.swath_km:g} km" if g.sensor.kind == "swath"
-                     else f"{g.name} ({len(g.satellites)}) {g.sensor.describe()}" for g in constellation.groups)
+                     else f"{g.name} ({len(g.satellites)}) {g.describe_sensor()}" for g in constellation.groups)
 
 
 def check_survey_claim(spec, constellation: Constellation, start, name: str | None = None) -> dict:
@@ -384,7 +395,7 @@ def run_survey(study, region: Region, grid_res_deg: float | None = None, progres
     summary = res.summary()
     if spec:
         summary.update(survey_verdict(spec, res))
-    summary["sensors_by_group"] = {g.name: g.sensor.describe() for g in study.constellation.groups}
+    summary["sensors_by_group"] = {g.name: g.describe_sensor() for g in study.constellation.groups}
     return res, summary
 
 

@@ -33,6 +33,7 @@ import io
 import json
 import math
 import os
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from constellation.errors import InputError
-from constellation.files import atomic_write
+from constellation.files import atomic_write, check_writable, output_errors
 from constellation.sweepspec import Configuration, SweepSpec, slug
 from sim.engine.result import jsonable
 
@@ -49,6 +50,8 @@ FIGURE_COLUMNS = ("satellites", "points", "max_revisit_p50_s", "max_revisit_p90_
                   "max_revisit_p99_s", "max_revisit_max_s", "mean_revisit_s", "mean_response_s",
                   "coverage_fraction", "accesses_per_day", "unseen_share")
 TABLE_FORMATS = {".csv": "csv", ".nc": "netcdf", ".parquet": "parquet"}
+# A sweep of more configurations is refused before they are listed (each is a whole run).
+MAX_CONFIGURATIONS = 100_000
 
 
 # ---------------------------------------------------------------- one configuration
@@ -76,7 +79,24 @@ def load_sweep_spec(name_or_path, days: float | None = None, step_s: float | Non
     grid = {k: v for k, v in (("res_deg", grid_res_deg), ("lat_min_deg", lat_min_deg),
                               ("lat_max_deg", lat_max_deg), ("kind", grid_kind)) if v is not None}
     extra = [{"name": f"within {t}", "max_revisit_s": parse_duration_s(t)} for t in targets]
-    return spec.with_overrides(window, grid, extra)
+    spec = spec.with_overrides(window, grid, extra)
+    check_sweep_size(spec)
+    return spec
+
+
+def count_configurations(spec: SweepSpec) -> int:
+    """Configurations of ``spec`` before duplicates are dropped: points x the
+    product of the [vary] lists (computed, not listed)."""
+    return max(1, len(spec.points)) * math.prod(len(v) for v in spec.vary.values())
+
+
+def check_sweep_size(spec: SweepSpec) -> None:
+    """Refuse (InputError naming the file) a sweep of more than :data:`MAX_CONFIGURATIONS`."""
+    n = count_configurations(spec)
+    if n > MAX_CONFIGURATIONS:
+        sizes = " x ".join(f"{len(v)} {k}" for k, v in spec.vary.items())
+        raise InputError(f"{n:,} configurations ({max(1, len(spec.points))} points x {sizes or '1'}), more than "
+                         f"the {MAX_CONFIGURATIONS:,} a sweep runs: vary fewer values", spec.path)
 
 
 def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
@@ -96,7 +116,7 @@ def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
             set_num_threads(numba_threads)
         sc = build_configuration(conf)
         result["satellites"] = len(sc.constellation)
-        s = Study.from_scenario_object(sc, name=conf["label"]).run().summary()
+        s = Study.from_scenario_object(sc, name=conf["label"]).run(progress=False).summary()  # the sweep's bar
     except Exception as exc:  # recorded, never stops the sweep
         return _record(conf, result, _error_text(exc), time.perf_counter() - t0)
     mrt = s["max_revisit_s"]
@@ -113,14 +133,18 @@ def run_configuration(conf: dict, numba_threads: int | None = None) -> dict:
 # ---------------------------------------------------------------- journal
 class Journal:
     """Append-only JSON lines, one record per finished configuration (flushed and
-    fsynced line by line); a torn last line (an interrupted write) is ignored."""
+    fsynced line by line); a torn last line (an interrupted write) is ignored.
+    A line that is not UTF-8 text ahead of the last is damage, not a torn
+    write: InputError naming the file and line.  Failures to write are
+    :class:`constellation.files.OutputError` (one line naming the file)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.torn = 0
 
     def exists(self) -> bool:
-        return self.path.exists() and self.path.stat().st_size > 0
+        with output_errors(self.path):
+            return self.path.exists() and self.path.stat().st_size > 0
 
     def records(self) -> dict[str, dict]:
         """key -> the latest record of each configuration in the journal."""
@@ -128,9 +152,23 @@ class Journal:
         self.torn = 0
         if not self.path.exists():
             return out
-        with open(self.path, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
+        if self.path.is_dir():
+            raise InputError("is a folder, not a sweep journal", str(self.path))
+        try:
+            f = open(self.path, "rb")
+        except OSError as exc:
+            raise InputError(f"cannot read the journal ({exc.strerror or exc})", str(self.path))
+        with f:
+            for number, data, is_last in self._lines(f):
+                try:
+                    line = data.decode("utf-8").strip()
+                except UnicodeDecodeError as exc:
+                    if is_last:  # where a torn write ends
+                        self.torn += 1
+                        continue
+                    raise InputError(f"not UTF-8 text (byte {data[exc.start]:#04x} at column {exc.start + 1}): "
+                                     "a damaged journal; move it away, or pass --overwrite to start again",
+                                     str(self.path), number)
                 if not line:
                     continue
                 try:
@@ -140,26 +178,38 @@ class Journal:
                     self.torn += 1
         return out
 
+    @staticmethod
+    def _lines(f):
+        """(line number, bytes, whether it is the last line) of a binary file."""
+        previous = None
+        for number, data in enumerate(f, start=1):
+            if previous is not None:
+                yield (*previous, False)
+            previous = (number, data)
+        if previous is not None:
+            yield (*previous, True)
+
     def start(self, fresh: bool = False) -> None:
         """Begin writing: truncate (``fresh``) or make sure the file ends with a newline."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if fresh or not self.path.exists():
-            with open(self.path, "w", encoding="utf-8"):
-                pass
-            return
-        with open(self.path, "rb+") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell() > 0:
-                f.seek(-1, os.SEEK_END)
-                if f.read(1) != b"\n":
-                    f.write(b"\n")
+        with output_errors(self.path):
+            if fresh or not self.path.exists():
+                with open(self.path, "w", encoding="utf-8"):
+                    pass
+                return
+            with open(self.path, "rb+") as f:
+                f.seek(0, os.SEEK_END)
+                if f.tell() > 0:
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        f.write(b"\n")
 
     def append(self, record: dict) -> None:
         line = json.dumps(jsonable(record), allow_nan=False, separators=(",", ":")) + "\n"
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        with output_errors(self.path):
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line)
+                f.flush()
+                os.fsync(f.fileno())
 
 
 # ---------------------------------------------------------------- executors
@@ -180,20 +230,74 @@ class SequentialExecutor:
             yield run_configuration(c)
 
 
+# Seconds a scheduler has to answer before a sweep gives up on it.
+CONNECT_TIMEOUT_S = 10.0
+
+
+def probe_scheduler(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Raise InputError (one line) unless a Dask scheduler answers at ``address``
+    within ``timeout_s`` seconds.
+
+    ``distributed.Client`` waits without end on a server that accepts the
+    connection and stays silent, and allocates whatever size a server that is
+    not Dask announces; here the connection and one 'identity' request run
+    under a deadline on their own event loop (in a thread, so that a caller's
+    loop is never needed), and anything but a scheduler's answer is refused."""
+    import asyncio
+    import threading
+
+    async def identity():
+        from distributed.comm import connect
+
+        comm = await asyncio.wait_for(connect(address, timeout=timeout_s), timeout_s)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout_s)
+            return await asyncio.wait_for(comm.read(), timeout_s)
+        finally:
+            comm.abort()
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["reply"] = asyncio.run(identity())
+        except BaseException as exc:  # noqa: BLE001  (reported below, in the caller's thread)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="revisit-probe-scheduler", daemon=True)
+    thread.start()
+    thread.join(3 * timeout_s + 5)  # the connection, the request and the reply, each under timeout_s
+    exc, reply = outcome.get("error"), outcome.get("reply")
+    where = f"--connect-timeout {timeout_s:g} s"
+    if thread.is_alive() or isinstance(exc, (TimeoutError, asyncio.TimeoutError)):
+        raise InputError(f"no Dask scheduler answered at {address} within {timeout_s:g} s ({where}): is it "
+                         "running, and is this its address?", field="--scheduler")
+    if isinstance(exc, (OSError, ConnectionError)):
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {' '.join(str(exc).split())}",
+                         field="--scheduler")
+    if exc is not None or not (isinstance(reply, dict) and reply.get("type") == "Scheduler"):
+        why = (f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}" if exc is not None
+               else f"it answered {str(reply)[:80]!r}")
+        raise InputError(f"{address} is not a Dask scheduler (its reply could not be read as one: {why})",
+                         field="--scheduler")
+
+
 class DaskExecutor:
     """Runs configurations as Dask tasks: on ``scheduler`` ('tcp://host:port', an
-    existing cluster whose workers have revisit installed), on ``client`` (a
-    ``distributed.Client``), or by default on a ``LocalCluster`` of ``n_workers``
-    single-threaded processes (default: this machine's cores).  Results stream
-    back as they complete."""
+    existing cluster whose workers have revisit installed, which must answer
+    within ``connect_timeout_s``), on ``client`` (a ``distributed.Client``), or
+    by default on a ``LocalCluster`` of ``n_workers`` single-threaded processes
+    (default: this machine's cores).  Results stream back as they complete."""
 
     def __init__(self, scheduler: str | None = None, n_workers: int | None = None, client=None,
-                 numba_threads: int | None = 1, task: Callable | None = None):
+                 numba_threads: int | None = 1, task: Callable | None = None,
+                 connect_timeout_s: float = CONNECT_TIMEOUT_S):
         self.task = task or run_configuration  # task(conf_dict, numba_threads) -> record
         self.scheduler = scheduler
         self.n_workers = n_workers
         self.client = client
         self.numba_threads = numba_threads
+        self.connect_timeout_s = connect_timeout_s
         self._own = []
 
     def __enter__(self):
@@ -203,8 +307,9 @@ class DaskExecutor:
 
         if self.client is None:
             if self.scheduler:
+                probe_scheduler(self.scheduler, self.connect_timeout_s)
                 try:
-                    self.client = Client(self.scheduler, timeout="20s")
+                    self.client = Client(self.scheduler, timeout=f"{self.connect_timeout_s}s")
                 except (OSError, TimeoutError) as exc:
                     raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler")
                 self._own.append(self.client)
@@ -257,12 +362,13 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def make_executor(sequential: bool = False, scheduler: str | None = None, n_workers: int | None = None):
+def make_executor(sequential: bool = False, scheduler: str | None = None, n_workers: int | None = None,
+                  connect_timeout_s: float = CONNECT_TIMEOUT_S):
     if sequential:
         if scheduler:
             raise InputError("give --sequential or --scheduler, not both", field="--scheduler")
         return SequentialExecutor()
-    return DaskExecutor(scheduler=scheduler, n_workers=n_workers)
+    return DaskExecutor(scheduler=scheduler, n_workers=n_workers, connect_timeout_s=connect_timeout_s)
 
 
 # ---------------------------------------------------------------- running many
@@ -368,14 +474,21 @@ def table_format(path: str | Path) -> str:
     return TABLE_FORMATS[ext]
 
 
+def table_paths(path: str | Path) -> list[Path]:
+    """The files a sweep or sizing table at ``path`` writes: the table, the CSV
+    beside a .nc or .parquet one, and the journal."""
+    path = Path(path)
+    table_format(path)
+    return list(dict.fromkeys([path, path.with_suffix(".csv"), journal_path(path)]))
+
+
 def check_table_path(path: str | Path) -> None:
-    """Fail early on a table path that cannot be written (or Parquet without pyarrow)."""
+    """Fail early on a table path that cannot be written, with its CSV and journal
+    (:func:`constellation.files.check_writable`), or Parquet without pyarrow."""
     path = Path(path)
     fmt = table_format(path)
-    if not path.parent.is_dir():
-        raise InputError(f"folder {str(path.parent)!r} does not exist", str(path))
-    if path.is_dir():
-        raise InputError("is a folder", str(path))
+    for p in table_paths(path):
+        check_writable(p)
     if fmt == "parquet":
         try:
             import pyarrow  # noqa: F401
@@ -399,6 +512,52 @@ def _columns(rows: list[dict]) -> dict[str, list]:
     return out
 
 
+# Units and long names of the table's columns (NetCDF attributes).
+TABLE_ATTRS = {
+    "index": {"long_name": "configuration's place in the sweep"},
+    "key": {"long_name": "configuration key (hash of its scenario and sensor)"},
+    "label": {"long_name": "configuration (the parameters that vary)"},
+    "status": {"long_name": "ok, or error when the configuration failed"},
+    "error": {"long_name": "why the configuration failed (empty when it ran)"},
+    "satellites": {"long_name": "number of satellites", "units": "1"},
+    "points": {"long_name": "number of grid points", "units": "1"},
+    "max_revisit_max_s": {"long_name": "largest max revisit over the points", "units": "s"},
+    "mean_revisit_s": {"long_name": "area-weighted mean of the mean revisit", "units": "s"},
+    "mean_response_s": {"long_name": "area-weighted mean of the mean response time", "units": "s"},
+    "coverage_fraction": {"long_name": "area-weighted share of the window with access", "units": "1"},
+    "accesses_per_day": {"long_name": "area-weighted accesses per day", "units": "d-1"},
+    "unseen_share": {"long_name": "share of the area never accessed", "units": "1"},
+    "meets_target": {"long_name": "whether the configuration meets the sizing target"},
+    "planes": {"long_name": "number of orbital planes", "units": "1"},
+    "sats_per_plane": {"long_name": "satellites per plane", "units": "1"},
+    "total": {"long_name": "number of satellites", "units": "1"},
+}
+# A parameter's unit, by the end of its name.
+_PARAM_UNITS = (("_km", "km"), ("_deg", "degree"), ("_hours", "h"), ("_h", "h"), ("_s", "s"), ("days", "d"),
+                ("hours", "h"))
+
+
+def column_attrs(name: str, targets=()) -> dict:
+    """Units and long name of a table column; ``targets``: the slugs of the targets'
+    names, which start their columns (see :func:`table_rows`)."""
+    if name in TABLE_ATTRS:
+        return dict(TABLE_ATTRS[name])
+    m = re.fullmatch(r"max_revisit_p(\d+)_s", name)
+    if m:
+        return {"long_name": f"area-weighted {m.group(1)}th percentile of the points' max revisit", "units": "s"}
+    for target in targets:
+        for suffix, long_name, units in (
+                ("_threshold_s", "threshold", "s"),
+                ("_share_met", "share of the area whose max revisit is within the threshold", "1"),
+                ("_verdict", "met where every point's max revisit is within the threshold, else not met", None),
+                ("_share_mean_response_met", "share of the area whose mean response is within the threshold", "1")):
+            if name == target + suffix:
+                return {"long_name": f"{target}: {long_name}", **({"units": units} if units else {})}
+    leaf = name.rsplit(".", 1)[-1]
+    units = next((u for end, u in _PARAM_UNITS if leaf.endswith(end)), None)
+    return {"long_name": f"sweep parameter {name}", **({"units": units} if units else {})}
+
+
 def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) -> list[Path]:
     """Write the table atomically: CSV always (``path`` with .csv), and NetCDF (dimension
     ``config``) or Parquet when ``path`` ends in .nc or .parquet."""
@@ -420,9 +579,13 @@ def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) ->
         cols = _columns(rows)
         ds = xr.Dataset({k: ("config", np.asarray(v, dtype=object if isinstance(v[0], str) else None)
                              if v else np.zeros(0)) for k, v in cols.items()})
+        targets = _target_names(rows)
         for k in ds.data_vars:
-            if k.endswith("_s"):
-                ds[k].attrs["units"] = "s"
+            attrs = column_attrs(k, targets)
+            if ds[k].dtype.kind in "OSU":
+                attrs.pop("units", None)  # text
+            ds[k].attrs.update(attrs)
+        ds.attrs["Conventions"] = "CF-1.10"
         ds.attrs["revisit_sweep"] = json.dumps(jsonable(meta or {}))
         written.append(atomic_write(path, lambda tmp: ds.to_netcdf(tmp)))
     elif fmt == "parquet":
@@ -433,14 +596,20 @@ def write_table(rows: list[dict], path: str | Path, meta: dict | None = None) ->
     return written
 
 
+def _target_names(rows: list[dict]) -> list[str]:
+    """The target slugs the table's columns name (``X_threshold_s`` -> ``X``)."""
+    return list(dict.fromkeys(k[:-len("_threshold_s")] for r in rows for k in r if k.endswith("_threshold_s")))
+
+
 def journal_path(table_path: str | Path) -> Path:
     """The journal beside a table: ``sweep.csv`` -> ``sweep.jsonl``."""
     return Path(table_path).with_suffix(".jsonl")
 
 
-def open_journal(table_path: str | Path, resume: bool, overwrite: bool) -> tuple[Journal, dict]:
-    """The journal of ``table_path`` and the records to reuse (``resume``); refuses to
-    start over an existing journal unless ``overwrite``."""
+def load_journal(table_path: str | Path, resume: bool, overwrite: bool) -> tuple[Journal, dict]:
+    """The journal of ``table_path`` and the records to reuse (``resume``), without
+    writing anything; refuses an existing journal unless ``resume`` or ``overwrite``,
+    and a damaged one (InputError naming the file and line)."""
     journal = Journal(journal_path(table_path))
     known = {}
     if journal.exists():
@@ -449,6 +618,12 @@ def open_journal(table_path: str | Path, resume: bool, overwrite: bool) -> tuple
         elif not overwrite:
             raise InputError("a journal of an earlier sweep is here: pass --resume to continue it, or --overwrite "
                              "to start again", str(journal.path))
+    return journal, known
+
+
+def open_journal(table_path: str | Path, resume: bool, overwrite: bool) -> tuple[Journal, dict]:
+    """:func:`load_journal`, then the journal started for writing (emptied unless ``resume``)."""
+    journal, known = load_journal(table_path, resume, overwrite)
     journal.start(fresh=not resume)
     return journal, known
 
