@@ -206,10 +206,15 @@ def sensor_options(f):
     return _options(OFF_NADIR, MIN_ELEVATION, SWATH, MIN_SUN, DAY_AND_NIGHT)(f)
 
 
+def _out_path(ctx, param, value):
+    # "-" is standard output, written in place as any stream (see constellation.files.atomic_write).
+    return "/dev/stdout" if value == "-" else value
+
+
 def out_option(help_text: str, required: bool = False):
-    """-o/--out: the file a command writes (the same spelling on every command)."""
-    return click.option("-o", "--out", "out_path", type=click.Path(), metavar="FILE", required=required,
-                        help=help_text)
+    """-o/--out: the file a command writes (the same spelling on every command); ``-``: standard output."""
+    return click.option("-o", "--out", "out_path", type=click.Path(allow_dash=True), metavar="FILE",
+                        required=required, callback=_out_path, help=help_text + " '-': standard output.")
 
 
 def simulation_options(f):
@@ -419,11 +424,13 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
             for p in write_plots(runs, plots_dir, constellations):
                 click.echo(f"wrote {p}", err=True)
     if not as_json:
-        click.echo(milestone_table(results))
+        # With the result itself on standard output, the table goes to stderr.
+        to_stderr = out_path == "/dev/stdout"
+        click.echo(milestone_table(results), err=to_stderr)
         for summary in results:
             if "point_figures" in summary:
-                click.echo("")
-                click.echo(point_table(summary["scenario"], summary["point_figures"]))
+                click.echo("", err=to_stderr)
+                click.echo(point_table(summary["scenario"], summary["point_figures"]), err=to_stderr)
 
 
 def output_path_for(out_path: str, name: str, several: bool) -> Path:
@@ -524,7 +531,7 @@ def map_cmd(scenario, tle_path, select, max_epoch_age, out_path, figure, **optio
         check_outputs([("--out", path)], inputs=[*scenario, tle_path])
         result = simulate(study, **options)
         result.plot_map(path, figure=figure)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {path}", err=True)
 
 
 @main.command("tracks")
@@ -547,7 +554,7 @@ def tracks_cmd(scenario, tle_path, start, hours, step_s, out_path):
         path = Path(out_path or f"{safe_name(study.name)}-tracks.png")
         check_outputs([("--out", path)], inputs=[*scenario, tle_path])
         plot_tracks(study.constellation, start or study.start, path, hours=hours, step_s=step_s)
-    click.echo(f"wrote {path}")
+    click.echo(f"wrote {path}", err=True)
 
 
 @main.command("catalog")
@@ -592,9 +599,9 @@ def export_cmd(scenario, tle_path, select, out_path):
     files = catalog_files(const, out_path, fmt)
     if len(files) > 1:  # KVN: one message per file
         click.echo(f"wrote {len(const)} satellites to {len(files)} files {files[0]} .. {files[-1]} ({fmt}, one OMM "
-                   "per file)")
+                   "per file)", err=True)
     else:
-        click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})")
+        click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})", err=True)
 
 
 # ---------------------------------------------------------------- target capacity and area survey

@@ -31,7 +31,11 @@ UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def tle_checksum(line: str) -> int:
-    """Mod-10 checksum of the first 68 columns: digits count, '-' counts 1."""
+    """Mod-10 checksum of the first 68 columns: digits count, '-' counts 1.
+
+    sgp4.io.compute_checksum computes the same for ASCII lines, but counts any
+    character str.isdigit() accepts (superscripts, other scripts' digits), so a
+    corrupted line could pass it; here only 0-9 count."""
     total = 0
     for ch in line[:68]:
         if "0" <= ch <= "9":

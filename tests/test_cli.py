@@ -102,3 +102,24 @@ def test_bad_option_values(runner):
 def test_unknown_scenario_name(runner):
     r = runner.invoke(main, ["run", "no-such-thing"])
     assert r.exit_code != 0 and "no such file or built-in scenario" in r.output
+
+
+def test_out_dash_streams_the_json_and_messages_go_to_stderr(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import TINY_TOML
+
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    r = subprocess.run([sys.executable, "-m", "cli", "run", str(TINY_TOML), "-o", "-"], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["summary"]["satellites"] == 4
+    assert "scenario            sats" in r.stderr  # the table, out of the data's way
+    out = tmp_path / "tracks.png"
+    r = CliRunner().invoke(main, ["tracks", str(TINY_TOML), "-o", str(out), "--hours", "0.5"])
+    assert r.exit_code == 0 and r.stdout == "" and f"wrote {out}" in r.stderr
