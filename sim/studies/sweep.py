@@ -184,9 +184,11 @@ class SequentialExecutor:
 class DaskExecutor:
     """Runs configurations as Dask tasks: on ``scheduler`` ('tcp://host:port', an
     existing cluster whose workers have revisit installed), on ``client`` (a
-    ``distributed.Client``), or by default on a ``LocalCluster`` of ``n_workers``
-    single-threaded processes (default: this machine's cores).  Results stream
-    back as they complete."""
+    ``distributed.Client``), or by default (``scheduler`` None or "local") on a
+    ``LocalCluster`` of ``n_workers`` single-threaded processes (default: this
+    machine's cores).  Results stream back as they complete.  As a context
+    manager it opens (and then closes) the client and cluster it owns;
+    ``client`` is the one to run on."""
 
     def __init__(self, scheduler: str | None = None, n_workers: int | None = None, client=None,
                  numba_threads: int | None = 1, task: Callable | None = None):
@@ -203,7 +205,7 @@ class DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         if self.client is None:
-            if self.scheduler:
+            if self.scheduler and self.scheduler != LOCAL_SCHEDULER:
                 try:
                     self.client = Client(self.scheduler, timeout="20s")
                 except (OSError, TimeoutError) as exc:
@@ -249,6 +251,10 @@ class DaskExecutor:
             if pending:
                 with contextlib.suppress(Exception):
                     self.client.cancel(pending)
+
+
+# The --scheduler value that starts a local cluster.
+LOCAL_SCHEDULER = "local"
 
 
 def default_workers() -> int:
