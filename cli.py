@@ -238,6 +238,14 @@ def simulation_options(f):
     )(f)
 
 
+def scheduler_option(help_text: str):
+    """--scheduler, as `run`, `sweep` and `size` take it."""
+    return click.option("--scheduler", metavar="local|tcp://HOST:PORT", help=help_text)
+
+
+workers_option = click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the local cluster.")
+
+
 # Study keyword -> the option that sets it, so that errors name what the user typed.
 OPTION_NAMES = {"off_nadir_deg": "--off-nadir", "start": "--start", "swath_km": "--swath-km",
                 "min_elevation_deg": "--min-elevation", "min_sun_elevation_deg": "--min-sun-elevation"}
@@ -355,15 +363,31 @@ def sample_bar(label: str, total: int):
         yield progress
 
 
-def simulate(study, memory_limit=None, device="auto", per_group=False, **_overrides):
-    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance)."""
+def run_cluster(scheduler, workers):
+    """The Dask executor `run --scheduler` asks for (None: run in this process); as a
+    context manager it opens the client (``.client``) and closes what it started."""
+    from sim.studies.sweep import LOCAL_SCHEDULER, DaskExecutor
+
+    if scheduler is None:
+        if workers is not None:
+            raise click.UsageError("--workers sets the workers of a local cluster: give --scheduler local")
+        return None
+    if workers is not None and scheduler != LOCAL_SCHEDULER:
+        raise click.UsageError("--workers sets the workers of a local cluster, not of one at --scheduler ADDRESS")
+    return DaskExecutor(scheduler=scheduler, n_workers=workers)
+
+
+def simulate(study, memory_limit=None, device="auto", per_group=False, client=None, **_overrides):
+    """Run one study with a progress bar on stderr: -> sim.Result (with its provenance);
+    on the Dask cluster of ``client`` when given."""
     study = validated(study)
     study.check_memory(memory_limit)  # from the sizes alone: a run too big for memory builds nothing
     grid = study.grid()
     label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
     with sample_bar(label, study.window().n_samples - 1) as progress:
         return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
-                         per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]))
+                         per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]),
+                         client=client)
 
 
 @main.command("run")
@@ -378,11 +402,16 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, **_overri
             "pip install 'revisit[gis]'). With several scenarios, one file each: FILE's name + '-SCENARIO'.")
 @click.option("--per-group", is_flag=True,
               help="Also fly each group of a mixed constellation alone and report it (takes longer).")
+@scheduler_option("Run on Dask: local (a local cluster, one single-threaded worker process per core) or an "
+                  "existing cluster at tcp://HOST:PORT (its workers need revisit installed); the grid is split "
+                  "into bands of latitude rows, one task each, and the figures are the same. Default: this process.")
+@workers_option
 @click.option("--points", "points", type=InputPath(), metavar="FILE.csv",
               help="Run on these ground points instead of the grid: rows lat,lon[,name] in degrees (as `revisit "
                    "targets --targets` reads them); each point's figures are printed after the table "
                    "(--json: point_figures), in the file's order.")
-def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_path, **options):
+def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_path, scheduler, workers,
+            **options):
     """Simulate scenarios (default: every built-in Jilin-1 milestone) or a catalog.
 
     SCENARIOS are scenario files or built-in names (see `revisit scenarios`).
@@ -391,7 +420,7 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
     from sim.outputs.report import milestone_table, point_table
 
     results, runs, constellations = [], [], []
-    with user_errors():
+    with user_errors(), contextlib.ExitStack() as stack:
         if out_path:
             from sim.outputs.io import check_output_path, output_format
 
@@ -402,8 +431,10 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
         out_paths = run_output_paths(out_path, [s.name for s in studies])
         check_outputs([("--out", p) for p in out_paths] + plot_outputs(plots_dir, studies),
                       inputs=[*scenarios, tle_path, options.get("points")])
+        cluster = run_cluster(scheduler, workers)
+        client = stack.enter_context(cluster).client if cluster is not None else None
         for study, path in zip(studies, out_paths):
-            result = simulate(study, **options)
+            result = simulate(study, client=client, **options)
             summary = result.summary()
             summary.update(study.check_claims(log=lambda text: click.echo(text, err=True)))
             if result.grid.kind == "points":
@@ -754,13 +785,12 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
 def sweep_options(f):
     """Execution, resume and window/grid options shared by `sweep` and `size`."""
     opts = [
-        click.option("--scheduler", metavar="tcp://HOST:PORT",
-                     help="Run on this existing Dask cluster (its workers need revisit installed). Default: a "
-                          "local cluster, one single-threaded worker process per core."),
+        scheduler_option("Run on this existing Dask cluster (its workers need revisit installed), or local: a "
+                         "local cluster. Default: a local cluster, one single-threaded worker process per core."),
         click.option("--connect-timeout", "connect_timeout", type=click.FloatRange(min=0, min_open=True, max=3600),
                      default=10.0, show_default=True, metavar="SECONDS",
                      help="Seconds the --scheduler has to answer before the run stops."),
-        click.option("--workers", type=click.IntRange(min=1), help="Worker processes of the local cluster."),
+        workers_option,
         click.option("--sequential", is_flag=True, help="Run in this process, one configuration after another "
                                                         "(no Dask); the table is the same."),
         click.option("--resume", is_flag=True, help="Continue an interrupted run: configurations in the journal "

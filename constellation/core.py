@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import copyreg
 from dataclasses import dataclass, field
 
-from sgp4.api import Satrec
+from sgp4.api import WGS72, Satrec
 
 from .orbits import CircularOrbit
 from .sensor import Sensor, override_sensor
+
+
+# Attributes sgp4init does not set, copied as they are.
+_SATREC_LABELS = ("jdsatepoch", "jdsatepochF", "classification", "intldesg", "ephtype", "elnum", "revnum")
+
+
+def _satrec_from_elements(opsmode, satnum, epoch, elements, labels):
+    sat = Satrec()
+    sat.sgp4init(WGS72, opsmode, satnum, epoch, *elements)
+    for name, value in labels.items():
+        try:
+            setattr(sat, name, value)
+        except (AttributeError, TypeError):
+            pass
+    return sat
+
+
+def _reduce_satrec(sat: Satrec):
+    """Pickle a Satrec (sgp4's type does not) as its mean elements: sgp4init with
+    the same elements and epoch rebuilds it exactly (every attribute, every
+    propagated bit), so constellations travel to Dask workers."""
+    epoch = (sat.jdsatepoch - 2433281.5) + sat.jdsatepochF
+    elements = (sat.bstar, sat.ndot, sat.nddot, sat.ecco, sat.argpo, sat.inclo, sat.mo, sat.no_kozai, sat.nodeo)
+    labels = {name: getattr(sat, name) for name in _SATREC_LABELS if hasattr(sat, name)}
+    return _satrec_from_elements, (sat.operationmode, sat.satnum, epoch, elements, labels)
+
+
+copyreg.pickle(Satrec, _reduce_satrec)
 
 
 @dataclass

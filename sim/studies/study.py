@@ -372,7 +372,7 @@ class Study:
     # ------------------------------------------------------------ running
     def run(self, device: str = "auto", progress: Callable[[int, int], None] | bool | None = None,
             memory_limit_bytes: int | None = None, per_group: bool = False, command_line: str | None = None,
-            grid: Grid | None = None, **engine_options) -> Result:
+            grid: Grid | None = None, client=None, **engine_options) -> Result:
         """Simulate the study: -> :class:`Result` with its provenance.
 
         ``progress``: True, a ``tqdm.auto`` progress bar (a widget in a notebook,
@@ -384,7 +384,11 @@ class Study:
         ``device`` "auto", "cpu" or "gpu"; ``memory_limit_bytes`` (default half
         the available memory: a bigger run streams in smaller chunks or is
         refused); ``per_group``: also fly each group alone; ``grid``: the
-        study's grid when the caller has built it already.  Warnings from
+        study's grid when the caller has built it already; ``client``: a
+        ``distributed.Client`` to run on that Dask cluster, the grid in bands of
+        latitude rows, one task each (:mod:`sim.studies.distributed`: the same
+        figures, to the bit; the provenance adds the scheduler and the band
+        count).  Warnings from
         :meth:`validated` are issued as :class:`StudyWarning` unless the study
         was validated by the caller (who then reports them itself).  The memory
         is checked (:meth:`check_memory`) before the grid is built."""
@@ -415,15 +419,24 @@ class Study:
         elif progress is False:
             progress = None
         try:
-            result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
-                                progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
-                                device=device, **engine_options)
+            if client is not None:
+                from sim.studies.distributed import run_on_cluster
+
+                result = run_on_cluster(client, study.constellation, grid, window, list(study.targets),
+                                        name=study.name, progress=progress, memory_limit_bytes=memory_limit_bytes,
+                                        per_group=per_group, device=device, **engine_options)
+            else:
+                result = run_engine(study.constellation, grid, window, list(study.targets), name=study.name,
+                                    progress=progress, memory_limit_bytes=memory_limit_bytes, per_group=per_group,
+                                    device=device, **engine_options)
         finally:
             if bar is not None:
                 bar.close()
         result.meta["claim"] = study.claim
         options = dict(study.overrides)
         options.update(device=device, per_group=per_group or None, memory_limit=memory_limit_bytes)
+        if client is not None:
+            options.update(scheduler=result.meta.get("scheduler"), bands=result.meta.get("bands"))
         result.provenance = build_provenance(
             result, study.constellation, scenario_path=None if study.is_catalog else study.scenario_path,
             catalog_paths=[study.source] if study.is_catalog and study.source else [],

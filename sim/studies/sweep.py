@@ -286,8 +286,10 @@ class DaskExecutor:
     """Runs configurations as Dask tasks: on ``scheduler`` ('tcp://host:port', an
     existing cluster whose workers have revisit installed, which must answer
     within ``connect_timeout_s``), on ``client`` (a ``distributed.Client``), or
-    by default on a ``LocalCluster`` of ``n_workers`` single-threaded processes
-    (default: this machine's cores).  Results stream back as they complete."""
+    by default (``scheduler`` None or "local") on a ``LocalCluster`` of
+    ``n_workers`` single-threaded processes (default: this machine's cores).
+    Results stream back as they complete.  As a context manager it opens (and
+    then closes) the client and cluster it owns; ``client`` is the one to run on."""
 
     def __init__(self, scheduler: str | None = None, n_workers: int | None = None, client=None,
                  numba_threads: int | None = 1, task: Callable | None = None,
@@ -306,7 +308,7 @@ class DaskExecutor:
         from dask.distributed import Client, LocalCluster
 
         if self.client is None:
-            if self.scheduler:
+            if self.scheduler and self.scheduler != LOCAL_SCHEDULER:
                 probe_scheduler(self.scheduler, self.connect_timeout_s)
                 try:
                     self.client = Client(self.scheduler, timeout=f"{self.connect_timeout_s}s")
@@ -353,6 +355,10 @@ class DaskExecutor:
             if pending:
                 with contextlib.suppress(Exception):
                     self.client.cancel(pending)
+
+
+# The --scheduler value that starts a local cluster.
+LOCAL_SCHEDULER = "local"
 
 
 def default_workers() -> int:
