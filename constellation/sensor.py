@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from .constants import WGS84_A_KM, WGS84_B_KM
 
 SENSOR_KINDS = ("off_nadir", "swath")
+# The off-nadir limit the kernels take for a sensor without one: a 90 deg cone reaches
+# past the limb from any satellite above the ground point (r sin(90 deg) / R > 1), where
+# sim.kernels.coverage.cos_reach applies the elevation limit alone.
+NO_OFF_NADIR_LIMIT_DEG = 90.0
 # How a scenario file, a sweep table or the command line says "no off-nadir limit".
 NO_LIMIT = "none"
 

@@ -10,6 +10,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from constellation.core import Constellation
+from constellation.sensor import NO_OFF_NADIR_LIMIT_DEG
 from sim.engine.grid import Grid
 from sim.engine.memory import GPU_CHUNK_BUDGET_BYTES, estimate_chunk_samples, plan_chunk_samples
 from sim.engine.metrics import MIN_GAP_S, REFINEMENT, per_point_figures
@@ -35,12 +36,6 @@ def mean_overlap(reach: np.ndarray, sensor: np.ndarray) -> float:
     cap = np.where(reach >= 0.0, 0.5 * (1.0 - np.cos(np.clip(reach, 0.0, math.pi))), 0.0)
     framing = sensor[:, K.S_KIND] != K.KIND_SWATH
     return float(cap[framing].mean(axis=1).sum()) if cap.size else 0.0
-
-
-# The off-nadir limit of a sensor without one: a 90 deg cone reaches past the limb
-# from any satellite above the ground point (r sin(90 deg) / R > 1), where
-# sim.kernels.coverage.cos_reach applies the elevation limit alone.
-NO_OFF_NADIR_LIMIT_DEG = 90.0
 
 
 def sensor_array(constellation: Constellation) -> np.ndarray:

@@ -50,6 +50,7 @@ import math
 
 from constellation.constants import EARTH_ROTATION_RAD_S, WGS72_RADIUS_KM, WGS84_A_KM
 from constellation.core import Constellation
+from constellation.sensor import NO_OFF_NADIR_LIMIT_DEG
 from sim.engine.propagate import Window
 from sim.kernels import coverage as K
 
@@ -86,7 +87,7 @@ def footprint_angle_rad(sensor, r_km: float) -> float:
     Earth's centre) or the half swath; 0 when the satellite sees nothing."""
     if sensor.kind == "swath":
         return min(0.5 * math.pi, 0.5 * sensor.swath_km / WGS84_A_KM)
-    eta = math.radians(sensor.max_off_nadir_deg)
+    eta = math.radians(NO_OFF_NADIR_LIMIT_DEG if sensor.max_off_nadir_deg is None else sensor.max_off_nadir_deg)
     eps = math.radians(sensor.min_elevation_deg)
     c, _ = K.cos_reach(r_km, WGS84_A_KM, math.cos(eta), math.sin(eta), math.cos(eps), math.sin(eps))
     return math.acos(c) if c < 1.0 else 0.0

@@ -1,8 +1,8 @@
 """One run on Dask against the same run in this process: wall times, speed-up and
 efficiency per worker.
 
-    python benchmarks/distributed.py                      # jilin1-2030-plan, 1 deg, 6 h; 1 and 2 workers
-    python benchmarks/distributed.py --workers 1,2,4 --hours 2 --grid-res 2
+    python benchmarks/dask_run.py                      # jilin1-2030-plan, 1 deg, 6 h; 1 and 2 workers
+    python benchmarks/dask_run.py --workers 1,2,4 --hours 2 --grid-res 2
 
 The in-process run is timed with numba on one thread (the baseline a worker is
 compared with) and on all of this machine's threads (what `revisit run` does
@@ -26,11 +26,7 @@ import warnings
 
 import numpy as np
 
-# This file's name would shadow the `distributed` package that dask imports:
-# its folder comes off the path, the repository's goes on.
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
-sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sim import Study  # noqa: E402
 from sim.kernels import num_threads, set_num_threads  # noqa: E402
