@@ -53,7 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _common as C  # noqa: E402
 
 HEADLINE = {"grid_deg": 1.0, "hours": 24.0, "step_s": 60.0}
-# issue 6: speed-ups the product aims for (the brute force: at revisit's step, and at the step matching its accuracy)
+# Speed-ups the product aims for (the brute force: at revisit's step, and at the step matching its accuracy)
 ISSUE_TARGETS = {"numpy": 200, "numpy-1s": 200, "tatc": 1000}
 SAVED = ("max_revisit_s", "mean_revisit_s", "mean_revisit_interior_s", "max_revisit_interior_s", "n_access",
          "coverage_fraction", "seen")

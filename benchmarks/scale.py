@@ -11,7 +11,7 @@ sun-synchronous planes at 535 km, 45 deg off-nadir, global 1 deg grid, 1 day,
 53 deg; the other constellations are SSO Walker deltas at 535 km.  The grids
 are regular (res x res deg cells); the 'equal-area' sweep runs the base case,
 the 0.25 deg case and the 8,428-satellite shell on equal-area grids (``Grid.equal_area``: ~4 pi / res^2
-points, the design notes' 41k and 660k), marked 'ea' in the grid column.
+points, about 41k at 1 deg and 660k at 0.25 deg), marked 'ea' in the grid column.
 
 Every case runs ``sim.engine.run`` end to end in its own child process, warm (a tiny
 run first loads the numba cache), and reports its wall time, the sgp4
@@ -55,7 +55,7 @@ QUICK = {
                "days": [1.0, 7.0, 30.0], "step_s": [60.0, 10.0]},
     "extra": {"equal-area": [{"grid_kind": "equal-area"}]},
 }
-# issue 6's end-to-end targets (2 cores, warm)
+# The end-to-end targets (2 cores, warm)
 TARGETS = [({"satellites": 138, "grid_deg": 0.25, "grid_kind": "regular", "days": 1.0}, 2.0,
             "138 sats / 1 day / 0.25 deg"),
            ({"satellites": 138, "grid_deg": 0.25, "grid_kind": "equal-area", "days": 1.0}, 2.0,
