@@ -376,6 +376,23 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
     return Path(path)
 
 
+def _probe_folder(given: str, folder: str, prefix: str) -> None:
+    """Create, write one byte to and remove a hidden file in ``folder``: whether
+    the folder takes new files (and has room for them), reported as ``given``."""
+    probe = None
+    try:
+        with _reported(given, f"cannot create a file in folder {folder!r}"):
+            fd, probe = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
+            try:
+                os.write(fd, b"\0")
+            finally:
+                os.close(fd)
+    finally:
+        if probe is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+
+
 def check_writable(path: str | Path) -> None:
     """Raise :class:`OutputError` unless :func:`atomic_write` can write ``path``:
     meant to run before a long computation whose result goes there.
@@ -391,19 +408,7 @@ def check_writable(path: str | Path) -> None:
             if own is None and not os.access(target, os.W_OK):
                 raise OutputError("permission denied", given, errno.EACCES)
             return
-        folder = os.path.dirname(target) or "."
-        probe = None
-        try:
-            with _reported(given, f"cannot create a file in folder {folder!r}"):
-                fd, probe = tempfile.mkstemp(prefix=_temp_prefix(target), suffix=".tmp", dir=folder)
-                try:
-                    os.write(fd, b"\0")
-                finally:
-                    os.close(fd)
-        finally:
-            if probe is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(probe)
+        _probe_folder(given, os.path.dirname(target) or ".", _temp_prefix(target))
 
 
 def is_stream(path: str | Path) -> bool:
@@ -434,15 +439,7 @@ def check_folder_writable(path: str | Path) -> None:
                 shown = os.path.dirname(os.path.normpath(given)) or "."
                 state = "is not a folder" if os.path.exists(probe_in) else "does not exist"
                 raise OutputError(f"folder {shown!r} {state}", given, errno.ENOENT)
-        probe = None
-        try:
-            with _reported(given, f"cannot create a file in folder {probe_in!r}"):
-                fd, probe = tempfile.mkstemp(prefix=".revisit-probe.", suffix=".tmp", dir=probe_in)
-                os.close(fd)
-        finally:
-            if probe is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(probe)
+        _probe_folder(given, probe_in, ".revisit-probe.")
 
 
 def make_folder(path: str | Path) -> Path:
