@@ -588,6 +588,67 @@ def tracks_cmd(scenario, tle_path, start, hours, step_s, out_path):
     click.echo(f"wrote {path}", err=True)
 
 
+def _parse_size_in(ctx, param, value):
+    """'10x5.6' -> (10.0, 5.6) inches."""
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*[xX,]\s*([0-9]*\.?[0-9]+)\s*", value or "")
+    if not m or not all(1.0 <= float(v) <= 40.0 for v in m.groups()):
+        raise click.BadParameter(f"{value!r}: give WIDTHxHEIGHT in inches, each 1-40, e.g. 10x5.6")
+    return float(m.group(1)), float(m.group(2))
+
+
+@main.command("animate")
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@catalog_options()
+@click.option("--start", callback=_check_start,
+              help="First frame, ISO UTC. Default: the scenario's start, or the catalog's latest epoch.")
+@click.option("--hours", type=click.FloatRange(min=0, min_open=True, max=24 * 31), default=2.0, show_default=True,
+              help="Span of the animation (h of simulated time).")
+@click.option("--frame-step", "frame_step_s", type=click.FloatRange(min=1, max=86400), default=120.0,
+              show_default=True, help="Simulated seconds from one frame to the next (at most 2,000 frames).")
+@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=8.0, show_default=True,
+              help="Frames per second of the animation.")
+@click.option("--dpi", type=click.IntRange(20, 300), default=80, show_default=True,
+              help="Pixels per inch: a frame is --size times this many pixels.")
+@click.option("--size", "size_in", default="10x5.6", show_default=True, callback=_parse_size_in, metavar="WxH",
+              help="Frame size in inches.")
+@click.option("--grid-res", type=click.FloatRange(min=0.1, max=30), default=2.0, show_default=True,
+              help="Grid resolution (deg) of the cumulative coverage layer.")
+@click.option("--step", "step_s", type=click.FloatRange(min=0.01, max=3600),
+              help="Step of the coverage run in seconds (edges are refined below it). Default: the scenario's.")
+@sensor_options
+@out_option("Animation to write: .gif, or .mp4 (needs ffmpeg on the PATH). Default: SCENARIO-coverage.gif here.")
+def animate_cmd(scenario, tle_path, select, max_epoch_age, start, hours, frame_step_s, fps, dpi, size_in, grid_res,
+                step_s, off_nadir, min_elevation, swath_km, min_sun_elevation, day_and_night, out_path):
+    """Animate one scenario's or catalog's coverage: a GIF (or MP4) of world maps.
+
+    Each frame shows every satellite's sub-satellite point and sensor footprint
+    at that instant, the grid points seen at least once so far (one coverage
+    run gives each point's first access) and the UTC time.  Coastlines from the
+    GLOBE land mask (offline).
+    """
+    from sim.outputs.animate import animation_format, coverage_frames, frame_window, write_animation
+    from sim.outputs.plot import safe_name
+
+    with user_errors():
+        study = with_options(one_study(scenario, tle_path, "animate", select, max_epoch_age), start=start,
+                             step_s=step_s, off_nadir=off_nadir, min_elevation=min_elevation, swath_km=swath_km,
+                             min_sun_elevation=min_sun_elevation, day_and_night=day_and_night)
+        path = out_path or f"{safe_name(study.name)}-coverage.gif"
+        animation_format(path)
+        frames = frame_window(study.start, hours, frame_step_s)
+        check_outputs([("--out", path)], inputs=[*scenario, tle_path])
+        study = validated(study.with_overrides(duration_s=frames.duration_s,
+                                               step_s=min(study.step_s, frames.duration_s)))
+        label = f"{study.name} ({len(study.constellation)} sats, coverage)"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            data = coverage_frames(study, hours, frame_step_s, grid_res, progress=progress)
+        with click.progressbar(length=data.n_frames, label="frames", file=sys.stderr, show_eta=True,
+                               show_pos=True) as bar:
+            write_animation(data, path, fps=fps, dpi=dpi, size_in=size_in, progress=lambda k, n: bar.update(1))
+    click.echo(f"wrote {path} ({data.n_frames} frames, one every {frame_step_s:g} s from "
+               f"{data.start:%Y-%m-%d %H:%M:%S} UTC)", err=True)
+
+
 @main.command("catalog")
 @click.argument("path", type=InputPath())
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
