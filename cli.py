@@ -679,11 +679,26 @@ def catalog_cmd(path, select, plane_tol, as_json):
               help="Convert a catalog (any format `revisit catalog` reads) instead of a scenario.")
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
 @out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM; .kvn with "
-            "several satellites: one file each, FILE's name + '-NORAD ID').", required=True)
-def export_cmd(scenario, tle_path, select, out_path):
-    """Write a scenario's satellites (or a catalog's) as a TLE or OMM catalog."""
+            "several satellites: one file each, FILE's name + '-NORAD ID'), .czml (positions over a window, for "
+            "Cesium).", required=True)
+@click.option("--start", callback=_check_start,
+              help="CZML: window start, ISO UTC. Default: the scenario's, or the catalog's latest epoch.")
+@click.option("--hours", type=click.FloatRange(min=0, min_open=True, max=24 * 366),
+              help="CZML: window length in hours.")
+@click.option("--days", type=click.FloatRange(min=0, min_open=True, max=366),
+              help="CZML: window length in days. Default: the scenario's window (a catalog: 1 day).")
+@click.option("--step", "step_s", type=click.FloatRange(min=1, max=3600),
+              help="CZML: seconds between position samples. Default 60.")
+def export_cmd(scenario, tle_path, select, out_path, start, hours, days, step_s):
+    """Write a scenario's satellites (or a catalog's) as a TLE or OMM catalog, or
+    their positions over a window as CZML for Cesium."""
     from constellation.catalog import catalog_files, write_catalog
 
+    if Path(out_path).suffix.lower() == ".czml":
+        return _export_czml(scenario, tle_path, select, out_path, start, hours, days, step_s)
+    window = [o for o, v in (("--start", start), ("--hours", hours), ("--days", days), ("--step", step_s)) if v]
+    if window:
+        raise click.UsageError(f"{', '.join(window)}: only for a .czml output (a catalog holds elements, no window)")
     with user_errors():
         check_outputs([("--out", out_path)], inputs=[*scenario, tle_path])
         const = one_study(scenario, tle_path, "export", select).constellation
@@ -694,6 +709,26 @@ def export_cmd(scenario, tle_path, select, out_path):
                    "per file)", err=True)
     else:
         click.echo(f"wrote {len(const)} satellites to {out_path} ({fmt})", err=True)
+
+
+CZML_STEP_S = 60.0
+
+
+def _export_czml(scenario, tle_path, select, out_path, start, hours, days, step_s):
+    """`export -o FILE.czml`: the satellites' Earth-fixed positions over a window."""
+    from sim.outputs.czml import write_czml
+
+    if hours is not None and days is not None:
+        raise click.UsageError("give --hours or --days, not both")
+    with user_errors():
+        check_outputs([("--out", out_path)], inputs=[*scenario, tle_path])
+        study = one_study(scenario, tle_path, "export", select)
+        duration_s = hours * 3600.0 if hours is not None else days * 86400.0 if days is not None else study.duration_s
+        study = validated(study.with_overrides(start=start, duration_s=duration_s))
+        step = min(step_s or CZML_STEP_S, study.duration_s)
+        write_czml(study.constellation, out_path, study.start, study.duration_s, step, name=study.name)
+    click.echo(f"wrote {len(study.constellation)} satellites to {out_path} (CZML, Earth-fixed positions every "
+               f"{step:g} s from {study.start:%Y-%m-%d %H:%M:%S} UTC for {study.duration_s / 3600:g} h)", err=True)
 
 
 # ---------------------------------------------------------------- target capacity and area survey
