@@ -8,10 +8,10 @@ import socket
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import TINY_2H_TOML
 from PIL import Image
 
 from cli import main
-from conftest import TINY_2H_TOML
 from sim import Study
 from sim.engine.geodesy import geodetic_to_ecef
 from sim.kernels import coverage as K

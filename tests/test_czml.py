@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE_TLE, TINY_2H_TOML
 
 from cli import main
-from conftest import SAMPLE_TLE, TINY_2H_TOML
 from sim import Study
 from sim.outputs.czml import czml_document, iso_utc, write_czml
 
@@ -31,7 +31,7 @@ def test_czml3_reads_the_document_back(written):
 
     _, packets = written
     doc = Document.model_validate(packets)
-    assert [p.id for p in doc.packets][0] == "document" and len(doc.packets) == 5
+    assert doc.packets[0].id == "document" and len(doc.packets) == 5
     assert json.loads(doc.dumps()) == packets  # nothing lost or added on the way
 
 
@@ -40,7 +40,7 @@ def test_clock_is_the_window_in_utc(written):
     clock = packets[0]["clock"]
     begin, end = clock["interval"].split("/")
     assert ISO_MS.match(begin) and ISO_MS.match(end) and clock["currentTime"] == begin
-    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))  # noqa: E731
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
     assert parse(begin) == study.start == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert parse(end) - parse(begin) == timedelta(hours=1)
     assert clock["multiplier"] > 0 and packets[0]["version"] == "1.0"
@@ -124,3 +124,18 @@ def test_cli_export_window_options_need_czml(tmp_path):
                                   "--days", "1"])
     assert r.exit_code == 2 and "not both" in r.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_export_czml_of_the_real_fleet(shared_tle, tmp_path):
+    """The Jilin-1 catalog: every satellite sgp4 flies gets a packet, in low orbit (metres)."""
+    out = tmp_path / "fleet.czml"
+    r = CliRunner().invoke(main, ["export", "--tle", str(shared_tle / "jilin1_2025-10-03.tle"), "--select",
+                                  "JILIN*", "-o", str(out), "--hours", "1", "--step", "600"])
+    assert r.exit_code == 0, r.output
+    packets = json.loads(out.read_text())
+    n = int(re.search(r"wrote (\d+) satellites", r.output).group(1))
+    assert n > 50 and len(packets) == n + 1
+    for p in packets[1:]:
+        samples = np.array(p["position"]["cartesian"]).reshape(-1, 4)
+        alt_km = np.linalg.norm(samples[:, 1:], axis=1) / 1000.0 - 6378.137
+        assert np.all((300.0 < alt_km) & (alt_km < 800.0)), (p["name"], alt_km)  # |r| - a: low near the poles

@@ -13,10 +13,10 @@ coastlines as the other maps) showing, at that instant,
   start, from one coverage run over the whole span, each point's exact first
   access (``first_access_s``) compared with the frame's time.
 
-The footprint outline is geometric (no Sun); the kernel's elevation limit
-is measured from the geodetic horizon, which moves the outline by at most
-0.2 deg from the geocentric circle drawn here.  Lighting constraints act on
-the cumulative layer, which is the kernel's.
+The footprint outline is geometric (no Sun).  Where the elevation limit
+binds, the kernel measures it from the geodetic horizon, at most 0.2 deg of
+elevation from the geocentric one drawn here (a few km on the ground).
+Lighting constraints act on the cumulative layer, which is the kernel's.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def animation_format(path) -> str:
     if suffix not in FORMATS:
         if is_stream(path) and not suffix:
             return "gif"
-        raise ValueError(f"{path}: an animation is written as .gif or .mp4, not {suffix or 'a file without an extension'}")
+        raise ValueError(f"{path}: an animation is written as .gif or .mp4, not "
+                         f"{suffix or 'a file without an extension'}")
     fmt = FORMATS[suffix]
     if fmt == "mp4" and not ffmpeg_available():
         raise ValueError(f"{path}: writing .mp4 needs ffmpeg on the PATH, which was not found; install it "
@@ -265,7 +266,10 @@ class CoverageFrames:
             if found is None:
                 continue
             lon, lat, closed = found
-            (polygons.extend(split_polygon(lon, lat)) if closed else lines.extend(split_line(lon, lat)))
+            if closed:
+                polygons.extend(split_polygon(lon, lat))
+            else:
+                lines.extend(split_line(lon, lat))
         return polygons, lines
 
     def subsatellite_points(self, frame: int) -> np.ndarray:
@@ -282,9 +286,10 @@ def coverage_frames(study, hours: float = 2.0, frame_step_s: float = 120.0, grid
     ``hours`` from its start on a ``grid_res_deg`` grid, once, for each point's
     first access, and propagate its satellites to the frames' instants (one
     every ``frame_step_s`` seconds).  ``progress(done, total)``: the coverage run's."""
+    from sgp4.api import SatrecArray
+
     from sim.engine.memory import check_fits, estimate_tracks_bytes
     from sim.engine.run import sensor_array
-    from sgp4.api import SatrecArray
 
     frames = frame_window(study.start, hours, frame_step_s)
     run_study = study.with_overrides(duration_s=frames.duration_s, grid_res_deg=grid_res_deg,

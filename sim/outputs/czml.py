@@ -62,8 +62,8 @@ def czml_document(constellation, start: datetime, duration_s: float, step_s: flo
     packet.  Raises ValueError for an empty window and MemoryLimitError (an
     InputError) when the document would not fit in memory."""
     from czml3 import Document, Packet
-    from czml3.properties import Clock, Color, Label, Path as CzmlPath, Point, PolylineMaterial, Position, \
-        SolidColorMaterial
+    from czml3.properties import Clock, Color, Label, Point, PolylineMaterial, Position, SolidColorMaterial
+    from czml3.properties import Path as CzmlPath
     from czml3.types import Cartesian2Value, TimeInterval
     from sgp4.api import SatrecArray
 
