@@ -626,7 +626,7 @@ def animate_cmd(scenario, tle_path, select, max_epoch_age, start, hours, frame_s
     run gives each point's first access) and the UTC time.  Coastlines from the
     GLOBE land mask (offline).
     """
-    from sim.outputs.animate import animation_format, coverage_frames, frame_window, write_animation
+    from sim.outputs.animate import check_animation, coverage_frames, write_animation
     from sim.outputs.plot import safe_name
 
     with user_errors():
@@ -634,8 +634,7 @@ def animate_cmd(scenario, tle_path, select, max_epoch_age, start, hours, frame_s
                              step_s=step_s, off_nadir=off_nadir, min_elevation=min_elevation, swath_km=swath_km,
                              min_sun_elevation=min_sun_elevation, day_and_night=day_and_night)
         path = out_path or f"{safe_name(study.name)}-coverage.gif"
-        animation_format(path)
-        frames = frame_window(study.start, hours, frame_step_s)
+        frames = check_animation(path, study.start, hours, frame_step_s, size_in, dpi)
         check_outputs([("--out", path)], inputs=[*scenario, tle_path])
         study = validated(study.with_overrides(duration_s=frames.duration_s,
                                                step_s=min(study.step_s, frames.duration_s)))

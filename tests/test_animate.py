@@ -194,6 +194,8 @@ def test_cli_animate_writes_the_gif(tmp_path):
     (["--hours", "24", "--frame-step", "10", "-o", "x.gif"], "8,641 frames"),
     (["-o", "x.png"], ".gif or .mp4"),
     (["--size", "0x3", "-o", "x.gif"], "WIDTHxHEIGHT"),
+    (["-o", "nofolder/x.gif"], "does not exist"),
+    (["--hours", "99", "--frame-step", "180", "--size", "40x40", "--dpi", "300", "-o", "x.gif"], "memory limit"),
 ])
 def test_cli_animate_refuses_before_running(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

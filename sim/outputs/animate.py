@@ -73,6 +73,24 @@ def animation_format(path) -> str:
     return fmt
 
 
+def check_animation(path, start: datetime, hours: float, frame_step_s: float, size_in=SIZE_IN, dpi: float = DPI,
+                    memory_limit_bytes: int | None = None) -> Window:
+    """Everything about an animation that can be refused before anything runs: its
+    format (:func:`animation_format`), its frame count (:func:`frame_window`) and
+    the memory its frames take (a GIF holds every frame, one byte a pixel, until
+    it is written).  Returns the frames' window."""
+    from sim.engine.memory import check_fits
+
+    fmt = animation_format(path)
+    frames = frame_window(start, hours, frame_step_s)
+    pixels = (size_in[0] * dpi) * (size_in[1] * dpi)
+    held = frames.n_samples if fmt == "gif" else 0
+    check_fits(pixels * (held + 12), f"{frames.n_samples:,} frames of {size_in[0] * dpi:.0f} x {size_in[1] * dpi:.0f} "
+               "pixels", "take fewer frames (--frame-step, --hours) or smaller ones (--dpi, --size)",
+               memory_limit_bytes)
+    return frames
+
+
 def ffmpeg_available() -> bool:
     """Whether matplotlib's ffmpeg writer can run (ffmpeg on the PATH, or rcParams' path)."""
     from matplotlib.animation import FFMpegWriter
@@ -434,7 +452,8 @@ def _writer(fmt: str, fps: float):
     if fmt == "gif":
         class GifWriter(PillowWriter):
             def grab_pixels(self, rgba):
-                self._frames.append(Image.fromarray(rgba[..., :3]))
+                # Each frame in its own 256 colours at once (what saving would do): 1 byte a pixel held.
+                self._frames.append(Image.fromarray(rgba[..., :3]).convert("P", palette=Image.Palette.ADAPTIVE))
 
             def finish(self):
                 self._frames[0].save(self.outfile, format="GIF", save_all=True, append_images=self._frames[1:],
