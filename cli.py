@@ -657,9 +657,11 @@ def export_cmd(scenario, tle_path, select, out_path):
                 days_help="Window length in days (default: the scenario's [capacity], else its window).")
 @_options(OFF_NADIR, MIN_SUN, DAY_AND_NIGHT)
 @click.option("--windows-out", type=click.Path(), metavar="FILE.csv",
-              help="Also write every access window: target, lat, lon, satellite, start_s, end_s.")
+              help="Also write every access window: target, lat, lon, satellite, start_s, end_s, start_utc, "
+                   "end_utc (and the window in FILE.csv.json).")
 @click.option("--schedule-out", type=click.Path(), metavar="FILE.csv",
-              help="Also write the daily schedule's images: target, lat, lon, satellite, start_s, end_s.")
+              help="Also write the daily schedule's images: target, lat, lon, satellite, start_s, end_s, "
+                   "start_utc, end_utc (and the window in FILE.csv.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random, seed, lat_min, lat_max, dwell_s,
                 slew_deg_s, settle_s, start, days, step_s, off_nadir, min_sun_elevation, day_and_night, windows_out,
@@ -676,21 +678,16 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
     defaults (targets, imaging model, sensor).
     """
     from sim.outputs.report import capacity_text
-    from sim.studies.capacity import (
-        capacity_study,
-        capacity_targets,
-        run_capacity,
-        write_schedule_csv,
-        write_windows_csv,
-    )
+    from sim.outputs.tables import table_files, write_schedule_csv, write_windows_csv
+    from sim.studies.capacity import capacity_study, capacity_targets, run_capacity
 
     with user_errors():
         if targets_csv and n_random:
             raise click.UsageError("give --targets FILE or --random N, not both")
         if min_sun_elevation is not None and day_and_night:
             raise click.UsageError("give --min-sun-elevation or --day-and-night, not both")
-        check_outputs([("--windows-out", windows_out), ("--schedule-out", schedule_out)],
-                      inputs=[*scenario, tle_path, targets_csv])
+        check_outputs([(opt, f) for opt, p in (("--windows-out", windows_out), ("--schedule-out", schedule_out))
+                       if p for f in table_files(p)], inputs=[*scenario, tle_path, targets_csv])
         study = one_study(scenario, tle_path, "targets")
         targets = capacity_targets(study.capacity, targets_csv, n_random, seed, lat_min, lat_max)
         study = validated(capacity_study(study, start, days, step_s, off_nadir, min_sun_elevation, day_and_night,
@@ -700,7 +697,7 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
             res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s, progress=progress)
         for p, write in ((windows_out, write_windows_csv), (schedule_out, write_schedule_csv)):
             if p:
-                click.echo(f"wrote {write(res, p)}", err=True)
+                click.echo(f"wrote {' and '.join(map(str, write(res, p)))}", err=True)
     if as_json:
         click.echo(json.dumps(_jsonable(summary)))
         return
