@@ -704,6 +704,72 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
     click.echo(capacity_text(summary))
 
 
+def _check_sites(ctx, param, values):
+    from sim.studies.access import parse_site
+
+    for v in values or ():
+        try:
+            parse_site(v)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc))
+    return values
+
+
+@main.command("access")
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@catalog_options()
+@click.option("--site", "sites", multiple=True, callback=_check_sites, metavar="LAT,LON[,NAME]",
+              help="A site: geodetic latitude and longitude in degrees, and a name (default S1, S2, ...); "
+                   "repeatable.")
+@click.option("--points", "points", type=InputPath(), metavar="FILE.csv",
+              help="Sites from a CSV file: rows lat,lon[,name] in degrees, or a header naming lat and lon (and "
+                   "name) columns (as `revisit targets --targets` reads them).")
+@window_options(max_days=31, max_step_s=600,
+                days_help="Window length in days (default: the scenario's window; a catalog's: 1 day).")
+@sensor_options
+@click.option("--gaps", is_flag=True,
+              help="Also list each site's gaps (no satellite in view) between the union of its accesses, and "
+                   "those at the window's edges: a first column kind (access, gap, edge_gap).")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines: one object per row instead of CSV.")
+@out_option("Write the report to this file (atomically) and what it is (window, sensors, sites) to FILE.json "
+            "beside it; FILE.jsonl or .json: JSON lines. Default: standard output.")
+def access_cmd(scenario, tle_path, select, max_epoch_age, sites, points, start, days, step_s, off_nadir,
+               min_elevation, swath_km, min_sun_elevation, day_and_night, gaps, as_json, out_path):
+    """When each satellite can see each site: an access report in UTC.
+
+    One row per access of a satellite to a site (the coverage kernel's geometry,
+    refined edges, lighting): site, satellite, NORAD id, start and end (UTC,
+    milliseconds), duration, the time and value of the greatest elevation, the
+    smallest off-nadir angle and the Sun's elevation then.  CSV on standard
+    output, or -o FILE.
+    """
+    from sim.outputs.tables import table_files, table_format, table_lines, write_table
+    from sim.studies.access import access_report, access_sites
+
+    with user_errors():
+        if not sites and not points:
+            raise click.UsageError("give the sites: --site LAT,LON[,NAME] (repeatable) or --points FILE.csv")
+        fmt = table_format(out_path, as_json)
+        if out_path:
+            check_outputs([("--out", p) for p in table_files(out_path, fmt)], inputs=[*scenario, tle_path, points])
+        site_list = access_sites(sites, points)
+        study = with_options(one_study(scenario, tle_path, "access", select, max_epoch_age), start=start, days=days,
+                             step_s=step_s, off_nadir=off_nadir, min_elevation=min_elevation, swath_km=swath_km,
+                             min_sun_elevation=min_sun_elevation, day_and_night=day_and_night)
+        study = validated(study)
+        label = f"{study.name} ({len(study.constellation)} sats, {len(site_list):,} sites)"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            report = access_report(study, site_list, gaps=gaps, progress=progress)
+        table = report.table()
+        if out_path:
+            files = write_table(table, out_path, fmt,
+                                meta={"command_line": shlex.join(["revisit", *sys.argv[1:]])})
+            click.echo(f"wrote {' and '.join(map(str, files))}", err=True)
+            return
+    for line in table_lines(table, fmt):
+        click.echo(line)
+
+
 def _parse_bbox(text: str):
     from sim.studies.survey import bbox_region
 
