@@ -275,7 +275,7 @@ def test_cli_bad_sites_are_refused_cleanly(tmp_path, site, says):
     assert out.read_text() == "old\n" and not (tmp_path / "r.csv.json").exists()
 
 
-def test_cli_failures_leave_no_file(tmp_path, shared_tle):
+def test_cli_failures_leave_no_file(tmp_path):
     out = tmp_path / "r.csv"
     r = CliRunner().invoke(main, ["access", str(TINY_TOML), "-o", str(out)])
     assert r.exit_code != 0 and "--site" in r.output and not out.exists()
@@ -283,7 +283,11 @@ def test_cli_failures_leave_no_file(tmp_path, shared_tle):
     f.write_text("lat,lon\n10,abc\n")
     r = CliRunner().invoke(main, ["access", str(TINY_TOML), "--points", str(f), "-o", str(out)])
     assert r.exit_code != 0 and "p.csv:2: lon: cannot read 'abc'" in r.output and "Traceback" not in r.output
-    # A window years from the catalog's epochs is refused after the sites are read: nothing written.
+
+
+def test_cli_failure_after_the_sites_leaves_the_file_as_it_was(tmp_path, shared_tle):
+    """A window years from the catalog's epochs is refused after the sites are read: nothing written."""
+    out = tmp_path / "r.csv"
     out.write_text("old\n")
     r = CliRunner().invoke(main, ["access", "--tle", str(shared_tle / "jilin1_2025-10-03.tle"), "--site", "1,2",
                                   "--start", "2040-01-01T00:00:00Z", "-o", str(out)])
@@ -338,3 +342,9 @@ def test_a_site_never_seen_and_batches(monkeypatch):
     assert len(whole) > 5
     for k in ("t_max_elevation_s", "max_elevation_deg", "t_min_off_nadir_s", "min_off_nadir_deg"):
         assert np.array_equal(getattr(whole, k), getattr(parts, k)), k
+    import pandas as pd
+
+    df = whole.table().to_dataframe()  # instants as UTC timestamps
+    assert str(df["start_utc"].dt.tz) == "UTC" and len(df) == len(whole)
+    first = whole.windows.start_s[whole.order()[0]]
+    assert (df["start_utc"].iloc[0] - pd.Timestamp(study.start)).total_seconds() == pytest.approx(first, abs=5e-4)
