@@ -752,9 +752,11 @@ def _export_czml(scenario, tle_path, select, out_path, start, hours, days, step_
                 days_help="Window length in days (default: the scenario's [capacity], else its window).")
 @_options(OFF_NADIR, MIN_SUN, DAY_AND_NIGHT)
 @click.option("--windows-out", type=click.Path(), metavar="FILE.csv",
-              help="Also write every access window: target, lat, lon, satellite, start_s, end_s.")
+              help="Also write every access window: target, lat, lon, satellite, start_s, end_s, start_utc, "
+                   "end_utc (and the window in FILE.csv.json).")
 @click.option("--schedule-out", type=click.Path(), metavar="FILE.csv",
-              help="Also write the daily schedule's images: target, lat, lon, satellite, start_s, end_s.")
+              help="Also write the daily schedule's images: target, lat, lon, satellite, start_s, end_s, "
+                   "start_utc, end_utc (and the window in FILE.csv.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random, seed, lat_min, lat_max, dwell_s,
                 slew_deg_s, settle_s, start, days, step_s, off_nadir, min_sun_elevation, day_and_night, windows_out,
@@ -771,21 +773,16 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
     defaults (targets, imaging model, sensor).
     """
     from sim.outputs.report import capacity_text
-    from sim.studies.capacity import (
-        capacity_study,
-        capacity_targets,
-        run_capacity,
-        write_schedule_csv,
-        write_windows_csv,
-    )
+    from sim.outputs.tables import table_files, write_schedule_csv, write_windows_csv
+    from sim.studies.capacity import capacity_study, capacity_targets, run_capacity
 
     with user_errors():
         if targets_csv and n_random:
             raise click.UsageError("give --targets FILE or --random N, not both")
         if min_sun_elevation is not None and day_and_night:
             raise click.UsageError("give --min-sun-elevation or --day-and-night, not both")
-        check_outputs([("--windows-out", windows_out), ("--schedule-out", schedule_out)],
-                      inputs=[*scenario, tle_path, targets_csv])
+        check_outputs([(opt, f) for opt, p in (("--windows-out", windows_out), ("--schedule-out", schedule_out))
+                       if p for f in table_files(p)], inputs=[*scenario, tle_path, targets_csv])
         study = one_study(scenario, tle_path, "targets")
         targets = capacity_targets(study.capacity, targets_csv, n_random, seed, lat_min, lat_max)
         study = validated(capacity_study(study, start, days, step_s, off_nadir, min_sun_elevation, day_and_night,
@@ -795,11 +792,77 @@ def targets_cmd(scenario, tle_path, select, max_epoch_age, targets_csv, n_random
             res, summary = run_capacity(study, targets, dwell_s, slew_deg_s, settle_s, progress=progress)
         for p, write in ((windows_out, write_windows_csv), (schedule_out, write_schedule_csv)):
             if p:
-                click.echo(f"wrote {write(res, p)}", err=True)
+                click.echo(f"wrote {' and '.join(map(str, write(res, p)))}", err=True)
     if as_json:
         click.echo(json.dumps(_jsonable(summary)))
         return
     click.echo(capacity_text(summary))
+
+
+def _check_sites(ctx, param, values):
+    from sim.studies.access import parse_site
+
+    for v in values or ():
+        try:
+            parse_site(v)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc))
+    return values
+
+
+@main.command("access")
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@catalog_options()
+@click.option("--site", "sites", multiple=True, callback=_check_sites, metavar="LAT,LON[,NAME]",
+              help="A site: geodetic latitude and longitude in degrees, and a name (default S1, S2, ...); "
+                   "repeatable.")
+@click.option("--points", "points", type=InputPath(), metavar="FILE.csv",
+              help="Sites from a CSV file: rows lat,lon[,name] in degrees, or a header naming lat and lon (and "
+                   "name) columns (as `revisit targets --targets` reads them).")
+@window_options(max_days=31, max_step_s=600,
+                days_help="Window length in days (default: the scenario's window; a catalog's: 1 day).")
+@sensor_options
+@click.option("--gaps", is_flag=True,
+              help="Also list each site's gaps (no satellite in view) between the union of its accesses, and "
+                   "those at the window's edges: a first column kind (access, gap, edge_gap).")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines: one object per row instead of CSV.")
+@out_option("Write the report to this file (atomically) and what it is (window, sensors, sites) to FILE.json "
+            "beside it; FILE.jsonl or .json: JSON lines. Default: standard output.")
+def access_cmd(scenario, tle_path, select, max_epoch_age, sites, points, start, days, step_s, off_nadir,
+               min_elevation, swath_km, min_sun_elevation, day_and_night, gaps, as_json, out_path):
+    """When each satellite can see each site: an access report in UTC.
+
+    One row per access of a satellite to a site (the coverage kernel's geometry,
+    refined edges, lighting): site, satellite, NORAD id, start and end (UTC,
+    milliseconds), duration, the time and value of the greatest elevation, the
+    smallest off-nadir angle and the Sun's elevation then.  CSV on standard
+    output, or -o FILE.
+    """
+    from sim.outputs.tables import table_files, table_format, table_lines, write_table
+    from sim.studies.access import access_report, access_sites
+
+    with user_errors():
+        if not sites and not points:
+            raise click.UsageError("give the sites: --site LAT,LON[,NAME] (repeatable) or --points FILE.csv")
+        fmt = table_format(out_path, as_json)
+        if out_path:
+            check_outputs([("--out", p) for p in table_files(out_path, fmt)], inputs=[*scenario, tle_path, points])
+        site_list = access_sites(sites, points)
+        study = with_options(one_study(scenario, tle_path, "access", select, max_epoch_age), start=start, days=days,
+                             step_s=step_s, off_nadir=off_nadir, min_elevation=min_elevation, swath_km=swath_km,
+                             min_sun_elevation=min_sun_elevation, day_and_night=day_and_night)
+        study = validated(study)
+        label = f"{study.name} ({len(study.constellation)} sats, {len(site_list):,} sites)"
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            report = access_report(study, site_list, gaps=gaps, progress=progress)
+        table = report.table()
+        if out_path:
+            files = write_table(table, out_path, fmt,
+                                meta={"command_line": shlex.join(["revisit", *sys.argv[1:]])})
+            click.echo(f"wrote {' and '.join(map(str, files))}", err=True)
+            return
+    for line in table_lines(table, fmt):
+        click.echo(line)
 
 
 def _parse_bbox(text: str):

@@ -537,7 +537,9 @@ def test_cli_targets(tmp_path):
     assert out["targets"] == 60 and out["dwell_s"] == 10 and out["duration_s"] == 0.25 * 86400
     assert out["verdict"] in ("met", "not met") and out["claimed_per_day"] == 50
     rows = (tmp_path / "s.csv").read_text().splitlines()
-    assert rows[0] == "target,lat,lon,satellite,start_s,end_s" and len(rows) == out["scheduled_images"] + 1
+    assert rows[0] == "target,lat,lon,satellite,start_s,end_s,start_utc,end_utc"
+    assert len(rows) == out["scheduled_images"] + 1
+    assert json.loads((tmp_path / "s.csv.json").read_text())["window"]["start_utc"] == "2026-03-20T00:00:00.000Z"
     f = tmp_path / "t.csv"
     f.write_text("lat,lon,name\n10,20,a\n-5,100,b\n")
     r = CliRunner().invoke(main, ["targets", str(sc), "--targets", str(f), "--dwell-s", "5"])

@@ -106,6 +106,14 @@ def _ecef_at(sat_array: SatrecArray, window: Window, t: np.ndarray):
     return pos, vel, valid
 
 
+def ecef_at(satrecs, window: Window, t_s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """sgp4 at any times ``t_s`` (s from the window start, shape (n,)), in the frame and
+    time scale of :func:`propagate_ecef`: Earth-fixed pos (km), vel (km/s), valid,
+    shaped (nsat, n, 3), (nsat, n, 3), (nsat, n)."""
+    sat_array = satrecs if isinstance(satrecs, SatrecArray) else SatrecArray(list(satrecs))
+    return _ecef_at(sat_array, window, np.asarray(t_s, dtype=np.float64))
+
+
 # Fine steps: sgp4 every COARSE_STEP_S (nodes at whole multiples of it from the
 # window start) and cubic Hermite on Earth-fixed position and velocity in
 # between: the error grows as step^4, ~0.4 m for LEO at 60 s.  Each chunk checks

@@ -41,15 +41,21 @@ DE421_LAST = datetime(2053, 10, 8, tzinfo=timezone.utc)
 def sun_unit_ecef(window: Window, k0: int, k1: int) -> np.ndarray:
     """Unit vectors (nk, 3) towards the Sun at window samples k0 .. k1-1, in the
     Earth-fixed frame the satellites are propagated in (TEME turned by GMST)."""
+    return sun_unit_ecef_at(window, window.sample_times(k0, k1))
+
+
+def sun_unit_ecef_at(window: Window, t_s) -> np.ndarray:
+    """Unit vectors (n, 3) towards the Sun at times ``t_s`` (s from the window start,
+    any order; n >= 1), as :func:`sun_unit_ecef` gives them at the samples."""
     from skyfield.sgp4lib import TEME
 
     end = window.start + timedelta(seconds=window.duration_s)
     if not (DE421_FIRST <= window.start and end <= DE421_LAST):
         raise ValueError(f"lighting needs the Sun's position, which DE421 gives from {DE421_FIRST:%Y-%m-%d} to "
                          f"{DE421_LAST:%Y-%m-%d}; the window runs {window.start:%Y-%m-%d} to {end:%Y-%m-%d}")
-    t_s = window.sample_times(k0, k1)
-    first = math.floor(t_s[0] / SUN_NODE_STEP_S) * SUN_NODE_STEP_S
-    nodes = np.arange(first, t_s[-1] + SUN_NODE_STEP_S, SUN_NODE_STEP_S)
+    t_s = np.asarray(t_s, dtype=np.float64)
+    first = math.floor(t_s.min() / SUN_NODE_STEP_S) * SUN_NODE_STEP_S
+    nodes = np.arange(first, t_s.max() + SUN_NODE_STEP_S, SUN_NODE_STEP_S)
     start = window.start
     times = timescale().utc(start.year, start.month, start.day, start.hour, start.minute,
                             start.second + start.microsecond * 1e-6 + nodes)
@@ -77,4 +83,4 @@ def sun_elevation_deg(window: Window, k: int, lat_deg, lon_deg) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(up @ sun, -1.0, 1.0)))
 
 
-__all__ = ["sun_unit_ecef", "sun_elevation_deg", "ephemeris"]
+__all__ = ["sun_unit_ecef", "sun_unit_ecef_at", "sun_elevation_deg", "ephemeris"]

@@ -43,6 +43,7 @@ from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.run import sensor_array
 from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
+from sim.engine.table import Table, utc_times, window_meta
 from sim.kernels import coverage as K
 from sim.kernels import windows as A
 
@@ -530,35 +531,31 @@ def run_capacity(study, targets: Targets, dwell_s: float | None = None, slew_deg
     return res, summary
 
 
-def write_windows_csv(result: CapacityResult, path) -> Path:
-    """Access windows as CSV: target, lat, lon, satellite, start_s, end_s."""
-    return _write_rows(path, ["target", "lat", "lon", "satellite", "start_s", "end_s"], result,
-                       result.windows.target, result.windows.satellite, result.windows.start_s, result.windows.end_s)
+def windows_table(result: CapacityResult) -> Table:
+    """Every access window: target, lat, lon, satellite, start_s, end_s (s from the
+    window start), start_utc, end_utc (UTC); the window in ``meta``."""
+    w = result.windows
+    return _targets_table("windows", result, w.target, w.satellite, w.start_s, w.end_s)
 
 
-def write_schedule_csv(result: CapacityResult, path) -> Path:
-    """The daily schedule's images as CSV: target, lat, lon, satellite, start_s, end_s (commit order)."""
+def schedule_table(result: CapacityResult) -> Table:
+    """The daily schedule's images, in commit order: the columns of :func:`windows_table`."""
     d = result.daily
-    return _write_rows(path, ["target", "lat", "lon", "satellite", "start_s", "end_s"], result,
-                       d.target, d.satellite, d.start_s, d.end_s)
+    return _targets_table("schedule", result, d.target, d.satellite, d.start_s, d.end_s)
 
 
-def _write_rows(path, head, result, tgt, sat, a, b) -> Path:
-    from constellation.files import atomic_write
-
+def _targets_table(name, result, tgt, sat, a, b) -> Table:
     names = [s.name for s in result.constellation.satellites]
     tg = result.targets
-
-    def write(tmp):
-        with open(tmp, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(head)
-            for j, s, x, y in zip(tgt.tolist(), sat.tolist(), a.tolist(), b.tolist()):
-                w.writerow([tg.names[j], f"{tg.lat_deg[j]:.6f}", f"{tg.lon_deg[j]:.6f}", names[s], repr(x), repr(y)])
-
-    return atomic_write(path, write)
+    start = result.window.start
+    cols = {"target": [tg.names[j] for j in tgt.tolist()], "lat": tg.lat_deg[tgt], "lon": tg.lon_deg[tgt],
+            "satellite": [names[s] for s in sat.tolist()], "start_s": np.asarray(a, float),
+            "end_s": np.asarray(b, float), "start_utc": utc_times(start, a), "end_utc": utc_times(start, b)}
+    meta = {"scenario": result.name, "window": window_meta(result.window), "sensors": result.sensors,
+            "targets_source": tg.source}
+    return Table(name, cols, formats={"lat": ".6f", "lon": ".6f"}, meta=meta)
 
 
 __all__ = ["Targets", "read_targets_csv", "random_land_targets", "access_windows", "AccessWindows", "Passes",
            "schedule", "Schedule", "capacity", "CapacityResult", "reachable_pairs", "capacity_constellation",
-           "check_capacity_claim", "write_windows_csv", "write_schedule_csv", "DAY_S"]
+           "check_capacity_claim", "windows_table", "schedule_table", "DAY_S"]
