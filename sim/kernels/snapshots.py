@@ -29,9 +29,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.kernels.coverage import (KIND_SWATH, NO_LIGHTING, S_COS_EPS, S_COS_ETA, S_KIND, S_SIN_EPS, S_SIN_ETA,
-                                  S_SIN_SUN, _disc_points, _row_span, cos_reach, cos_reach_off_nadir,
-                                  elevation_margin, elevation_may_bind)
+from sim.kernels.coverage import (KIND_SWATH, MAX_VERTICAL_DEFLECTION_RAD, NO_LIGHTING, S_COS_EPS, S_COS_ETA,
+                                  S_KIND, S_SIN_EPS, S_SIN_ETA, S_SIN_SUN, _disc_points, _row_span, cos_reach,
+                                  cos_reach_off_nadir, elevation_margin, elevation_may_bind)
 
 # Columns of the per-point accumulator (float64, shape (npts, NCOUNT)).
 N_SEEN, MIN_SEEN, MAX_COUNT, SUM_COUNT, N_AT_LEAST = range(5)
@@ -52,21 +52,20 @@ def new_counts(n_points):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def sample_margin(hx, hy, hz, nx, ny, nz, R, deflection, ux, uy, uz, dx, dy, dz, r, rd, cos_eta, sin_eta,
-                  cos_eps, sin_eps):
-    """The coverage kernel's access margin at one sample (>= 0: seen), for an
-    off-nadir sensor: p . u - C(r, R) or, where the geodetic elevation limit can
-    bind (:func:`elevation_may_bind` at this radius), the smaller of the
-    off-nadir margin and the geodetic elevation margin."""
-    c = hx * ux + hy * uy + hz * uz
-    if not elevation_may_bind(r, r, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
-        C, _ = cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps)
-        return c - C
-    ce, _ = cos_reach_off_nadir(r, R, cos_eta, sin_eta)
-    if ce > -2.0 and c - ce < 0.0:
-        return c - ce
-    m, _ = elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps)
-    return m
+def row_limits(r, R, deflection, cos_eta, sin_eta, cos_eps, sin_eps):
+    """The coverage kernel's access limit for a row (points at radius R km whose
+    geodetic verticals are ``deflection`` rad from the geocentric ones) and a
+    satellite at radius r km, at one instant: (geodetic, C).  Not geodetic: a
+    point is seen when p . u - C >= 0 (C from :func:`cos_reach`).  Geodetic
+    (the elevation limit from the geodetic horizon can bind,
+    :func:`elevation_may_bind`): when p . u - C >= 0 (C the off-nadir limit of
+    :func:`cos_reach_off_nadir`, -2 when it excludes nothing) and the geodetic
+    elevation margin (:func:`elevation_margin`) is >= 0."""
+    if elevation_may_bind(r, r, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+        ce, _ = cos_reach_off_nadir(r, R, cos_eta, sin_eta)
+        return True, ce
+    C, _ = cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps)
+    return False, C
 
 
 @njit(cache=True, error_model="numpy")
@@ -99,6 +98,14 @@ def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min, cnt, touched, ca
             sin_sun = sensor[s, S_SIN_SUN]
             lit = sin_sun > NO_LIGHTING
             rho = min(math.pi, reach[s, k])
+            if lit:
+                # Every point of the disc sees the Sun at most rho (plus the
+                # vertical's tilt) higher than the sub-satellite point does.
+                el_max = (math.asin(max(-1.0, min(1.0, ux * sats.sun[k, 0] + uy * sats.sun[k, 1]
+                                                  + uz * sats.sun[k, 2])))
+                          + rho + MAX_VERTICAL_DEFLECTION_RAD + 1e-3)
+                if el_max < math.asin(sin_sun):
+                    continue
             lat_m = math.asin(max(-1.0, min(1.0, uz)))
             lon_m = math.atan2(uy, ux)
             r_lo = np.searchsorted(rows.row_geoc_lat, lat_m - rho)
@@ -124,17 +131,22 @@ def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min, cnt, touched, ca
                     start = rows.row_start[rr]
                     ja0, jb0, ja1, jb1 = _row_span(rr, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows)
                 R = rows.row_radius[rr]
-                deflection = rows.row_deflection[rr]
+                geodetic, C = row_limits(r, R, rows.row_deflection[rr], cos_eta, sin_eta, cos_eps, sin_eps)
                 for part in range(2):
                     ja = ja0 if part == 0 else ja1
                     jb = jb0 if part == 0 else jb1
                     for j in range(ja, jb + 1):
                         i = start + j
-                        m = sample_margin(rows.phat[i, 0], rows.phat[i, 1], rows.phat[i, 2], rows.nxyz[i, 0],
-                                          rows.nxyz[i, 1], rows.nxyz[i, 2], R, deflection, ux, uy, uz, dx, dy, dz,
-                                          r, rd, cos_eta, sin_eta, cos_eps, sin_eps)
-                        if m < 0.0:
+                        hx = rows.phat[i, 0]
+                        hy = rows.phat[i, 1]
+                        hz = rows.phat[i, 2]
+                        if hx * ux + hy * uy + hz * uz - C < 0.0:
                             continue
+                        if geodetic:
+                            m, _ = elevation_margin(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2],
+                                                    R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps)
+                            if m < 0.0:
+                                continue
                         if lit:
                             h = (rows.nxyz[i, 0] * sats.sun[k, 0] + rows.nxyz[i, 1] * sats.sun[k, 1]
                                  + rows.nxyz[i, 2] * sats.sun[k, 2] - sin_sun)
