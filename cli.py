@@ -377,9 +377,10 @@ def run_cluster(scheduler, workers):
     return DaskExecutor(scheduler=scheduler, n_workers=workers)
 
 
-def simulate(study, memory_limit=None, device="auto", per_group=False, client=None, **_overrides):
+def simulate(study, memory_limit=None, device="auto", per_group=False, client=None, timeseries=False, n_assets=None,
+             **_overrides):
     """Run one study with a progress bar on stderr: -> sim.Result (with its provenance);
-    on the Dask cluster of ``client`` when given."""
+    on the Dask cluster of ``client`` when given; with its time series when ``timeseries``."""
     study = validated(study)
     study.check_memory(memory_limit)  # from the sizes alone: a run too big for memory builds nothing
     grid = study.grid()
@@ -387,7 +388,7 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, client=No
     with sample_bar(label, study.window().n_samples - 1) as progress:
         return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
                          per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]),
-                         client=client)
+                         client=client, **({"timeseries": True, "n_assets": n_assets} if timeseries else {}))
 
 
 @main.command("run")
@@ -410,8 +411,17 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, client=No
               help="Run on these ground points instead of the grid: rows lat,lon[,name] in degrees (as `revisit "
                    "targets --targets` reads them); each point's figures are printed after the table "
                    "(--json: point_figures), in the file's order.")
+@click.option("--timeseries", "series_path", type=click.Path(allow_dash=True), callback=_out_path, metavar="FILE.csv",
+              help="Also count the satellites seeing each point at every sample and write the coverage over time "
+                   "as CSV (time_utc, coverage_share, cumulative_share, share_n, mean_sats_in_view, "
+                   "max_sats_in_view; FILE.csv.json beside it); --out .nc then holds it on a UTC time axis, --json "
+                   "as arrays, and the per-point N-asset figures join the others. CPU only. With several "
+                   "scenarios, one file each: FILE's name + '-SCENARIO'. '-': standard output.")
+@click.option("--assets", "n_assets", type=click.IntRange(min=1), metavar="N",
+              help="With --timeseries: the N of the N-asset figures (share seen by at least N satellites at "
+                   "once; default 2).")
 def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_path, scheduler, workers,
-            **options):
+            series_path, n_assets, **options):
     """Simulate scenarios (default: every built-in Jilin-1 milestone) or a catalog.
 
     SCENARIOS are scenario files or built-in names (see `revisit scenarios`).
@@ -427,15 +437,31 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
             check_output_path(out_path)
             if options.get("points") and output_format(out_path) == "geotiff":
                 raise click.UsageError("a point list has no map: write --out FILE.nc, .csv or .geojson with --points")
+        if n_assets is not None and not series_path:
+            raise click.UsageError("--assets sets the N of the time series: give --timeseries FILE.csv too")
+        if series_path and options.get("device") == "gpu":
+            raise click.UsageError("--timeseries runs on the CPU only: give --device cpu or auto")
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
         out_paths = run_output_paths(out_path, [s.name for s in studies])
-        check_outputs([("--out", p) for p in out_paths] + plot_outputs(plots_dir, studies),
-                      inputs=[*scenarios, tle_path, options.get("points")])
+        series_paths = run_output_paths(series_path, [s.name for s in studies])
+        check_outputs([("--out", p) for p in out_paths] + [("--timeseries", p) for p in series_paths]
+                      + plot_outputs(plots_dir, studies), inputs=[*scenarios, tle_path, options.get("points")])
         cluster = run_cluster(scheduler, workers)
         client = stack.enter_context(cluster).client if cluster is not None else None
-        for study, path in zip(studies, out_paths):
-            result = simulate(study, client=client, **options)
+        for study, path, series_out in zip(studies, out_paths, series_paths):
+            result = simulate(study, client=client, timeseries=bool(series_out), n_assets=n_assets, **options)
             summary = result.summary()
+            if series_out:
+                from sim.outputs.io import to_series_csv, written_files
+
+
+                from constellation.files import is_stream
+
+                written = to_series_csv(result, series_out)
+                if not is_stream(written):
+                    click.echo(f"wrote {' and '.join(map(str, written_files(written)))}", err=True)
+                if as_json:
+                    summary["timeseries"] = dict(summary["timeseries"], **result.series.to_dict())
             summary.update(study.check_claims(log=lambda text: click.echo(text, err=True)))
             if result.grid.kind == "points":
                 summary["point_figures"] = result.point_figures()
@@ -456,7 +482,7 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                 click.echo(f"wrote {p}", err=True)
     if not as_json:
         # With the result itself on standard output, the table goes to stderr.
-        to_stderr = out_path == "/dev/stdout"
+        to_stderr = "/dev/stdout" in (out_path, series_path)
         click.echo(milestone_table(results), err=to_stderr)
         for summary in results:
             if "point_figures" in summary:
@@ -563,6 +589,44 @@ def map_cmd(scenario, tle_path, select, max_epoch_age, out_path, figure, **optio
         result = simulate(study, **options)
         result.plot_map(path, figure=figure)
     click.echo(f"wrote {path}", err=True)
+
+
+@main.command("plot-time")
+@click.argument("source", type=InputPath())
+@out_option("PNG to write (default: SOURCE's name + '-time.png' here).")
+@click.option("--title", help="The plot's title (default: the scenario and the window's start).")
+def plot_time_cmd(source, out_path, title):
+    """Draw coverage over time from a run's time series.
+
+    SOURCE is a result written by `revisit run --timeseries FILE.csv -o RESULT.nc`
+    (the .nc) or the time-series CSV itself: the instantaneous share of the area
+    seen (by >= 1 and >= N satellites), the cumulative share seen at least once,
+    and the mean number of satellites in view, against UTC.
+    """
+    from sim.outputs.plot import plot_timeseries, safe_name
+
+    with user_errors():
+        path = Path(out_path or f"{safe_name(Path(source).stem)}-time.png")
+        check_outputs([("--out", path)], inputs=[source])
+        series, name = load_series(source)
+        plot_timeseries(series, path, title=title or (f"{name}: coverage over time" if name else None))
+    click.echo(f"wrote {path}", err=True)
+
+
+def load_series(source: str):
+    """(time series, scenario name or None) of a result file or a time-series CSV."""
+    from sim.outputs.io import load_result, read_series_csv
+
+    if Path(source).suffix.lower() == ".csv":
+        with open(source, encoding="utf-8") as f:
+            is_series = f.readline().startswith("time_utc,")
+        if is_series:
+            return read_series_csv(source), None
+    result = load_result(source)
+    if result.series is None:
+        raise click.ClickException(f"{source}: holds no time series (run it with --timeseries FILE.csv "
+                                   "and --out FILE.nc)")
+    return result.series, result.name
 
 
 @main.command("tracks")

@@ -148,3 +148,67 @@ def assert_kernel_matches_brute_force(const, grid, window, chunkings, **run_kw):
             assert (0.0 if math.isnan(interior) else interior) == pytest.approx(gmax, abs=1e-9)
             assert st["coverage_fraction"][i] * window.duration_s == pytest.approx(cov, rel=1e-12, abs=1e-9)
     return ref
+
+
+def sample_counts(const, grid, window):
+    """How many satellites see each point of ``grid`` (kernel order) at each sample
+    of ``window``: (n_samples, n_points) ints from the coverage kernel's scalar
+    margin primitives, every (sample, point, satellite) visited, nothing pruned;
+    and the same from plain geometry (off-nadir angle at the satellite, elevation
+    above the point's geodetic horizon, the Sun's elevation), with each decision's
+    smallest distance to its limit (rad), so that ties can be told from errors."""
+    sensor = sensor_array(const)
+    t, pos, vel, valid = propagate_ecef(SatrecArray([s.satrec for s in const.satellites]), window, 0,
+                                        window.n_samples)
+    assert valid.all()
+    u, du, rad, rdot, _ = K.satellite_frames(pos, vel, sensor)
+    sun = sun_unit_ecef(window, 0, window.n_samples)
+    rows = grid.rows()
+    radius = np.repeat(rows["row_radius"], rows["row_count"])
+    deflection = np.repeat(grid.kernel_rows(1).row_deflection, rows["row_count"])
+    phat = rows["phat"]
+    up = rows["nxyz"]
+    n_pts = len(grid)
+    by_margins = np.zeros((t.size, n_pts), np.int64)
+    by_geometry = np.zeros((t.size, n_pts), np.int64)
+    closest = np.full((t.size, n_pts), np.inf)
+    for s in range(u.shape[0]):
+        ce, se, cp, sp, kind, _, sin_sun = sensor[s]
+        if kind == K.KIND_SWATH:
+            continue  # a line at an instant: zero area
+        lit = sin_sun > K.NO_LIGHTING
+        eta = math.atan2(se, ce)
+        eps = math.atan2(sp, cp)
+        for k in range(t.size):
+            for i in range(n_pts):
+                R = radius[i]
+                c = phat[i] @ u[s, k]
+                if K.elevation_may_bind.py_func(rad[s, k], rad[s, k], R, ce, se, cp, sp, deflection[i]):
+                    cen, _ = K.cos_reach_off_nadir.py_func(rad[s, k], R, ce, se)
+                    m, _ = K.elevation_margin.py_func(*phat[i], *up[i], R, *u[s, k], *du[s, k], rad[s, k],
+                                                      rdot[s, k], sp)
+                    inside = (cen <= -2.0 or c - cen >= 0.0) and m >= 0.0
+                else:
+                    C, _ = K.cos_reach.py_func(rad[s, k], R, ce, se, cp, sp)
+                    inside = c - C >= 0.0
+                h = up[i] @ sun[k] - sin_sun
+                if lit:
+                    inside = inside and h >= 0.0
+                by_margins[k, i] += inside
+                # Plain geometry.
+                sat = rad[s, k] * u[s, k]
+                look = R * phat[i] - sat
+                dist = np.linalg.norm(look)
+                off_nadir = math.acos(min(1.0, max(-1.0, (look @ -sat) / (dist * rad[s, k]))))
+                elevation = math.asin(min(1.0, max(-1.0, (up[i] @ -look) / dist)))
+                # The near side only: the off-nadir cone reaches past the horizon too.
+                near = elevation >= 0.0
+                ok = off_nadir <= eta and elevation >= eps and near
+                gaps = [abs(off_nadir - eta), abs(elevation - eps), abs(elevation)]
+                if lit:
+                    sun_el = math.asin(min(1.0, max(-1.0, up[i] @ sun[k])))
+                    ok = ok and sun_el >= math.asin(sin_sun)
+                    gaps.append(abs(sun_el - math.asin(sin_sun)))
+                by_geometry[k, i] += ok
+                closest[k, i] = min(closest[k, i], min(gaps))
+    return by_margins, by_geometry, closest

@@ -121,10 +121,18 @@ def assemble(parts: list[Result], grid: Grid, kernel_grid: Grid, name: str, targ
     groups = {g: assemble([p.groups[g] for p in parts], kernel_grid, kernel_grid, first.groups[g].name,
                           first.groups[g].targets, first.groups[g].constellation, first.groups[g].meta)
               for g in first.groups}
+    series = None
+    if first.series is not None:
+        from sim.engine.timeseries import combine_bands
+
+        ends = np.cumsum([len(p.grid) for p in parts])
+        band_weights = [float(kernel_grid.weight[e - len(p.grid):e].sum()) for e, p in zip(ends, parts)]
+        series = combine_bands([p.series for p in parts], band_weights, figures["first_access_s"],
+                               kernel_grid.weight)
     result = Result(name, kernel_grid, first.window, first.n_satellites, list(first.sensors), figures,
                     list(targets), meta=dict(first.meta if meta is None else meta),
                     constellation=constellation if constellation is not None else first.constellation,
-                    groups=groups)
+                    groups=groups, series=series)
     return in_grid_order(result, grid) if kernel_grid is not grid else result
 
 

@@ -48,6 +48,8 @@ class Result:
     groups: dict = field(default_factory=dict)
     # The satellites as flown (None for a result read back from a file).
     constellation: object = field(default=None, repr=False, compare=False)
+    # Per-sample figures (run(..., timeseries=True)): a sim.engine.timeseries.TimeSeries, else None.
+    series: object = field(default=None, repr=False, compare=False)
 
     @property
     def seen(self) -> np.ndarray:
@@ -185,6 +187,10 @@ class Result:
             "unseen_share": float(np.sum(w[~self.seen])),
             "targets": self.target_results(),
         }
+        if self.series is not None:
+            from sim.engine.timeseries import summary as series_summary
+
+            out["timeseries"] = series_summary(self.series, f, w)
         if self.groups:
             out["groups"] = [dict(group=name, **{k: v for k, v in g.summary().items() if k in GROUP_FIELDS})
                              for name, g in self.groups.items()]

@@ -18,6 +18,7 @@ from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.result import Result
 from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
+from sim.engine.timeseries import DEFAULT_N_ASSETS, SeriesAccumulator, build_series, series_stride
 from sim.kernels import coverage as K
 from sim.kernels import gpu as gpu_path
 from sim.kernels import num_threads
@@ -65,7 +66,8 @@ def in_grid_order(result: Result, grid: Grid) -> Result:
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
         progress: Callable[[int, int], None] | None = None, chunk_samples: int | None = None,
         n_blocks: int | None = None, memory_limit_bytes: int | None = None, per_group: bool = False,
-        device: str = "auto", prune_overlap: bool | None = None) -> Result:
+        device: str = "auto", prune_overlap: bool | None = None, timeseries: bool = False,
+        n_assets: int | None = None) -> Result:
     """Simulate ``constellation`` over ``window`` on ``grid``; figures per point.
 
     Satellites are propagated with sgp4 a chunk of samples at a time (memory is
@@ -90,6 +92,11 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     sees the point throughout (:func:`sim.kernels.coverage.accumulate_chunk`); the
     figures are the same to the bit, only the time differs.  None: when
     :func:`mean_overlap` >= :data:`PRUNE_OVERLAP_FROM`.
+    ``timeseries``: also count the satellites seeing each point at the window's
+    samples (:mod:`sim.engine.timeseries`): ``Result.series`` and the per-point
+    N-asset figures, N = ``n_assets`` (default 2); on the CPU only (ValueError
+    with device "gpu"; "auto" then takes the CPU).  The other figures are the
+    same either way.
     A point list given in any order (``Grid.points``) runs sorted, as the kernels
     need (:meth:`Grid.kernel_grid`); its figures come back in the list's order,
     with the grid as given.
@@ -100,12 +107,16 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     if device not in ("auto", "cpu", "gpu"):
         raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
     again = dict(targets=targets, name=name, progress=progress, chunk_samples=chunk_samples, n_blocks=n_blocks,
-                 memory_limit_bytes=memory_limit_bytes, per_group=per_group, prune_overlap=prune_overlap)
+                 memory_limit_bytes=memory_limit_bytes, per_group=per_group, prune_overlap=prune_overlap,
+                 timeseries=timeseries, n_assets=n_assets)
     kernel_grid = grid.kernel_grid()
     if kernel_grid is not grid:
         return in_grid_order(run(constellation, kernel_grid, window, device=device, **again), grid)
+    if timeseries and device == "gpu":
+        raise ValueError("the time series (timeseries=True, --timeseries) runs on the CPU only: use device "
+                         "'cpu' or 'auto'")
     if device == "auto":
-        if not gpu_path.cuda_available():
+        if timeseries or not gpu_path.cuda_available():
             return run(constellation, grid, window, device="cpu", **again)
         try:
             return run(constellation, grid, window, device="gpu", **again)
@@ -134,6 +145,10 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     per_chunk = chunk_samples or estimate_chunk_samples(len(sats), len(grid), window.step_s, n_samples)
     per_chunk = max(2, per_chunk)
     prune = prune_overlap
+    series_acc = None
+    if timeseries:
+        series_acc = SeriesAccumulator(grid.weight, DEFAULT_N_ASSETS if n_assets is None else n_assets,
+                                       series_stride(user_window.step_s, window.step_s), n_samples)
     k0 = 0
     while k0 < n_samples - 1:
         k1 = min(n_samples, k0 + per_chunk)
@@ -147,6 +162,8 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
             gpu_acc.add_chunk(steps, MIN_GAP_S)
         else:
             K.accumulate_chunk(state, steps, rows, MIN_GAP_S, prune)
+        if series_acc is not None:
+            series_acc.add_chunk(steps, rows, k0, k1)
         if progress is not None:
             progress(k1 - 1, n_samples - 1)
         k0 = k1 - 1  # chunks share their boundary sample
@@ -168,6 +185,10 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
                     meta=meta, constellation=constellation)
     if gpu_acc is None:
         result.meta["overlap_pruning"] = bool(prune)
+    if series_acc is not None:
+        result.figures.update(series_acc.point_figures())
+        result.series = build_series(series_acc.sums(), figures["first_access_s"], grid.weight, user_window.start,
+                                     user_window.sample_times(), series_acc.n_assets)
     if per_group and len(constellation.groups) > 1:
         for g in constellation.groups:
             alone = Constellation(f"{result.name}/{g.name}", [g])

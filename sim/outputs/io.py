@@ -36,7 +36,7 @@ import io
 import json
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,8 @@ from sim.engine.grid import Grid, equal_area_row_counts, global_shape
 from sim.engine.metrics import FIGURES, REFINEMENT, Target
 from sim.engine.propagate import Window
 from sim.engine.result import Result, jsonable
+from sim.engine.timeseries import POINT_FIGURES as SERIES_POINT_FIGURES
+from sim.engine.timeseries import SERIES, TimeSeries, iso_utc
 
 FORMAT = "revisit-result"
 # 2: NetCDF CF-1.10 with the raster view of non-rectangular grids, CSV metadata in a sidecar.
@@ -184,7 +186,7 @@ def _long_name(name: str) -> tuple[str, str]:
     """(long_name, comment) of a figure: its description in FIGURES without the unit
     (the ``units`` attribute carries it, so a plot does not label it twice), and
     what follows a ';' as the comment."""
-    text = FIGURES.get(name, name.replace("_", " "))
+    text = FIGURES.get(name) or SERIES_POINT_FIGURES.get(name) or name.replace("_", " ")
     text = re.sub(r"\s*\((?:s|seconds?)\)", "", text)
     long_name, _, comment = (part.strip() for part in text.partition(";"))
     return long_name, comment
@@ -352,6 +354,8 @@ def to_xarray(result: Result):
                 # Integers on disk; the raster's empty cells are the fill value.
                 encoding[name] = {"dtype": "int8" if arr.dtype == bool else "int32", "_FillValue": -1}
     data[CRS_NAME] = ((), np.int32(0), dict(_CRS_ATTRS))
+    if result.series is not None:
+        _series_variables(result.series, data, coords, encoding)
     spec = _spec(result)
     prov = _provenance(result)
     attrs = {
@@ -393,6 +397,34 @@ def to_xarray(result: Result):
             enc.update(zlib=True, complevel=4)
         ds[name].encoding.update(enc)
     return ds
+
+
+def _series_variables(series: TimeSeries, data: dict, coords: dict, encoding: dict) -> None:
+    """The per-sample series on a ``time`` dimension: a CF time coordinate (UTC,
+    "seconds since" the window start, standard calendar, axis T) that xarray
+    decodes to datetimes."""
+    start = series.start.astimezone(timezone.utc).replace(tzinfo=None)
+    times = np.datetime64(start, "ns") + np.round(series.times_s * 1e9).astype("timedelta64[ns]")
+    coords["time"] = ("time", times, {"standard_name": "time", "long_name": "sample instant (UTC)", "axis": "T"})
+    # CF reference times without a zone are UTC; milliseconds only where the start has them.
+    since = f"{start:%Y-%m-%d %H:%M:%S}" + (f".{start.microsecond // 1000:03d}" if start.microsecond else "")
+    encoding["time"] = {"units": f"seconds since {since}", "calendar": "standard", "dtype": "float64"}
+    for name, long_name in SERIES.items():
+        values = np.asarray(series.values[name])
+        attrs = {"long_name": long_name, "units": "1"}
+        if name == "share_n":
+            attrs["n_assets"] = np.int32(series.n_assets)
+        data[name] = (("time",), values.astype(np.int32) if name == "max_sats_in_view" else values, attrs)
+
+
+def _read_series(ds, start: datetime) -> TimeSeries | None:
+    """The series of a file :func:`to_netcdf` wrote (opened with decode_times=False), or None."""
+    if "time" not in ds.dims or any(name not in ds.variables for name in SERIES):
+        return None
+    values = {name: ds[name].values.astype(np.int64 if name == "max_sats_in_view" else np.float64)
+              for name in SERIES}
+    n_assets = int(ds["share_n"].attrs.get("n_assets", 2))
+    return TimeSeries(start, ds["time"].values.astype(np.float64), values, n_assets)
 
 
 def to_netcdf(result: Result, path: str | Path) -> Path:
@@ -651,7 +683,10 @@ def _read_netcdf(path: Path) -> Result:
         weight = ds[prefix + _WEIGHT_NAME].values.reshape(-1)
         figures = {name: ds[prefix + name].values.reshape(-1) for name in spec["figures"]
                    if prefix + name in ds.variables}
-    return _rebuild(spec, lat, lon, weight, labels, figures, prov, path)
+        series = _read_series(ds, datetime.fromisoformat(spec["window"]["start"]))
+    result = _rebuild(spec, lat, lon, weight, labels, figures, prov, path)
+    result.series = series
+    return result
 
 
 def _csv_header(f, path) -> tuple[dict, dict, dict]:
@@ -827,3 +862,68 @@ def load_provenance(path: str | Path) -> dict:
     path = Path(path)
     doc = _read_document(path)
     return doc["provenance"] if doc is not None else load_result(path).provenance
+
+
+# ---------------------------------------------------------------------------- time series
+SERIES_FORMAT = "revisit-timeseries"
+SERIES_FORMAT_VERSION = 1
+
+
+def series_columns(series: TimeSeries) -> list[str]:
+    """The columns of a time-series CSV: ``time_utc`` then the series."""
+    return ["time_utc", *SERIES]
+
+
+def to_series_csv(result: Result, path: str | Path) -> Path:
+    """The run's time series as CSV, one row per sample: ``time_utc`` (UTC ISO-8601,
+    milliseconds, Z) and the figures of :data:`sim.engine.timeseries.SERIES`;
+    beside it, in ``path + '.json'``, the scenario, window, N of ``share_n``,
+    the columns' meanings and the CSV's sha256 (both written atomically; to
+    standard output, the CSV alone).  ValueError when the result has no series."""
+    series = result.series
+    if series is None:
+        raise ValueError(f"{result.name}: the run kept no time series (run it with timeseries=True)")
+    cols = series_columns(series)
+    rows = [cols]
+    values = [np.asarray(series.values[name]) for name in SERIES]
+    for j, when in enumerate(series.times_iso()):
+        rows.append([when] + [str(int(v[j])) if name == "max_sats_in_view" else repr(float(v[j]))
+                              for name, v in zip(SERIES, values)])
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    data = buf.getvalue().encode("utf-8")
+    path = atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    if is_stream(path):
+        return path
+    doc = {"format": SERIES_FORMAT, "version": SERIES_FORMAT_VERSION, "scenario": result.name,
+           "window": {"start": iso_utc(result.window.start), "duration_s": result.window.duration_s,
+                      "step_s": result.window.step_s},
+           "grid": result.grid.name, "points": len(result.grid), "n_assets": series.n_assets,
+           "columns": {"time_utc": "sample instant, UTC", **SERIES},
+           "csv": {"file": Path(path).name, "rows": len(series), "sha256": hashlib.sha256(data).hexdigest()}}
+    _write_json(doc, csv_sidecar(path))
+    return path
+
+
+def read_series_csv(path: str | Path) -> TimeSeries:
+    """A time-series CSV written by :func:`to_series_csv` (its sidecar gives N)."""
+    path = Path(path)
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    if not rows or rows[0] != ["time_utc", *SERIES]:
+        raise InputError(f"not a revisit time-series CSV (expected the columns time_utc, {', '.join(SERIES)})",
+                         str(path))
+    n_assets = 2
+    side = csv_sidecar(path)
+    if side.is_file():
+        n_assets = int(json.loads(side.read_text(encoding="utf-8")).get("n_assets", n_assets))
+    try:
+        times = [datetime.fromisoformat(r[0].replace("Z", "+00:00")) for r in rows[1:]]
+        values = {name: np.array([float(r[j + 1]) for r in rows[1:]]) for j, name in enumerate(SERIES)}
+    except (ValueError, IndexError) as exc:
+        raise InputError(f"a row is not a time and {len(SERIES)} numbers ({exc})", str(path)) from None
+    if not times:
+        raise InputError("no samples", str(path))
+    values["max_sats_in_view"] = values["max_sats_in_view"].astype(np.int64)
+    times_s = np.array([(t - times[0]).total_seconds() for t in times])
+    return TimeSeries(times[0], times_s, values, n_assets)

@@ -699,6 +699,47 @@ def plot_survey(surveys, path=None, title: str | None = None, claim_days: float 
 
 
 # ---------------------------------------------------------------------- all at once
+TIMESERIES_SIZE_IN = (10.0, 5.6)
+
+
+def plot_timeseries(series, path=None, title: str | None = None):
+    """Coverage against time (UTC) from a :class:`sim.engine.timeseries.TimeSeries`:
+    the instantaneous share of the area seen (by >= 1 and >= N satellites), the
+    cumulative share seen at least once (left axis, %), and the area-weighted mean
+    number of satellites in view (right axis)."""
+    import matplotlib.dates as mdates
+
+    if series is None or len(series) == 0:
+        raise ValueError("no time series to plot (run with timeseries=True or --timeseries)")
+    fig = _new_figure(path, TIMESERIES_SIZE_IN)
+    ax = fig.add_subplot()
+    t = np.array([w.replace(tzinfo=None) for w in series.times_utc()], dtype="datetime64[ms]")
+    v = series.values
+    ax.plot(t, 100.0 * v["cumulative_share"], color="#08519c", linewidth=2, drawstyle="steps-post",
+            label="seen at least once so far")
+    ax.plot(t, 100.0 * v["coverage_share"], color="#6baed6", linewidth=1.2, label="seen now (>= 1 satellite)")
+    ax.plot(t, 100.0 * v["share_n"], color="#fd8d3c", linewidth=1.0,
+            label=f"seen now by >= {series.n_assets} satellites")
+    ax.set_ylim(0, 102)
+    ax.set_ylabel("share of the area (%)")
+    ax.grid(True, alpha=0.3)
+    right = ax.twinx()
+    right.plot(t, v["mean_sats_in_view"], color="#54278f", linewidth=1.0, linestyle="--",
+               label="mean satellites in view (right)")
+    right.set_ylabel("mean number of satellites in view")
+    right.set_ylim(0, max(1e-3, 1.1 * float(np.max(v["mean_sats_in_view"]))))
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("time (UTC)")
+    lines = ax.get_lines() + right.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8, framealpha=0.95)
+    if title is None:
+        title = f"Coverage over time, from {series.times_utc()[0].strftime('%Y-%m-%d %H:%M UTC')}"
+    ax.set_title(title, fontsize=10)
+    return _save(fig, path)
+
+
 def plot_file_names(names, figure: str = "max_revisit", tracks: bool = True) -> list[str]:
     """The files :func:`write_plots` writes for results of these names: per result
     a map and (``tracks``) its ground tracks, then the CDF and the milestone chart."""

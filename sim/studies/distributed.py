@@ -22,7 +22,7 @@ from sim.engine.result import Result
 
 def run_band(constellation: Constellation, grid: Grid, window: Window, chunk_samples: int,
              memory_limit_bytes: int | None, device: str, prune_overlap: bool | None,
-             numba_threads: int | None = 1) -> Result:
+             numba_threads: int | None = 1, timeseries: bool = False, n_assets: int | None = None) -> Result:
     """The task: ``grid`` (one band) over ``window`` in chunks of ``chunk_samples``,
     the kernel on ``numba_threads`` threads.  The result travels without its
     constellation (the caller has it)."""
@@ -32,7 +32,7 @@ def run_band(constellation: Constellation, grid: Grid, window: Window, chunk_sam
     if numba_threads:
         set_num_threads(numba_threads)
     result = run(constellation, grid, window, chunk_samples=chunk_samples, memory_limit_bytes=memory_limit_bytes,
-                 device=device, prune_overlap=prune_overlap)
+                 device=device, prune_overlap=prune_overlap, timeseries=timeseries, n_assets=n_assets)
     return dataclasses.replace(result, constellation=None)
 
 
@@ -48,9 +48,15 @@ def planning_device(device: str) -> str:
 def run_on_cluster(client, constellation: Constellation, grid: Grid, window: Window, targets=(),
                    name: str | None = None, progress: Callable[[int, int], None] | None = None,
                    memory_limit_bytes: int | None = None, per_group: bool = False, device: str = "auto",
-                   chunk_samples: int | None = None, prune_overlap: bool | None = None) -> Result:
+                   chunk_samples: int | None = None, prune_overlap: bool | None = None, timeseries: bool = False,
+                   n_assets: int | None = None) -> Result:
     """:func:`sim.engine.run.run` on the cluster of ``client`` (a ``distributed.Client``):
-    the same figures, with ``meta`` adding the scheduler's address and the band count."""
+    the same figures, with ``meta`` adding the scheduler's address and the band count.
+    ``timeseries``: each band counts its points; the bands' per-sample sums add
+    (:func:`sim.engine.timeseries.combine_bands`; the same series to rounding)."""
+    if timeseries and device == "gpu":
+        raise ValueError("the time series (timeseries=True, --timeseries) runs on the CPU only: use device "
+                         "'cpu' or 'auto'")
     from dask.distributed import as_completed
 
     kernel_grid = grid.kernel_grid()
@@ -69,7 +75,8 @@ def run_on_cluster(client, constellation: Constellation, grid: Grid, window: Win
     for r, (const, _, p) in enumerate(runs):
         for b, (a, z) in enumerate(p.bands):
             fut = client.submit(run_band, remote_const[id(const)], band_grid(kernel_grid, a, z), window,
-                                p.chunk_samples, p.task_limit_bytes, device, prune_overlap, pure=False)
+                                p.chunk_samples, p.task_limit_bytes, device, prune_overlap,
+                                timeseries=timeseries and r == 0, n_assets=n_assets, pure=False)
             futures.append(fut)
             where[fut.key] = (r, b)
     parts = [[None] * len(p.bands) for _, _, p in runs]

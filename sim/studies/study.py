@@ -388,7 +388,9 @@ class Study:
         ``distributed.Client`` to run on that Dask cluster, the grid in bands of
         latitude rows, one task each (:mod:`sim.studies.distributed`: the same
         figures, to the bit; the provenance adds the scheduler and the band
-        count).  Warnings from
+        count).  ``engine_options`` go to :func:`sim.engine.run.run`, e.g.
+        ``timeseries=True, n_assets=2`` for the coverage over time
+        (``Result.series``, :mod:`sim.engine.timeseries`).  Warnings from
         :meth:`validated` are issued as :class:`StudyWarning` unless the study
         was validated by the caller (who then reports them itself).  The memory
         is checked (:meth:`check_memory`) before the grid is built."""
