@@ -21,6 +21,7 @@ import pickle
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numba
@@ -257,3 +258,17 @@ def num_threads() -> int:
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads in numba's parallel kernels (clamped to 1 .. NUMBA_NUM_THREADS)."""
     numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
+
+
+def run_blocks(block_fn, n_blocks: int, *args) -> list:
+    """``[block_fn(blk, *args) for blk in range(n_blocks)]``, on up to :func:`num_threads`
+    threads.  ``block_fn`` is a ``nogil`` numba function and blocks write disjoint
+    state, so plain threads run them in parallel.  A ``parallel=True`` loop would do
+    the same, but compiling its parfor costs several times the kernel's own compile,
+    paid by every first run, for no speed the threads do not give (the 2026-11-29
+    cold-start entry of benchmarks/README.md)."""
+    threads = min(num_threads(), n_blocks)
+    if threads <= 1:
+        return [block_fn(blk, *args) for blk in range(n_blocks)]
+    with ThreadPoolExecutor(threads, thread_name_prefix="revisit-kernel") as pool:
+        return list(pool.map(lambda blk: block_fn(blk, *args), range(n_blocks)))

@@ -27,9 +27,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from constellation.constants import WGS84_B_KM
+from sim.kernels import run_blocks
 
 # Column layout of the per-point accumulator state (float64, shape (n, NSTATE)).
 SEEN, FIRST_START, RUN_START, LAST_END, N_ACCESS, COVERED, DUR_MIN, DUR_MAX, \
@@ -123,7 +124,7 @@ class OpenPasses(NamedTuple):
     owner: np.ndarray
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def step_vectors(u, du, s, k):
     """Satellite ``s``'s unit vector and its rate at both ends of step ``k``:
     (u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z).  Shared by
@@ -132,7 +133,7 @@ def step_vectors(u, du, s, k):
             du[s, k, 0], du[s, k, 1], du[s, k, 2], du[s, k + 1, 0], du[s, k + 1, 1], du[s, k + 1, 2])
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
     """cos(Lambda) and d cos(Lambda)/dr for a satellite at radius r (km) and a
     point at radius R (km): Lambda is the largest central angle at which the
@@ -155,7 +156,7 @@ def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
     return c_eps, dc_eps
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
     """cos(Lambda_eta) and its derivative in r for the off-nadir limit alone
     (the near intersection of the sensor's cone with the sphere of radius R);
@@ -168,7 +169,7 @@ def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
     return sx * cos_eta + x * sin_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def shifted(cos_a, sin_a, d):
     """cos and sin of (a + d), given cos and sin of a."""
     cd = math.cos(d)
@@ -176,7 +177,7 @@ def shifted(cos_a, sin_a, d):
     return cos_a * cd - sin_a * sd, sin_a * cd + cos_a * sd
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
     """Whether, during a step with the satellite at radius r0 and r1, the
     elevation limit eps measured from the geodetic horizon can exclude a point
@@ -195,7 +196,7 @@ def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection
     return not ce1 >= ci1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
     """sin(elevation) - sin(eps) of a satellite seen from a ground point, the
     elevation measured from the point's geodetic horizon, and its rate (1/s).
@@ -217,7 +218,7 @@ def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, s
     return up / dist - sin_eps, (up_rate * dist - up * dist_rate) / d2
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _refine_elevation_edge(s, lo, hi, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
                            vx1, vy1, vz1, sin_eps, dt):
     """An edge of the elevation margin, ``s`` (fraction of the step) from its
@@ -257,7 +258,7 @@ def _refine_elevation_edge(s, lo, hi, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, 
     return s
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
                     r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
     """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
@@ -298,12 +299,12 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     return a, b
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _cubic(a0, a1, a2, a3, s):
     return ((a3 * s + a2) * s + a1) * s + a0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     """Root of the cubic in [lo, hi] where p(lo) and p(hi) differ in sign.
 
@@ -343,7 +344,7 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     return s
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _edge_guess(f0, G0, f1, G1):
     """Where the margin crosses zero in [0, 1], from the cubic Hermite of the
     inverse function s(f) (known at f0 and f1 with slopes 1/G0, 1/G1): a
@@ -375,7 +376,7 @@ def _quadratic_root_01(A, B, C):
     return min(1.0, max(0.0, s))
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def interval_access(f0, g0, f1, g1, dt):
     """Accessed part of one step, as fractions (sa, sb) of the step; sa < 0: none.
 
@@ -412,7 +413,7 @@ def interval_access(f0, g0, f1, g1, dt):
     return sa, sb
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def lit_clip(sa, sb, h0, h1):
     """The part of the step fraction [sa, sb] in which the point is lit.
 
@@ -439,7 +440,7 @@ def lit_clip(sa, sb, h0, h1):
     return a, b
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def swath_crossing(x0, x1, q0, G0, q1, G1, cos_half):
     """Fraction of the step at which a push-broom's scan line sweeps the point,
     or -1.
@@ -502,7 +503,7 @@ def satellite_frames(pos, vel, sensor):
     return u, du, rad, rdot, reach
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def open_access(state, i, a, end, min_gap_s):
     """An access from ``a`` to ``end`` begins with none under way: the point's
     first access, or the end of a gap (recorded, and the previous run closed),
@@ -618,7 +619,7 @@ def _lon_index_range(lon_c, half, lon0, dlon):
     return j_lo, j_hi
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
     """Index ranges [ja0, jb0] and [ja1, jb1] (within the row) of row ``r``'s
     points that may lie inside the disc of centre (lat_m, lon_m) and radius
@@ -657,7 +658,7 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
     return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right") - 1, 0, -1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _lon_ranges(lons, lo_l, hi_l):
     """Index ranges [a0, b0) and [a1, b1) of the sorted longitudes ``lons``
     (in [-pi, pi)) within [lo_l, hi_l], an interval at most 2 pi wide that may
@@ -672,7 +673,7 @@ def _lon_ranges(lons, lo_l, hi_l):
     return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right"), 0, 0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, wx, wy, wz, sin_band, cand):
     """This block's points (in rows [r_lo, r_hi)) inside the disc of centre
     (lat_m, lon_m) and radius rho, written to ``cand``; returns their number.
@@ -726,7 +727,7 @@ def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, 
     return n
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
     """sin(Sun elevation) - sin(threshold) at point i, at both ends of the step."""
     gx = nxyz[i, 0]
@@ -736,7 +737,7 @@ def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
             gx * sun1x + gy * sun1y + gz * sun1z - sin_sun)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _unit(x, y, z):
     n = math.sqrt(x * x + y * y + z * z)
     return x / n, y / n, z / n
@@ -770,7 +771,7 @@ def _step_disc(u, reach, s, k):
     return lat_m, lon_m, rho, delta, reach_max
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _owns_any(owner, i, s, j0, j1):
     """Whether, in some step j0 <= j < j1, point i is owned by satellite ``s``,
     or by none (nothing then vouches for that step: keep the pass)."""
@@ -781,7 +782,7 @@ def _owns_any(owner, i, s, j0, j1):
     return False
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf, n_buf):
     """Satellite ``s`` sees point i during step k, but not throughout, while
     an earlier satellite does (see _step_rows).  in0 / in1: ``s`` sees the point
@@ -803,7 +804,7 @@ def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf, n
     return n_buf
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
     """Whether every point of the disc (lat_m, lon_m, rho) sees the Sun below
     the threshold throughout step k: none sees it higher than the disc's
@@ -1048,7 +1049,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
     return n_buf
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps.
 
@@ -1100,7 +1101,6 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     return n_buf
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
 def accumulate_chunk(state, sats, rows, min_gap_s, prune_overlap=False):
     """Fold one time chunk of accesses into ``state`` (modified in place);
     returns how many access pieces were folded (the merge's work).
@@ -1111,7 +1111,7 @@ def accumulate_chunk(state, sats, rows, min_gap_s, prune_overlap=False):
     grid's :class:`GridRows`.
 
     Rows are dealt to blocks round-robin (block = row % n_blocks) and each
-    block, run in parallel, owns its points, so no two threads write the same
+    block, run in parallel (:func:`sim.kernels.run_blocks`), owns its points, so no two threads write the same
     state.  Per satellite and step the kernel visits only the rows within the
     footprint's reach (widened by half the step's ground-track arc) and in
     each row only the longitudes inside that disc.
@@ -1121,15 +1121,16 @@ def accumulate_chunk(state, sats, rows, min_gap_s, prune_overlap=False):
     npts x (nk - 1); same figures either way.  It pays where footprints
     overlap (sim.engine.run.mean_overlap).
     """
-    nk = sats.valid.shape[1]
-    n_blocks = rows.block_sizes.shape[0]
-    n_pts = rows.phat.shape[0]
-    passes = OpenPasses(np.full(n_pts, -1, np.int64), np.empty(n_pts, np.float64), np.full(n_pts, -1, np.int64),
-                        np.full((n_pts, nk - 1) if prune_overlap else (0, 0), -1, np.int32))
-    pieces = np.zeros(n_blocks, np.int64)
-    for blk in prange(n_blocks):
-        pieces[blk] = _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap)
-    return pieces.sum()
+    passes = open_passes(rows.phat.shape[0], sats.valid.shape[1], prune_overlap)
+    return int(sum(run_blocks(_block_pass, rows.block_sizes.shape[0], state, sats, rows, min_gap_s, passes,
+                              prune_overlap)))
+
+
+@njit(cache=True, error_model="numpy")
+def open_passes(n_pts, nk, prune_overlap):
+    """No open pass yet, for ``n_pts`` points and a chunk of ``nk`` samples (:class:`OpenPasses`)."""
+    return OpenPasses(np.full(n_pts, -1, np.int64), np.empty(n_pts, np.float64), np.full(n_pts, -1, np.int64),
+                      np.full((n_pts, nk - 1) if prune_overlap else (0, 0), -1, np.int32))
 
 
 @njit(cache=True, error_model="numpy")

@@ -27,8 +27,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from sim.kernels import run_blocks
 from sim.kernels.coverage import (KIND_SWATH, MAX_VERTICAL_DEFLECTION_RAD, NO_LIGHTING, S_COS_EPS, S_COS_ETA,
                                   S_KIND, S_SIN_EPS, S_SIN_ETA, S_SIN_SUN, _disc_points, _row_span, cos_reach,
                                   cos_reach_off_nadir, elevation_margin, elevation_may_bind)
@@ -51,7 +52,7 @@ def new_counts(n_points):
     return acc
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def row_limits(r, R, deflection, cos_eta, sin_eta, cos_eps, sin_eps):
     """The coverage kernel's access limit for a row (points at radius R km whose
     geodetic verticals are ``deflection`` rad from the geocentric ones) and a
@@ -68,8 +69,8 @@ def row_limits(r, R, deflection, cos_eta, sin_eta, cos_eps, sin_eps):
     return False, C
 
 
-@njit(cache=True, error_model="numpy")
-def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min, cnt, touched, cand):
+@njit(cache=True, error_model="numpy", nogil=True)
+def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min):
     """One block's share of :func:`count_chunk`: its points, every satellite and listed sample."""
     valid = sats.valid
     reach = sats.reach
@@ -77,6 +78,10 @@ def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min, cnt, touched, ca
     nsat = valid.shape[0]
     n_blocks = rows.block_sizes.shape[0]
     by_point = rows.band_start.shape[0] > 1
+    size = rows.block_sizes[blk]
+    cnt = np.zeros(size, np.int64)
+    touched = np.empty(size, np.int64)
+    cand = np.empty(size if by_point else 0, np.int64)
     for q in range(ks.shape[0]):
         k = ks[q]
         n_touched = 0
@@ -186,7 +191,6 @@ def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min, cnt, touched, ca
         out[blk, q, MAX_IN_VIEW] = max_count
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
 def count_chunk(acc, sats, rows, weight, ks, n_min):
     """Count, at the samples ``ks`` (indices into the chunk's samples), how many
     satellites see each point; fold the counts into ``acc`` (per point, columns
@@ -199,14 +203,8 @@ def count_chunk(acc, sats, rows, weight, ks, n_min):
 
     ``sats``: the chunk's :class:`sim.kernels.coverage.SatSteps`; ``rows``: the
     grid's :class:`sim.kernels.coverage.GridRows`.  Blocks own their points, as
-    in :func:`sim.kernels.coverage.accumulate_chunk`, and run in parallel."""
+    in :func:`sim.kernels.coverage.accumulate_chunk`, and run in parallel (:func:`sim.kernels.run_blocks`)."""
     n_blocks = rows.block_sizes.shape[0]
     out = np.zeros((n_blocks, ks.shape[0], NSERIES))
-    by_point = rows.band_start.shape[0] > 1
-    for blk in prange(n_blocks):
-        size = rows.block_sizes[blk]
-        cnt = np.zeros(size, np.int64)
-        touched = np.empty(size, np.int64)
-        cand = np.empty(size if by_point else 0, np.int64)
-        _block_counts(blk, acc, out, sats, rows, weight, ks, n_min, cnt, touched, cand)
+    run_blocks(_block_counts, n_blocks, acc, out, sats, rows, weight, ks, n_min)
     return out

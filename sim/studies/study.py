@@ -495,7 +495,7 @@ def kernels_cold() -> bool:
     no index file for them (see :mod:`sim.kernels`)."""
     from sim.kernels import coverage as K
 
-    for kernel in (K.satellite_frames, K.accumulate_chunk):
+    for kernel in (K.satellite_frames, K._block_pass):
         if kernel.signatures:
             continue  # compiled or loaded from the cache already
         try:
