@@ -19,6 +19,7 @@ from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
 from .errors import ScenarioError
 from .files import MAX_TOML_BYTES, read_limited
+from .ground import GroundNetwork, StationError, load_network
 from .orbits import sso_inclination_deg
 from .patterns import split_evenly, sso_planes, walker
 from .sensor import NO_LIMIT, SENSOR_KINDS, Sensor
@@ -97,6 +98,8 @@ class Scenario:
     capacity: CapacitySpec | None = None
     survey: SurveySpec | None = None
     grid_kind: str = "regular"
+    # [ground]: the stations images come down at (data latency, system response time).
+    ground: GroundNetwork | None = None
 
 
 class _Table:
@@ -179,6 +182,24 @@ def _alt_check(v):
     if not (150 <= v <= 50000):
         return f"must be between 150 and 50000 km, got {v}"
     return None
+
+
+def _read_ground(tab: _Table) -> GroundNetwork:
+    """[ground]: ``network`` (a built-in name or a station file) or ``file`` (a
+    station file), relative to the scenario's folder."""
+    given = [k for k in ("network", "file") if k in tab.data]
+    if len(given) != 1:
+        raise ScenarioError("give network (a built-in network or a station file) or file, one of them",
+                            tab.path, field=tab.key("network"))
+    key = given[0]
+    value = tab.get(key, str)
+    tab.finish()
+    try:
+        return load_network(value, relative_to=tab.path)
+    except StationError as exc:
+        if exc.path == value:  # neither a built-in name nor a file: the scenario's key is wrong
+            raise ScenarioError(exc.reason, tab.path, field=tab.key(key))
+        raise
 
 
 def _read_target(tab: _Table) -> TargetSpec:
@@ -506,6 +527,8 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     capacity = _read_capacity(cap) if cap is not None else None
     sv = top.sub("survey", None)
     survey = _read_survey(sv, [g.name for g in groups]) if sv is not None else None
+    gr = top.sub("ground", None)
+    ground = _read_ground(gr) if gr is not None else None
     top.finish()
     return Scenario(name, title, source, claim, Constellation(name, groups), start, duration, step,
-                    res, lat_min, lat_max, targets, spath, capacity, survey, grid_kind)
+                    res, lat_min, lat_max, targets, spath, capacity, survey, grid_kind, ground)
