@@ -679,11 +679,9 @@ def contacts_cmd(scenario, tle_path, select, max_epoch_age, stations, start, day
     longest time with no satellite in contact.
     """
     from sim.outputs.report import contacts_text
-    from sim.outputs.tables import write_contacts
+    from sim.outputs.tables import format_contacts, write_contacts
     from sim.studies.ground import contact_summary, find_contacts
 
-    if out_path is None and not with_summary:
-        out_path = "/dev/stdout"
     bar = _Bar("contacts")
     with user_errors():
         check_outputs([("--out", out_path)], inputs=[*scenario, tle_path, stations])
@@ -700,6 +698,8 @@ def contacts_cmd(scenario, tle_path, select, max_epoch_age, stations, start, day
             written = write_contacts(found, out_path, json_lines=as_json)
             if out_path != "/dev/stdout":
                 click.echo(f"wrote {len(found):,} contacts to {written}", err=True)
+    if out_path is None and not with_summary:
+        click.echo(format_contacts(found, json_lines=as_json), nl=False)
     if with_summary:
         summary = contact_summary(found)
         click.echo(json.dumps(_jsonable(summary)) if as_json else contacts_text(summary))

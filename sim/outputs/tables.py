@@ -8,6 +8,7 @@ caller (contact windows, access windows).  Written atomically
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from datetime import datetime, timedelta, timezone
@@ -29,21 +30,29 @@ def _cell(v):
     return "" if v is None else v
 
 
-def write_rows(path: str | Path, header: list[str], rows, json_lines: bool = False) -> Path:
-    """Rows as CSV under ``header``, or as JSON lines (one object per row, keys from
+def format_rows(header: list[str], rows, json_lines: bool = False) -> str:
+    """Rows as CSV text under ``header``, or as JSON lines (one object per row, keys from
     ``header``; non-finite floats as null)."""
+    f = io.StringIO(newline="")
+    if json_lines:
+        for r in rows:
+            obj = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in zip(header, r)}
+            f.write(json.dumps(obj) + "\n")
+    else:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(header)
+        for r in rows:
+            w.writerow([_cell(v) for v in r])
+    return f.getvalue()
+
+
+def write_rows(path: str | Path, header: list[str], rows, json_lines: bool = False) -> Path:
+    """:func:`format_rows` written to ``path``."""
+    text = format_rows(header, rows, json_lines)
+
     def write(tmp):
         with open(tmp, "w", newline="", encoding="utf-8") as f:
-            if json_lines:
-                for r in rows:
-                    obj = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                           for k, v in zip(header, r)}
-                    f.write(json.dumps(obj) + "\n")
-            else:
-                w = csv.writer(f)
-                w.writerow(header)
-                for r in rows:
-                    w.writerow([_cell(v) for v in r])
+            f.write(text)
 
     return atomic_write(path, write)
 
@@ -68,4 +77,9 @@ def write_contacts(contacts, path: str | Path, json_lines: bool = False) -> Path
     return write_rows(path, CONTACT_HEADER, list(contact_rows(contacts)), json_lines)
 
 
-__all__ = ["iso_utc", "write_rows", "contact_rows", "write_contacts", "CONTACT_HEADER"]
+def format_contacts(contacts, json_lines: bool = False) -> str:
+    """The contacts as CSV or JSON-lines text (:func:`contact_rows`)."""
+    return format_rows(CONTACT_HEADER, list(contact_rows(contacts)), json_lines)
+
+
+__all__ = ["iso_utc", "format_rows", "write_rows", "contact_rows", "write_contacts", "format_contacts", "CONTACT_HEADER"]

@@ -58,8 +58,10 @@ BIN_S = 1.0
 MAX_BINS = 2_000_000
 # Parallel tasks (blocks of points); fixed, so that the histograms' sums do not depend on the threads.
 N_BLOCKS = 16
-# Samples of a contact at which its elevation is evaluated (then refined by a parabola).
+# Samples of a contact at which its elevation is evaluated, then golden-section steps
+# around the best (0.618^40 of two samples' spacing: well below a millisecond).
 ELEVATION_SAMPLES = 181
+GOLDEN_STEPS = 40
 # Per ground point: lat/lon/xyz/up/radius/weight (~100), the latency state (8 float64), figures (5).
 LATENCY_BYTES_PER_POINT = 100 + 8 * 8 + 8 * 5
 MODEL_TEXT = ("store and forward, no relays: an image reaches the ground at the end of the earliest-ending contact "
@@ -118,23 +120,28 @@ def elevation_deg(passes: Passes, sat: np.ndarray, xyz: np.ndarray, up: np.ndarr
 
 
 def max_elevation_deg(passes: Passes, sat, xyz, up, a, b) -> np.ndarray:
-    """Highest elevation (deg) of each contact: sampled, then a parabola through
-    the best sample and its neighbours."""
+    """Highest elevation (deg) of each contact: sampled, then a golden-section search
+    between the best sample's neighbours (the peak is sharp near the zenith, where a
+    parabola is not enough)."""
     if a.size == 0:
         return np.zeros(0)
     frac = np.linspace(0.0, 1.0, ELEVATION_SAMPLES)
     x = a[:, None] + (b - a)[:, None] * frac[None, :]
     el = elevation_deg(passes, sat, xyz, up, x)
-    j = np.clip(np.argmax(el, axis=1), 1, ELEVATION_SAMPLES - 2)
+    j = np.argmax(el, axis=1)
     r = np.arange(a.size)
-    y0, y1, y2 = el[r, j - 1], el[r, j], el[r, j + 1]
-    den = y0 - 2.0 * y1 + y2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        off = np.where(den < 0.0, 0.5 * (y0 - y2) / den, 0.0)
-    off = np.clip(off, -1.0, 1.0)
-    xr = x[r, j] + off * (b - a) / (ELEVATION_SAMPLES - 1)
-    refined = elevation_deg(passes, sat, xyz, up, xr[:, None])[:, 0]
-    return np.maximum(np.maximum(refined, el.max(axis=1)), 0.0)
+    lo = x[r, np.maximum(j - 1, 0)]
+    hi = x[r, np.minimum(j + 1, ELEVATION_SAMPLES - 1)]
+    g = (math.sqrt(5.0) - 1.0) / 2.0
+    for _ in range(GOLDEN_STEPS):
+        x1 = hi - g * (hi - lo)
+        x2 = lo + g * (hi - lo)
+        e = elevation_deg(passes, sat, xyz, up, np.stack([x1, x2], axis=1))
+        left = e[:, 0] >= e[:, 1]
+        hi = np.where(left, x2, hi)
+        lo = np.where(left, lo, x1)
+    best = elevation_deg(passes, sat, xyz, up, (0.5 * (lo + hi))[:, None])[:, 0]
+    return np.maximum(np.maximum(best, el.max(axis=1)), 0.0)
 
 
 def find_contacts(constellation: Constellation, network: GroundNetwork, window: Window,
