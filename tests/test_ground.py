@@ -159,7 +159,7 @@ def test_contacts_match_skyfield_find_events(shared_tle):
                 c = np.flatnonzero((a <= x) & (b >= x))
                 assert c.size == 1
                 alt = (es - site).at(t0 + x / 86400.0).altaz()[0].degrees
-                assert abs(found.max_elevation_deg[mine][c[0]] - alt) < 0.01, (sat.name, st.name, x, alt,
+                assert abs(found.max_elevation_deg[mine][c[0]] - alt) < 0.05, (sat.name, st.name, x, alt,
                                                                                found.max_elevation_deg[mine][c[0]])
             compared += len(rises)
     assert compared > 100
