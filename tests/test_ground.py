@@ -352,3 +352,24 @@ def test_contacts_command_errors(tmp_path):
 def test_run_without_stations_has_no_ground_figures():
     r = Study.from_scenario(TINY_TOML).with_overrides(grid_res_deg=30).run(progress=False)
     assert "ground" not in r.summary() and "mean_system_response_s" not in r.figures
+
+
+def test_run_stations_json_table_and_files(tmp_path):
+    from sim.outputs.io import load_result
+
+    out = tmp_path / "r.nc"
+    args = ["run", str(TINY_TOML), "--grid-res", "30", "--stations", "china-rs-polar"]
+    r = CliRunner().invoke(main, args + ["--json", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    g = json.loads(r.stdout)["ground"]
+    assert g["network"] == "china-rs-polar" and len(g["stations"]) == 7
+    assert 0 < g["system_response_s"]["p50"] <= g["system_response_s"]["p95"]
+    back = load_result(out)
+    assert back.summary()["ground"]["system_response_s"]["p50"] == g["system_response_s"]["p50"]
+    assert "mean_system_response_s" in back.figures
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 0, r.output
+    assert "gnd p50" in r.stdout and "From request to image on the ground" in r.stdout
+    r = CliRunner().invoke(main, ["map", str(TINY_TOML), "--figure", "system_response", "-o",
+                                  str(tmp_path / "m.png")])
+    assert r.exit_code == 2 and "--stations" in r.output
