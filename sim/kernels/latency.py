@@ -211,6 +211,8 @@ def latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, ra
         act_s = np.empty(nsat, np.int64)
         act_b = np.empty(nsat, np.float64)
         for i in range(blocks[blk], blocks[blk + 1]):
+            if t_start >= T and t_cur[i] >= T:
+                continue  # past the window, only points with a request still waiting need their accesses
             n = 0
             for s in range(nsat):
                 w_tgt, w_sat, w_a, w_b, n = W.pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat,
