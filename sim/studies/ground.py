@@ -52,10 +52,11 @@ from sim.studies.capacity import Passes, Targets, access_windows
 DEFAULT_TAIL_S = SECONDS_PER_DAY
 # Samples per time chunk of the latency kernel (bounds the satellite frames held at once).
 CHUNK_SAMPLES = 512
-# Histogram bin (s) of the response and latency distributions; widened for very long windows
-# so that the histograms stay within MAX_BINS.
+# Histogram bin (s) of the response and latency distributions; widened for long windows so
+# that the histograms stay within MAX_BINS (3 x N_BLOCKS x 250,000 float64: 96 MB; a day and
+# its tail take 172,802 bins of 1 s, a 31-day window bins of 11 s).
 BIN_S = 1.0
-MAX_BINS = 2_000_000
+MAX_BINS = 250_000
 # Parallel tasks (blocks of points); fixed, so that the histograms' sums do not depend on the threads.
 N_BLOCKS = 16
 # Samples of a contact at which its elevation is evaluated, then golden-section steps
