@@ -17,6 +17,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED_TLE, TINY_TOML
 
 from cli import main
 from constellation.errors import InputError, ScenarioError
@@ -28,8 +29,6 @@ from sim.engine.propagate import Window
 from sim.kernels import latency as L
 from sim.studies.capacity import Targets, access_windows
 from sim.studies.ground import find_contacts, ground_latency
-
-from conftest import SHARED_TLE, TINY_TOML
 
 JILIN_TLE = SHARED_TLE / "jilin1_2025-10-03.tle"
 

@@ -82,4 +82,5 @@ def format_contacts(contacts, json_lines: bool = False) -> str:
     return format_rows(CONTACT_HEADER, list(contact_rows(contacts)), json_lines)
 
 
-__all__ = ["iso_utc", "format_rows", "write_rows", "contact_rows", "write_contacts", "format_contacts", "CONTACT_HEADER"]
+__all__ = ["iso_utc", "format_rows", "write_rows", "contact_rows", "write_contacts", "format_contacts",
+           "CONTACT_HEADER"]

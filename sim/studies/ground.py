@@ -45,7 +45,6 @@ from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
 from sim.kernels import coverage as K
 from sim.kernels import latency as L
-from sim.kernels import num_threads
 from sim.studies.capacity import Passes, Targets, access_windows
 
 # How far past the window's end accesses and contacts are searched (s).
