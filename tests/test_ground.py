@@ -115,6 +115,8 @@ def test_scenario_ground_table(tmp_path):
     sc = load_scenario(tgt)
     assert [(t.name, t.threshold_s) for t in sc.delivery_targets] == [("on the ground within 6 h", 21600.0)]
     assert [t.name for t in sc.targets] == ["within 12 h"]
+    g = Study.from_scenario(tgt).with_overrides(grid_res_deg=30).run(progress=False).summary()["ground"]
+    assert g["network"] == "china-rs" and [t["name"] for t in g["targets"]] == ["on the ground within 6 h"]
 
 
 # ----------------------------------------------------------------------------- contacts vs skyfield
@@ -217,10 +219,14 @@ def hand_figures(acc, contacts, setup, T):
     return integral / measure, (worst if censored == 0 else None), censored, lat
 
 
-def test_latency_and_response_match_a_hand_integration():
+@pytest.mark.parametrize("seed", [0, 1])
+def test_latency_and_response_match_a_hand_integration(seed):
+    """Four places near the stations and elsewhere, and four random ones, per seed."""
+    rng = np.random.default_rng(seed)
+    lat = [40.0, 10.0, -30.0, 60.0] + list(np.degrees(np.arcsin(rng.uniform(-1, 1, 4))))
+    lon = [116.0, 20.0, -60.0, 100.0] + list(rng.uniform(-180, 180, 4))
     study = Study.from_scenario(TINY_TOML).with_overrides(days=1, step_s=60, stations="china-rs",
-                                                          points=([40.0, 10.0, -30.0, 60.0],
-                                                                  [116.0, 20.0, -60.0, 100.0]))
+                                                          points=(lat, lon))
     result = study.run(progress=False)
     T = 86400.0
     window = Window(study.start, T + 86400.0, 60.0)
@@ -256,7 +262,21 @@ def test_latency_and_response_match_a_hand_integration():
     assert g["system_response_s"]["mean"] == pytest.approx(
         float(np.sum(w * f["mean_system_response_s"] * (1 - f["censored_request_share"]))
               / np.sum(w * (1 - f["censored_request_share"]))), rel=1e-9)
-    assert g["network"] == "china-rs" and checked == 4
+    assert g["network"] == "china-rs" and checked == 8
+
+
+def test_delivery_verdicts_read_the_worst_request():
+    from sim.engine.metrics import Target
+    from sim.studies.ground import delivery_verdicts
+
+    figs = {"max_system_response_s": np.array([100.0, 300.0, np.nan]),
+            "mean_system_response_s": np.array([50.0, 150.0, 90.0])}
+    w = np.array([0.5, 0.25, 0.25])
+    v = delivery_verdicts([Target("a", 300.0), Target("b", 200.0)], figs, w)
+    assert [(x["verdict"], x["share_met"], x["share_mean_response_met"]) for x in v] == \
+        [("not met", 0.75, 1.0), ("not met", 0.5, 1.0)]
+    v = delivery_verdicts([Target("c", 300.0)], {k: a[:2] for k, a in figs.items()}, w[:2])
+    assert v[0]["verdict"] == "met" and v[0]["share_met"] == 1.0
 
 
 def test_polar_stations_shorten_the_wait():
