@@ -201,6 +201,13 @@ DAY_AND_NIGHT = click.option("--day-and-night", is_flag=True,
                              help="Drop the scenario's lighting constraint: image day and night.")
 
 
+STATIONS_HELP = ("Ground stations images come down at: a built-in network (china-rs, china-rs-polar) or a "
+                 "station file (.toml, .csv)")
+STATIONS = click.option("--stations", "stations", metavar="NETWORK|FILE", callback=_input_file,
+                        help=STATIONS_HELP + "; adds the time from a request to its image on the ground (system "
+                                             "response) and the data latency. Default: the scenario's [ground].")
+
+
 def sensor_options(f):
     """--off-nadir, --min-elevation, --swath-km, --min-sun-elevation, --day-and-night."""
     return _options(OFF_NADIR, MIN_ELEVATION, SWATH, MIN_SUN, DAY_AND_NIGHT)(f)
@@ -235,6 +242,7 @@ def simulation_options(f):
         click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True,
                      help="Where the coverage kernel runs: auto takes a CUDA GPU when numba finds one, else "
                           "the CPU; both give the same figures."),
+        STATIONS,
     )(f)
 
 
@@ -319,7 +327,8 @@ def one_study(scenarios, tle_path, command: str, select=(), max_epoch_age=None):
 
 def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_kind=None, lat_min=None,
                  lat_max=None, land_only=False, off_nadir=None, min_elevation=None, swath_km=None,
-                 min_sun_elevation=None, day_and_night=False, targets=(), points=None, **_run_options):
+                 min_sun_elevation=None, day_and_night=False, targets=(), points=None, stations=None,
+                 **_run_options):
     """The study with the command line's overrides applied."""
     if points is not None:
         grid = [opt for opt, v in (("--grid-res", grid_res), ("--grid-kind", grid_kind), ("--lat-min", lat_min),
@@ -334,7 +343,7 @@ def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_
                                 lat_min_deg=lat_min, lat_max_deg=lat_max, land_only=land_only or None,
                                 off_nadir_deg=off_nadir, min_elevation_deg=min_elevation, swath_km=swath_km,
                                 min_sun_elevation_deg=min_sun_elevation, day_and_night=day_and_night,
-                                targets=targets, points=points)
+                                targets=targets, points=points, stations=stations)
 
 
 def validated(study):
@@ -385,10 +394,17 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, client=No
     study.check_memory(memory_limit)  # from the sizes alone: a run too big for memory builds nothing
     grid = study.grid()
     label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
-    with sample_bar(label, study.window().n_samples - 1) as progress:
-        return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
-                         per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]),
-                         client=client, **({"timeseries": True, "n_assets": n_assets} if timeseries else {}))
+    # With a ground network, a second bar over the latency's samples (the window and its tail).
+    ground_bar = _Bar(f"{study.name}: request to ground via {study.ground.name}") if study.ground else None
+    try:
+        with sample_bar(label, study.window().n_samples - 1) as progress:
+            return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
+                             per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]),
+                             client=client, ground_progress=ground_bar,
+                             **({"timeseries": True, "n_assets": n_assets} if timeseries else {}))
+    finally:
+        if ground_bar is not None:
+            ground_bar.close()
 
 
 @main.command("run")
@@ -565,7 +581,8 @@ def show_cmd(files, as_json, with_provenance):
         click.echo(milestone_table(results))
 
 
-MAP_FIGURES = ("max_revisit", "mean_revisit", "mean_response", "accesses", "coverage")  # sim.outputs.plot.MAP_FIGURES
+MAP_FIGURES = ("max_revisit", "mean_revisit", "mean_response", "accesses", "coverage",  # sim.outputs.plot.MAP_FIGURES
+               "system_response", "max_system_response", "data_latency")
 
 
 @main.command("map")
@@ -584,6 +601,8 @@ def map_cmd(scenario, tle_path, select, max_epoch_age, out_path, figure, **optio
 
     with user_errors():
         study = with_options(one_study(scenario, tle_path, "map", select, max_epoch_age), **options)
+        if figure in ("system_response", "max_system_response", "data_latency") and study.ground is None:
+            raise click.UsageError(f"--figure {figure} needs ground stations: give --stations (e.g. china-rs)")
         path = Path(out_path or f"{safe_name(study.name)}-{figure}.png")
         check_outputs([("--out", path)], inputs=[*scenario, tle_path])
         result = simulate(study, **options)
@@ -792,6 +811,61 @@ def _export_czml(scenario, tle_path, select, out_path, start, hours, days, step_
         write_czml(study.constellation, out_path, study.start, study.duration_s, step, name=study.name)
     click.echo(f"wrote {len(study.constellation)} satellites to {out_path} (CZML, Earth-fixed positions every "
                f"{step:g} s from {study.start:%Y-%m-%d %H:%M:%S} UTC for {study.duration_s / 3600:g} h)", err=True)
+
+
+# ---------------------------------------------------------------- ground segment
+
+
+@main.command("contacts")
+@click.argument("scenario", nargs=-1, callback=_input_files)
+@catalog_options()
+@click.option("--stations", "stations", metavar="NETWORK|FILE", callback=_input_file,
+              help=STATIONS_HELP + ". Default: the scenario's [ground].")
+@window_options(max_days=31, max_step_s=600)
+@out_option("Write the contacts here: CSV (satellite, station, aos_utc, los_utc, duration_s, max_elevation_deg, "
+            "aos_s, los_s), or JSON lines with --json. Default: standard output, unless --summary.")
+@click.option("--summary", "with_summary", is_flag=True,
+              help="Print the per-station summary (contacts and minutes a day, longest gap) to standard output.")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines instead of CSV; with --summary, one JSON object.")
+def contacts_cmd(scenario, tle_path, select, max_epoch_age, stations, start, days, step_s, out_path, with_summary,
+                 as_json):
+    """Downlink contacts of a constellation's satellites with ground stations.
+
+    A contact lasts while the satellite stands at least the station's minimum
+    elevation above its horizon (the coverage kernel's refined edges, the
+    station's height and geodetic horizon).  Each contact: satellite, station,
+    AOS and LOS (UTC, ISO 8601 with milliseconds), duration and highest
+    elevation.  --summary: per station, contacts and minutes a day and the
+    longest time with no satellite in contact.
+    """
+    from sim.outputs.report import contacts_text
+    from sim.outputs.tables import table_files, table_format, table_lines, write_table
+    from sim.studies.ground import contact_summary, find_contacts
+
+    bar = _Bar("contacts")
+    with user_errors():
+        fmt = table_format(out_path, as_json)
+        outputs = [("--out", p) for p in table_files(out_path, fmt)] if out_path else []
+        check_outputs(outputs, inputs=[*scenario, tle_path, stations])
+        study = one_study(scenario, tle_path, "contacts", select, max_epoch_age)
+        study = validated(study.with_overrides(start=start, days=days, step_s=step_s, stations=stations))
+        if study.ground is None:
+            raise click.UsageError("give --stations (a built-in network: china-rs, china-rs-polar; or a station "
+                                   "file): the scenario has no [ground]")
+        try:
+            found = find_contacts(study.constellation, study.ground, study.window(), progress=bar)
+        finally:
+            bar.close()
+        if out_path:
+            files = write_table(found.table(), out_path, fmt,
+                                meta={"command_line": shlex.join(["revisit", *sys.argv[1:]])})
+            click.echo(f"wrote {len(found):,} contacts to {' and '.join(map(str, files))}", err=True)
+    if out_path is None and not with_summary:
+        for line in table_lines(found.table(), fmt):
+            click.echo(line)
+    if with_summary:
+        summary = contact_summary(found)
+        click.echo(json.dumps(_jsonable(summary)) if as_json else contacts_text(summary))
 
 
 # ---------------------------------------------------------------- target capacity and area survey

@@ -19,6 +19,7 @@ from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
 from .errors import ScenarioError
 from .files import MAX_TOML_BYTES, read_limited
+from .ground import GroundNetwork, StationError, load_network
 from .orbits import sso_inclination_deg
 from .patterns import split_evenly, sso_planes, walker
 from .sensor import NO_LIMIT, SENSOR_KINDS, Sensor
@@ -97,6 +98,10 @@ class Scenario:
     capacity: CapacitySpec | None = None
     survey: SurveySpec | None = None
     grid_kind: str = "regular"
+    # [ground]: the stations images come down at (data latency, system response time).
+    ground: GroundNetwork | None = None
+    # [[target]] tables stating max_delivery_*: "images on the ground within X" claims.
+    delivery_targets: list[TargetSpec] = field(default_factory=list)
 
 
 class _Table:
@@ -181,6 +186,24 @@ def _alt_check(v):
     return None
 
 
+def _read_ground(tab: _Table) -> GroundNetwork:
+    """[ground]: ``network`` (a built-in name or a station file) or ``file`` (a
+    station file), relative to the scenario's folder."""
+    given = [k for k in ("network", "file") if k in tab.data]
+    if len(given) != 1:
+        raise ScenarioError("give network (a built-in network or a station file) or file, one of them",
+                            tab.path, field=tab.key("network"))
+    key = given[0]
+    value = tab.get(key, str)
+    tab.finish()
+    try:
+        return load_network(value, relative_to=tab.path)
+    except StationError as exc:
+        if exc.path == value:  # neither a built-in name nor a file: the scenario's key is wrong
+            raise ScenarioError(exc.reason, tab.path, field=tab.key(key))
+        raise
+
+
 def _read_target(tab: _Table) -> TargetSpec:
     name = tab.get("name", str)
     units = {"max_revisit_s": 1.0, "max_revisit_min": 60.0, "max_revisit_h": 3600.0,
@@ -190,6 +213,24 @@ def _read_target(tab: _Table) -> TargetSpec:
         raise ScenarioError("give exactly one of " + ", ".join(units), tab.path, field=tab.key("max_revisit_*"))
     k = given[0]
     threshold = tab.get(k, NUMBER, check=_positive) * units[k]
+    claim = tab.get("claim", str, "")
+    tab.finish()
+    return TargetSpec(name, float(threshold), claim)
+
+
+DELIVERY_UNITS = {"max_delivery_s": 1.0, "max_delivery_min": 60.0, "max_delivery_h": 3600.0,
+                  "max_delivery_days": SECONDS_PER_DAY}
+
+
+def _read_delivery_target(tab: _Table) -> TargetSpec:
+    """A [[target]] with one of max_delivery_s/_min/_h/_days: every request's image on the
+    ground within it (judged with a [ground] network or ``run --stations``)."""
+    name = tab.get("name", str)
+    given = [k for k in DELIVERY_UNITS if k in tab.data]
+    if len(given) != 1:
+        raise ScenarioError("give exactly one of " + ", ".join(DELIVERY_UNITS), tab.path,
+                            field=tab.key("max_delivery_*"))
+    threshold = tab.get(given[0], NUMBER, check=_positive) * DELIVERY_UNITS[given[0]]
     claim = tab.get("claim", str, "")
     tab.finish()
     return TargetSpec(name, float(threshold), claim)
@@ -487,7 +528,11 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     raw_targets = raw.get("target", [])
     if not isinstance(raw_targets, list):
         raise ScenarioError("use [[target]] (an array of tables)", spath, field="target")
+    delivery = []
     for i, t in enumerate(raw_targets):
+        if isinstance(t, dict) and any(k in t for k in DELIVERY_UNITS):
+            delivery.append(_read_delivery_target(_Table(t, spath, f"target[{i + 1}]")))
+            continue
         targets.append(_read_target(_Table(t, spath, f"target[{i + 1}]")))
 
     top.used.add("group")
@@ -506,6 +551,8 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     capacity = _read_capacity(cap) if cap is not None else None
     sv = top.sub("survey", None)
     survey = _read_survey(sv, [g.name for g in groups]) if sv is not None else None
+    gr = top.sub("ground", None)
+    ground = _read_ground(gr) if gr is not None else None
     top.finish()
     return Scenario(name, title, source, claim, Constellation(name, groups), start, duration, step,
-                    res, lat_min, lat_max, targets, spath, capacity, survey, grid_kind)
+                    res, lat_min, lat_max, targets, spath, capacity, survey, grid_kind, ground, delivery)

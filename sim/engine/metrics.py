@@ -36,6 +36,14 @@ FIGURES = {
     "access_mean_s": "mean access (s)",
     "access_max_s": "longest access (s)",
     "first_access_s": "start of the first access, from the window start (s); NaN if never accessed",
+    # With a ground network (sim.studies.ground; docs/model.md, "From request to image on the ground").
+    "mean_system_response_s": "mean time from a uniformly random request to the first image collected after it "
+                              "reaching the ground (s); over the requests resolved",
+    "max_system_response_s": "longest time from a request to its image on the ground (s); NaN where some "
+                             "request is unresolved",
+    "censored_request_share": "share of the window's requests whose image is not on the ground by the search's end",
+    "mean_data_latency_s": "mean time from an image (an access start) to the end of its downlink contact (s)",
+    "images_delivered": "images (accesses starting in the window) delivered to the ground",
 }
 
 

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
+from sim.engine.table import iso_utc
 from sim.kernels import snapshots as S
 
 # N of the N-asset figures when none is given: the share seen by two satellites at
@@ -86,10 +87,6 @@ class TimeSeries:
             out[name] = arr.astype(int).tolist() if name == "max_sats_in_view" else arr.astype(float).tolist()
         return out
 
-
-def iso_utc(t: datetime) -> str:
-    """``t`` as UTC ISO-8601 with milliseconds and a trailing Z."""
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def series_stride(user_step_s: float, sample_step_s: float) -> int:
@@ -211,4 +208,4 @@ def summary(series: TimeSeries, figures: dict, weight: np.ndarray) -> dict:
 
 
 __all__ = ["DEFAULT_N_ASSETS", "POINT_FIGURES", "SERIES", "TimeSeries", "SeriesAccumulator", "build_series",
-           "combine_bands", "cumulative_share", "chunk_samples_to_count", "series_stride", "iso_utc", "summary"]
+           "combine_bands", "cumulative_share", "chunk_samples_to_count", "series_stride", "summary"]

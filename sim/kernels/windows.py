@@ -90,6 +90,110 @@ def step_prune_cos(u, reach, valid):
 
 
 @njit(cache=True, error_model="numpy")
+def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radius_km, prune, rho_max, arc_max,
+                 w_tgt, w_sat, w_a, w_b, n):
+    """Append the access windows of satellite ``s`` to target ``i`` over the
+    stretch to the buffers (as :func:`target_windows` finds them; ``prune``,
+    ``rho_max``, ``arc_max`` from :func:`step_prune_cos`); -> the buffers and
+    the new count."""
+    nk = valid.shape[1]
+    cos_eta = sensor[s, K.S_COS_ETA]
+    sin_eta = sensor[s, K.S_SIN_ETA]
+    cos_eps = sensor[s, K.S_COS_EPS]
+    sin_eps = sensor[s, K.S_SIN_EPS]
+    swath = sensor[s, K.S_KIND] == K.KIND_SWATH
+    half_swath_km = sensor[s, K.S_HALF_SWATH_KM]
+    sin_sun = sensor[s, K.S_SIN_SUN]
+    lit = sin_sun > K.NO_LIGHTING
+    hx = phat[i, 0]
+    hy = phat[i, 1]
+    hz = phat[i, 2]
+    R = radius_km[i]
+    nx = nxyz[i, 0]
+    ny = nxyz[i, 1]
+    nz = nxyz[i, 2]
+    deflection = math.acos(min(1.0, nx * hx + ny * hy + nz * hz))
+    cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
+    is_open = False
+    cur_a = 0.0
+    cur_b = 0.0
+    k = -1
+    while k < nk - 2:
+        k += 1
+        c = prune[s, k]
+        if c > 1.0:
+            continue
+        cos_ang = hx * u[s, k, 0] + hy * u[s, k, 1] + hz * u[s, k, 2]
+        if cos_ang < c:
+            # Far from the track: the sub-satellite point moves at most
+            # arc_max a step, so the next `jump` steps are pruned too.
+            # The chord sqrt(2 (1 - cos)) is a lower bound of the angle.
+            if arc_max[s] > 0.0:
+                ang = math.sqrt(max(0.0, 2.0 - 2.0 * cos_ang))
+                jump = int((ang - rho_max[s]) / (arc_max[s] * JUMP_SAFETY))
+                if jump > 0:
+                    k += jump
+            continue
+        t0 = t[k]
+        t1 = t[k + 1]
+        dt = t1 - t0
+        q0 = hx * u[s, k, 0] + hy * u[s, k, 1] + hz * u[s, k, 2]
+        q1 = hx * u[s, k + 1, 0] + hy * u[s, k + 1, 1] + hz * u[s, k + 1, 2]
+        g0 = hx * du[s, k, 0] + hy * du[s, k, 1] + hz * du[s, k, 2]
+        g1 = hx * du[s, k + 1, 0] + hy * du[s, k + 1, 1] + hz * du[s, k + 1, 2]
+        if swath:
+            n0 = math.sqrt(du[s, k, 0] * du[s, k, 0] + du[s, k, 1] * du[s, k, 1] + du[s, k, 2] * du[s, k, 2])
+            n1 = math.sqrt(du[s, k + 1, 0] * du[s, k + 1, 0] + du[s, k + 1, 1] * du[s, k + 1, 1]
+                           + du[s, k + 1, 2] * du[s, k + 1, 2])
+            sx = K.swath_crossing(g0 / n0, g1 / n1, q0, g0 * dt, q1, g1 * dt, cos_half)
+            if sx < 0.0:
+                continue
+            if lit:
+                h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
+                                        sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
+                if h0 + sx * (h1 - h0) < 0.0:
+                    continue
+            a = t0 + sx * dt
+            b = a
+        else:
+            r0 = rad[s, k]
+            r1 = rad[s, k + 1]
+            if K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+                # The coverage kernel's geodetic-horizon margins (sim.kernels.coverage._step_rows).
+                u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = K.step_vectors(u, du, s, k)
+                sa, sb = K.geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z,
+                                           d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k], rdot[s, k + 1],
+                                           cos_eta, sin_eta, sin_eps, dt)
+            else:
+                C0, dC0 = K.cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                C1, dC1 = K.cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                sa, sb = K.interval_access(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1, g1 - dC1 * rdot[s, k + 1],
+                                           dt)
+            if sa < 0.0:
+                continue
+            if lit:
+                h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
+                                        sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
+                sa, sb = K.lit_clip(sa, sb, h0, h1)
+                if sa < 0.0:
+                    continue
+            a = t0 if sa == 0.0 else t0 + sa * dt
+            b = t1 if sb == 1.0 else t0 + sb * dt
+        if is_open and a <= cur_b:
+            if b > cur_b:
+                cur_b = b
+            continue
+        if is_open:
+            w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
+        is_open = True
+        cur_a = a
+        cur_b = b
+    if is_open:
+        w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
+    return w_tgt, w_sat, w_a, w_b, n
+
+
+@njit(cache=True, error_model="numpy")
 def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, radius_km):
     """Access windows of every (target, satellite) over one stretch of samples.
 
@@ -116,100 +220,9 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
     w_b = np.empty(cap, np.float64)
     n = 0
     for s in range(nsat):
-        cos_eta = sensor[s, K.S_COS_ETA]
-        sin_eta = sensor[s, K.S_SIN_ETA]
-        cos_eps = sensor[s, K.S_COS_EPS]
-        sin_eps = sensor[s, K.S_SIN_EPS]
-        swath = sensor[s, K.S_KIND] == K.KIND_SWATH
-        half_swath_km = sensor[s, K.S_HALF_SWATH_KM]
-        sin_sun = sensor[s, K.S_SIN_SUN]
-        lit = sin_sun > K.NO_LIGHTING
         for i in range(ntgt):
-            hx = phat[i, 0]
-            hy = phat[i, 1]
-            hz = phat[i, 2]
-            R = radius_km[i]
-            nx = nxyz[i, 0]
-            ny = nxyz[i, 1]
-            nz = nxyz[i, 2]
-            deflection = math.acos(min(1.0, nx * hx + ny * hy + nz * hz))
-            cos_half = math.cos(min(0.5 * math.pi, half_swath_km / R))
-            is_open = False
-            cur_a = 0.0
-            cur_b = 0.0
-            k = -1
-            while k < nk - 2:
-                k += 1
-                c = prune[s, k]
-                if c > 1.0:
-                    continue
-                cos_ang = hx * u[s, k, 0] + hy * u[s, k, 1] + hz * u[s, k, 2]
-                if cos_ang < c:
-                    # Far from the track: the sub-satellite point moves at most
-                    # arc_max a step, so the next `jump` steps are pruned too.
-                    # The chord sqrt(2 (1 - cos)) is a lower bound of the angle.
-                    if arc_max[s] > 0.0:
-                        ang = math.sqrt(max(0.0, 2.0 - 2.0 * cos_ang))
-                        jump = int((ang - rho_max[s]) / (arc_max[s] * JUMP_SAFETY))
-                        if jump > 0:
-                            k += jump
-                    continue
-                t0 = t[k]
-                t1 = t[k + 1]
-                dt = t1 - t0
-                q0 = hx * u[s, k, 0] + hy * u[s, k, 1] + hz * u[s, k, 2]
-                q1 = hx * u[s, k + 1, 0] + hy * u[s, k + 1, 1] + hz * u[s, k + 1, 2]
-                g0 = hx * du[s, k, 0] + hy * du[s, k, 1] + hz * du[s, k, 2]
-                g1 = hx * du[s, k + 1, 0] + hy * du[s, k + 1, 1] + hz * du[s, k + 1, 2]
-                if swath:
-                    n0 = math.sqrt(du[s, k, 0] * du[s, k, 0] + du[s, k, 1] * du[s, k, 1] + du[s, k, 2] * du[s, k, 2])
-                    n1 = math.sqrt(du[s, k + 1, 0] * du[s, k + 1, 0] + du[s, k + 1, 1] * du[s, k + 1, 1]
-                                   + du[s, k + 1, 2] * du[s, k + 1, 2])
-                    sx = K.swath_crossing(g0 / n0, g1 / n1, q0, g0 * dt, q1, g1 * dt, cos_half)
-                    if sx < 0.0:
-                        continue
-                    if lit:
-                        h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
-                                                sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
-                        if h0 + sx * (h1 - h0) < 0.0:
-                            continue
-                    a = t0 + sx * dt
-                    b = a
-                else:
-                    r0 = rad[s, k]
-                    r1 = rad[s, k + 1]
-                    if K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
-                        # The coverage kernel's geodetic-horizon margins (sim.kernels.coverage._step_rows).
-                        u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = K.step_vectors(u, du, s, k)
-                        sa, sb = K.geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z,
-                                                   d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k], rdot[s, k + 1],
-                                                   cos_eta, sin_eta, sin_eps, dt)
-                    else:
-                        C0, dC0 = K.cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                        C1, dC1 = K.cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                        sa, sb = K.interval_access(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1, g1 - dC1 * rdot[s, k + 1],
-                                                   dt)
-                    if sa < 0.0:
-                        continue
-                    if lit:
-                        h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
-                                                sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
-                        sa, sb = K.lit_clip(sa, sb, h0, h1)
-                        if sa < 0.0:
-                            continue
-                    a = t0 if sa == 0.0 else t0 + sa * dt
-                    b = t1 if sb == 1.0 else t0 + sb * dt
-                if is_open and a <= cur_b:
-                    if b > cur_b:
-                        cur_b = b
-                    continue
-                if is_open:
-                    w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
-                is_open = True
-                cur_a = a
-                cur_b = b
-            if is_open:
-                w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
+            w_tgt, w_sat, w_a, w_b, n = pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz,
+                                                     radius_km, prune, rho_max, arc_max, w_tgt, w_sat, w_a, w_b, n)
     return w_tgt[:n].copy(), w_sat[:n].copy(), w_a[:n].copy(), w_b[:n].copy()
 
 

@@ -16,7 +16,7 @@ models; times are UTC ISO 8601 with milliseconds and a trailing Z.
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 from constellation.files import atomic_write
 from sim.engine.memory import check_fits
 from sim.engine.propagate import Window, propagate_ecef
+from sim.engine.table import iso_utc
 
 CLOCK_MULTIPLIER = 60.0
 INTERPOLATION_DEGREE = 5
@@ -33,12 +34,6 @@ CZML_BYTES_PER_SAMPLE = 300
 PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
            (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
-
-def iso_utc(t: datetime) -> str:
-    """UTC ISO 8601 with milliseconds and a trailing Z: 2026-01-01T00:00:00.000Z."""
-    t = t.astimezone(timezone.utc) if t.tzinfo else t.replace(tzinfo=timezone.utc)
-    t = t + timedelta(microseconds=500) if t.microsecond % 1000 >= 500 else t
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
 def _packet_ids(constellation) -> list[str]:

@@ -49,7 +49,8 @@ from sim.engine.metrics import FIGURES, REFINEMENT, Target
 from sim.engine.propagate import Window
 from sim.engine.result import Result, jsonable
 from sim.engine.timeseries import POINT_FIGURES as SERIES_POINT_FIGURES
-from sim.engine.timeseries import SERIES, TimeSeries, iso_utc
+from sim.engine.table import iso_utc
+from sim.engine.timeseries import SERIES, TimeSeries
 
 FORMAT = "revisit-result"
 # 2: NetCDF CF-1.10 with the raster view of non-rectangular grids, CSV metadata in a sidecar.

@@ -49,7 +49,13 @@ MAP_FIGURES = {
     "mean_response": "mean_response_s",
     "accesses": "n_access",
     "coverage": "coverage_fraction",
+    # With a ground network (run/map --stations): sim.studies.ground.
+    "system_response": "mean_system_response_s",
+    "max_system_response": "max_system_response_s",
+    "data_latency": "mean_data_latency_s",
 }
+# Map figures that exist only when the run named a ground network.
+GROUND_FIGURES = ("system_response", "max_system_response", "data_latency")
 FIGURE_TITLES = {
     "max_revisit_s": "max revisit time (longest gap, window edges included)",
     "mean_revisit_s": "mean revisit time (mean gap)",
@@ -63,6 +69,11 @@ FIGURE_TITLES = {
     "access_mean_s": "mean access duration",
     "access_max_s": "longest access",
     "first_access_s": "first access (from the window start)",
+    "mean_system_response_s": "mean time from a random request to its image on the ground",
+    "max_system_response_s": "longest time from a request to its image on the ground",
+    "mean_data_latency_s": "mean data latency (image taken to image on the ground)",
+    "censored_request_share": "share of the requests not on the ground by the search's end",
+    "images_delivered": "images delivered (accesses starting in the window)",
 }
 # Figures a revisit claim ("within X") can be read against: thresholds go on their colour bars.
 CLAIM_FIGURES = ("max_revisit_s", "mean_revisit_s", "mean_response_s", "max_revisit_interior_s",

@@ -47,10 +47,17 @@ def format_count(x: float) -> str:
 
 def milestone_table(results: list[dict]) -> str:
     """`revisit run` / `revisit show` as text: one row per scenario (and per group), notes, beyond-revisit claims."""
+    # With a ground network, two more columns: the time from a request to its image on the ground.
+    ground = any("ground" in r for r in results)
+    gcols = f" {'gnd p50':>8} {'gnd p95':>8}" if ground else ""
     head = (f"{'scenario':<18} {'sats':>5} {'claim':<24} {'MRT p50':>8} {'MRT p95':>8} {'MRT max':>8} "
-            f"{'mean rev':>8} {'response':>8} {'met':>7}  verdict")
+            f"{'mean rev':>8} {'response':>8}{gcols} {'met':>7}  verdict")
     lines = [head, "-" * len(head)]
     for r in results:
+        g = r.get("ground")
+        gvals = (f" {format_duration(g['system_response_s']['p50']):>8} "
+                 f"{format_duration(g['system_response_s']['p95']):>8}" if g else f" {'-':>8} {'-':>8}") \
+            if ground else ""
         mrt = r["max_revisit_s"]
         tg = r["targets"]
         claim = ", ".join(t["name"] for t in tg) if tg else "(none)"
@@ -58,8 +65,8 @@ def milestone_table(results: list[dict]) -> str:
         verdict = ", ".join(t["verdict"] for t in tg) if tg else "-"
         lines.append(f"{r['scenario']:<18} {r['satellites']:>5} {claim:<24} {format_duration(mrt['p50']):>8} "
                      f"{format_duration(mrt['p95']):>8} {format_duration(mrt['max']):>8} "
-                     f"{format_duration(r['mean_revisit_s']):>8} {format_duration(r['mean_response_s']):>8} "
-                     f"{met:>7}  {verdict}")
+                     f"{format_duration(r['mean_revisit_s']):>8} {format_duration(r['mean_response_s']):>8}"
+                     f"{gvals} {met:>7}  {verdict}")
         for g in r.get("groups", []):
             gm = g["max_revisit_s"]
             gmet = ", ".join(format_share(t["share_met"]) for t in g["targets"]) if g["targets"] else "-"
@@ -74,6 +81,7 @@ def milestone_table(results: list[dict]) -> str:
                  "met: share of the area whose MRT meets the claim.")
     if any(r.get("unseen_share", 0) > 0 for r in results):
         lines.append("Points never seen in a window count with MRT = the window length.")
+    lines.extend(ground_lines(results))
     lines.extend(beyond_revisit_lines(results))
     return "\n".join(lines)
 
@@ -100,6 +108,54 @@ def point_table(scenario: str, points: list[dict], max_rows: int = POINT_ROWS) -
                      f"--out FILE.csv")
     lines.append("MRT: the point's longest gap (the window's edges count); accesses: in the whole window; "
                  "covered: share of the window in view.")
+    return "\n".join(lines)
+
+
+def format_latency(seconds) -> str:
+    """A latency: format_duration, and 'censored' for +inf (beyond the search's end)."""
+    if seconds is not None and isinstance(seconds, float) and math.isinf(seconds):
+        return "censored"
+    return format_duration(seconds)
+
+
+def ground_lines(results: list[dict]) -> list[str]:
+    """The milestone table's ground-segment lines (runs with a ground network): the
+    time from a request to its image on the ground and the data latency, censored
+    shares, and the delivery claims' verdicts."""
+    rows = [r for r in results if r.get("ground")]
+    if not rows:
+        return []
+    lines = ["gnd: area-weighted median and 95th percentile of the time from a request (uniformly random in the "
+             "window) to the first image collected after it reaching the ground.",
+             "",
+             "From request to image on the ground (store and forward; docs/model.md):"]
+    for r in rows:
+        g = r["ground"]
+        sr, dl = g["system_response_s"], g["data_latency_s"]
+        lines.append(f"{r['scenario']:<18} via {g['network']} ({len(g['stations'])} stations): response mean "
+                     f"{format_latency(sr['mean'])}, p50 {format_latency(sr['p50'])}, p95 {format_latency(sr['p95'])}; "
+                     f"data latency p50 {format_latency(dl['p50'])}, p95 {format_latency(dl['p95'])}; "
+                     f"censored {format_share(g['censored_request_share'])} of requests")
+        for t in g.get("targets", []):
+            lines.append(f"{'':<18}   {t['name']}: {t['verdict']} ({format_share(t['share_met'])} of the area)")
+    return lines
+
+
+def contacts_text(s: dict) -> str:
+    """`revisit contacts --summary` as text: one row per station."""
+    head = (f"{'station':<14} {'lat':>7} {'lon':>8} {'mask':>5} {'contacts/d':>10} {'usable/d':>8} {'min/d':>7} "
+            f"{'longest gap':>11}")
+    lines = [f"{s['network']}: {s['contacts']:,} contacts of {s['satellites']} satellites, "
+             f"{format_duration(s['duration_s'])} from {s['start']}", head, "-" * len(head)]
+    for r in s["stations"]:
+        lines.append(f"{r['station']:<14.14} {r['lat_deg']:>7.2f} {r['lon_deg']:>8.2f} {r['min_elevation_deg']:>5g} "
+                     f"{r['contacts_per_day']:>10.1f} {r['usable_per_day']:>8.1f} {r['minutes_per_day']:>7.1f} "
+                     f"{format_duration(r['longest_gap_s']):>11}")
+    g = s["satellite_longest_gap_s"]
+    lines.append(f"longest time a satellite goes without a contact: median {format_duration(g['p50'])}, "
+                 f"max {format_duration(g['max'])}")
+    lines.append("usable: longer than the station's setup time; longest gap: no satellite in contact (window "
+                 "edges count); mask: minimum elevation (deg).")
     return "\n".join(lines)
 
 

@@ -63,6 +63,8 @@ class Targets:
     lon_deg: np.ndarray
     names: list[str]
     source: str
+    # Heights above the WGS-84 ellipsoid (km), e.g. of ground stations; None: on the ellipsoid.
+    alt_km: np.ndarray | None = None
 
     def __post_init__(self):
         self.lat_deg = np.asarray(self.lat_deg, dtype=float)
@@ -71,13 +73,17 @@ class Targets:
             raise ValueError("targets need one or more latitude/longitude pairs")
         if len(self.names) != self.lat_deg.size:
             raise ValueError("one name per target")
+        if self.alt_km is not None:
+            self.alt_km = np.asarray(self.alt_km, dtype=float)
+            if self.alt_km.shape != self.lat_deg.shape:
+                raise ValueError("one height per target")
 
     def __len__(self) -> int:
         return self.lat_deg.size
 
     def xyz_km(self) -> tuple[np.ndarray, np.ndarray]:
-        """Earth-fixed positions on the WGS-84 ellipsoid (km) and geodetic verticals."""
-        xyz, up = geodetic_to_ecef(self.lat_deg, self.lon_deg)
+        """Earth-fixed positions (km; on the WGS-84 ellipsoid, or ``alt_km`` above it) and geodetic verticals."""
+        xyz, up = geodetic_to_ecef(self.lat_deg, self.lon_deg, 0.0 if self.alt_km is None else self.alt_km)
         return np.ascontiguousarray(xyz), np.ascontiguousarray(up)
 
 

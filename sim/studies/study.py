@@ -30,6 +30,7 @@ from constellation.catalog import DEFAULT_MAX_EPOCH_AGE_DAYS, default_start, rea
 from constellation.constants import SECONDS_PER_DAY
 from constellation.core import Constellation
 from constellation.errors import InputError
+from constellation.ground import GroundNetwork, load_network
 from constellation.scenario import GRID_KINDS, CapacitySpec, Scenario, SurveySpec, load_scenario, resolve_scenario
 from constellation.sensor import off_nadir_limit
 from constellation.validate import check_sensor_reach, check_window_near_epochs, unused_limit_warnings
@@ -200,6 +201,10 @@ class Study:
     # The scenario's own start and step, which its claims beyond revisit are tested at.
     claims_start: datetime | None = field(default=None, repr=False)
     claims_step_s: float | None = field(default=None, repr=False)
+    # The ground stations images come down at (None: no latency figures, at no cost),
+    # and the "images on the ground within X" claims judged with them.
+    ground: GroundNetwork | None = None
+    delivery_targets: tuple[Target, ...] = ()
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -216,7 +221,8 @@ class Study:
         src = source or sc.path
         return cls(name or sc.name, sc.constellation, sc.start, sc.duration_s, sc.step_s, grid, targets, sc.claim,
                    sc.capacity, sc.survey, src, False, sc.constellation, None, title=sc.title, scenario_path=src,
-                   claims_start=sc.start, claims_step_s=sc.step_s)
+                   claims_start=sc.start, claims_step_s=sc.step_s, ground=sc.ground,
+                   delivery_targets=tuple(Target(t.name, t.threshold_s, t.claim) for t in sc.delivery_targets))
 
     @classmethod
     def from_catalog(cls, path: str | Path, select=None,
@@ -238,7 +244,7 @@ class Study:
                        min_elevation_deg: float | None = None, swath_km: float | None = None,
                        min_sun_elevation_deg: float | None = None, day_and_night: bool = False,
                        targets=(), select=None, max_epoch_age_days: float | None = None,
-                       points=None, name: str | None = None) -> "Study":
+                       points=None, name: str | None = None, stations=None) -> "Study":
         """A new study with these values replaced (None / empty: keep).
 
         ``start``: ISO UTC text or a datetime; ``days`` or ``duration_s``: the
@@ -265,7 +271,7 @@ class Study:
                                        min_sun_elevation_deg=min_sun_elevation_deg, day_and_night=day_and_night,
                                        targets=tuple(targets or ()), select=tuple(select or ()),
                                        max_epoch_age_days=max_epoch_age_days, points=points,
-                                       name=name).items()
+                                       name=name, stations=stations).items()
                  if v is not None and v is not False and v != ()}
         if not given:
             return self
@@ -324,6 +330,9 @@ class Study:
             changes["max_epoch_age_days"] = float(max_epoch_age_days)
         if name is not None:
             changes["name"] = name
+        if stations is not None:
+            changes["ground"] = stations if isinstance(stations, GroundNetwork) else load_network(stations)
+            given["stations"] = changes["ground"].name
         changes["overrides"] = self.overrides + tuple((k, v.describe() if k == "points" else v)
                                                       for k, v in given.items() if k != "name")
         changes["is_validated"] = False
@@ -366,13 +375,18 @@ class Study:
         age = (self.max_epoch_age_days if self.max_epoch_age_days is not None else DEFAULT_MAX_EPOCH_AGE_DAYS) \
             if self.is_catalog else None
         const, found = check_constellation(self.constellation, window, age)
+        if self.delivery_targets and self.ground is None:
+            found = [*found, f"{len(self.delivery_targets)} delivery-time target(s) ("
+                     f"{', '.join(t.name for t in self.delivery_targets)}) not judged: no ground network "
+                     f"(a [ground] table, or --stations)"]
         return dataclasses.replace(self, constellation=const, warnings=self.warnings + tuple(found),
                                    is_validated=True)
 
     # ------------------------------------------------------------ running
     def run(self, device: str = "auto", progress: Callable[[int, int], None] | bool | None = None,
             memory_limit_bytes: int | None = None, per_group: bool = False, command_line: str | None = None,
-            grid: Grid | None = None, client=None, **engine_options) -> Result:
+            grid: Grid | None = None, client=None, ground_progress: Callable[[int, int], None] | None = None,
+            **engine_options) -> Result:
         """Simulate the study: -> :class:`Result` with its provenance.
 
         ``progress``: True, a ``tqdm.auto`` progress bar (a widget in a notebook,
@@ -390,7 +404,11 @@ class Study:
         figures, to the bit; the provenance adds the scheduler and the band
         count).  ``engine_options`` go to :func:`sim.engine.run.run`, e.g.
         ``timeseries=True, n_assets=2`` for the coverage over time
-        (``Result.series``, :mod:`sim.engine.timeseries`).  Warnings from
+        (``Result.series``, :mod:`sim.engine.timeseries`).  With a ground network
+        (``ground``), the data latency and system response time are added (figures
+        ``mean_system_response_s``..., ``summary()["ground"]``;
+        :func:`sim.studies.ground.ground_latency`), ``ground_progress(done, total)``
+        after each of their time chunks.  Warnings from
         :meth:`validated` are issued as :class:`StudyWarning` unless the study
         was validated by the caller (who then reports them itself).  The memory
         is checked (:meth:`check_memory`) before the grid is built."""
@@ -435,6 +453,14 @@ class Study:
             if bar is not None:
                 bar.close()
         result.meta["claim"] = study.claim
+        if study.ground is not None:
+            from sim.studies.ground import delivery_verdicts, ground_latency
+
+            lat = ground_latency(study.constellation, grid, window, study.ground, progress=ground_progress,
+                                 memory_limit_bytes=memory_limit_bytes)
+            result.figures.update(lat.figures)
+            lat.summary["targets"] = delivery_verdicts(study.delivery_targets, lat.figures, grid.weight)
+            result.meta["ground"] = lat.summary
         options = dict(study.overrides)
         options.update(device=device, per_group=per_group or None, memory_limit=memory_limit_bytes)
         if client is not None:
