@@ -32,8 +32,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
+from sim.kernels import run_blocks
 from sim.kernels import windows as W
 
 INF = math.inf
@@ -179,7 +180,6 @@ def point_sweep(i, blk, ws, wa, wb, n, act_s, act_b, t_cur, T, t_end, last, c_lo
     t_cur[i] = tc
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
 def latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, radius_km, blocks, weight,
                   c_lo, c_aos, c_sufmin, T, first, last, bw,
                   t_cur, resp_int, resp_meas, resp_max, cens_meas, lat_sum, lat_n, lat_cens,
@@ -187,9 +187,9 @@ def latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, ra
     """Fold one chunk of samples into the per-point latency state.
 
     Frames as :func:`sim.kernels.windows.target_windows` takes them (the grid
-    points as targets); ``blocks``: point boundaries, one parallel task per
-    block (block b adds to row b of the histograms: sums do not depend on the
-    thread count).  ``first``: the window's first chunk (an access in progress
+    points as targets); ``blocks``: point boundaries, one task per block,
+    run in parallel (:func:`sim.kernels.run_blocks`; block b adds to row b of
+    the histograms: sums do not depend on the thread count).  ``first``: the window's first chunk (an access in progress
     at t = 0 counts as an image then); in later chunks a window starting at
     the chunk's first sample continues one of the chunk before.  Per point:
     ``t_cur`` (requests resolved up to it), the integral of the response over
@@ -197,45 +197,56 @@ def latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, ra
     measure; the sum, count and censored count of the data latencies.  Per
     block: histograms (``bw`` s bins) of response (mass weight * dt / T) and
     latency (mass weight per image), censored masses."""
-    nsat = valid.shape[0]
     prune, rho_max, arc_max = W.step_prune_cos(u, reach, valid)
+    run_blocks(_latency_block, blocks.shape[0] - 1, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz,
+               radius_km, blocks, weight, c_lo, c_aos, c_sufmin, T, first, last, bw, t_cur, resp_int, resp_meas,
+               resp_max, cens_meas, lat_sum, lat_n, lat_cens, hist_r, diff_r, cens_r, hist_l, cens_l, prune, rho_max,
+               arc_max)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _latency_block(blk, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, radius_km, blocks, weight,
+                   c_lo, c_aos, c_sufmin, T, first, last, bw,
+                   t_cur, resp_int, resp_meas, resp_max, cens_meas, lat_sum, lat_n, lat_cens,
+                   hist_r, diff_r, cens_r, hist_l, cens_l,
+                   prune, rho_max, arc_max):
+    """One block's points of :func:`latency_chunk`."""
+    nsat = valid.shape[0]
     t_start = t[0]
     t_end = t[t.shape[0] - 1]
-    nblk = blocks.shape[0] - 1
-    for blk in prange(nblk):
-        cap = 64
-        w_tgt = np.empty(cap, np.int64)
-        w_sat = np.empty(cap, np.int64)
-        w_a = np.empty(cap, np.float64)
-        w_b = np.empty(cap, np.float64)
-        act_s = np.empty(nsat, np.int64)
-        act_b = np.empty(nsat, np.float64)
-        for i in range(blocks[blk], blocks[blk + 1]):
-            if t_start >= T and t_cur[i] >= T:
-                continue  # past the window, only points with a request still waiting need their accesses
-            n = 0
-            for s in range(nsat):
-                w_tgt, w_sat, w_a, w_b, n = W.pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat,
-                                                           nxyz, radius_km, prune, rho_max, arc_max, w_tgt, w_sat,
-                                                           w_a, w_b, n)
-            order = np.argsort(w_a[:n], kind="mergesort")
-            ws = w_sat[:n][order]
-            wa = w_a[:n][order]
-            wb = w_b[:n][order]
-            for j in range(n):
-                a = wa[j]
-                if a >= T or (a == t_start and not first):
-                    continue
-                D = delivery_at(c_lo, c_aos, c_sufmin, ws[j], a)
-                if D < INF:
-                    lat_sum[i] += D - a
-                    lat_n[i] += 1.0
-                    hist_point(hist_l[blk], D - a, weight[i], bw)
-                else:
-                    lat_cens[i] += 1.0
-                    cens_l[blk] += weight[i]
-            point_sweep(i, blk, ws, wa, wb, n, act_s, act_b, t_cur, T, t_end, last, c_lo, c_aos, c_sufmin,
-                        weight, resp_int, resp_meas, resp_max, cens_meas, hist_r, diff_r, cens_r, bw)
+    cap = 64
+    w_tgt = np.empty(cap, np.int64)
+    w_sat = np.empty(cap, np.int64)
+    w_a = np.empty(cap, np.float64)
+    w_b = np.empty(cap, np.float64)
+    act_s = np.empty(nsat, np.int64)
+    act_b = np.empty(nsat, np.float64)
+    for i in range(blocks[blk], blocks[blk + 1]):
+        if t_start >= T and t_cur[i] >= T:
+            continue  # past the window, only points with a request still waiting need their accesses
+        n = 0
+        for s in range(nsat):
+            w_tgt, w_sat, w_a, w_b, n = W.pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat,
+                                                       nxyz, radius_km, prune, rho_max, arc_max, w_tgt, w_sat,
+                                                       w_a, w_b, n)
+        order = np.argsort(w_a[:n], kind="mergesort")
+        ws = w_sat[:n][order]
+        wa = w_a[:n][order]
+        wb = w_b[:n][order]
+        for j in range(n):
+            a = wa[j]
+            if a >= T or (a == t_start and not first):
+                continue
+            D = delivery_at(c_lo, c_aos, c_sufmin, ws[j], a)
+            if D < INF:
+                lat_sum[i] += D - a
+                lat_n[i] += 1.0
+                hist_point(hist_l[blk], D - a, weight[i], bw)
+            else:
+                lat_cens[i] += 1.0
+                cens_l[blk] += weight[i]
+        point_sweep(i, blk, ws, wa, wb, n, act_s, act_b, t_cur, T, t_end, last, c_lo, c_aos, c_sufmin,
+                    weight, resp_int, resp_meas, resp_max, cens_meas, hist_r, diff_r, cens_r, bw)
 
 
 @njit(cache=True, error_model="numpy")
