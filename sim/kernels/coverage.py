@@ -1100,6 +1100,32 @@ def _max_abs_dcos(r, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, si
     return max(max(abs(a), abs(b)), max(abs(c), abs(d)))
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _step_bounds(r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps):
+    """:func:`_step_points`' bounds of one step for every point of radius R_lo..R_hi
+    whose vertical deflects by at most ``max_deflection``: the inner and outer
+    cos(Lambda) at both ends, the bound on the rates' radial terms at both
+    ends and the binding mode (BINDS_*)."""
+    cos_in, sin_in = shifted(cos_eps, sin_eps, max_deflection)
+    cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * max_deflection)
+    in0 = cos_reach(r0, R_hi, cos_eta, sin_eta, cos_in, sin_in)[0] + BOUND_SLACK
+    in1 = cos_reach(r1, R_hi, cos_eta, sin_eta, cos_in, sin_in)[0] + BOUND_SLACK
+    out0 = cos_reach(r0, R_lo, cos_eta, sin_eta, cos_out, sin_out)[0] - BOUND_SLACK
+    out1 = cos_reach(r1, R_lo, cos_eta, sin_eta, cos_out, sin_out)[0] - BOUND_SLACK
+    # Twice the largest radial term dC/dr * rdot of any point's rates.
+    slope0 = 2.0 * abs(rd0) * _max_abs_dcos(r0, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out)
+    slope1 = 2.0 * abs(rd1) * _max_abs_dcos(r1, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out)
+    mode0 = binding_mode(r0, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in)
+    mode1 = binding_mode(r1, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in)
+    if mode0 == BINDS_EVERYWHERE or mode1 == BINDS_EVERYWHERE:
+        mode = BINDS_EVERYWHERE
+    elif mode0 == BINDS_NOWHERE and mode1 == BINDS_NOWHERE:
+        mode = BINDS_NOWHERE
+    else:
+        mode = BINDS_PER_POINT
+    return in0, in1, out0, out1, slope0, slope1, mode
+
+
 @njit(cache=True, error_model="numpy")
 def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, passes, prune_overlap, buf, n_buf,
                  R_lo, R_hi, max_deflection):
@@ -1165,24 +1191,10 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
         sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
     else:
         sin_band = 2.0
-    # The step-wide bounds (see above).
-    cos_in, sin_in = shifted(cos_eps, sin_eps, max_deflection)
-    cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * max_deflection)
-    in0 = cos_reach(r0, R_hi, cos_eta, sin_eta, cos_in, sin_in)[0] + BOUND_SLACK
-    in1 = cos_reach(r1, R_hi, cos_eta, sin_eta, cos_in, sin_in)[0] + BOUND_SLACK
-    out0 = cos_reach(r0, R_lo, cos_eta, sin_eta, cos_out, sin_out)[0] - BOUND_SLACK
-    out1 = cos_reach(r1, R_lo, cos_eta, sin_eta, cos_out, sin_out)[0] - BOUND_SLACK
-    # Twice the largest radial term dC/dr * rdot of any point's rates.
-    slope0 = 2.0 * abs(rd0) * _max_abs_dcos(r0, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out)
-    slope1 = 2.0 * abs(rd1) * _max_abs_dcos(r1, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out)
-    mode0 = binding_mode(r0, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in)
-    mode1 = binding_mode(r1, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in)
-    if mode0 == BINDS_EVERYWHERE or mode1 == BINDS_EVERYWHERE:
-        mode = BINDS_EVERYWHERE
-    elif mode0 == BINDS_NOWHERE and mode1 == BINDS_NOWHERE:
-        mode = BINDS_NOWHERE
-    else:
-        mode = BINDS_PER_POINT
+    # The step-wide bounds (see above), worked out at the step's first point.
+    ready = False
+    in0 = in1 = out0 = out1 = slope0 = slope1 = 0.0
+    mode = BINDS_PER_POINT
     # The bands and longitudes of the step's disc (as _disc_points).
     n_bands = (rows.band_start.shape[0] - 1) // n_blocks
     h = math.pi / n_bands
@@ -1213,6 +1225,10 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                 hz = band_phat[j, 2]
                 if hx * mx + hy * my + hz * mz < cos_rho:
                     continue
+                if not ready:
+                    in0, in1, out0, out1, slope0, slope1, mode = _step_bounds(
+                        r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps)
+                    ready = True
                 c0 = hx * u0x + hy * u0y + hz * u0z
                 c1 = hx * u1x + hy * u1y + hz * u1z
                 i = rows.band_pts[j]
