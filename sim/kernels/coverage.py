@@ -1060,6 +1060,10 @@ BOUND_SLACK = 1e-9
 BINDS_NOWHERE = 0
 BINDS_EVERYWHERE = 1
 BINDS_PER_POINT = 2
+# Points of a step's disc that get their own margins before _step_points works out
+# the step's bounds, which cost about as much as four points' own (measured: at 100
+# sites, most steps hold one or none, and bounds for each made the run 25 % slower).
+EXACT_BEFORE_BOUNDS = 4
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1191,9 +1195,14 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
         sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
     else:
         sin_band = 2.0
-    # The step-wide bounds (see above), worked out at the step's first point.
+    # The step-wide bounds (see above) cost a few points' own margins: the first
+    # EXACT_BEFORE_BOUNDS points inside the disc get their own (no point is
+    # inside 3 or outside -3), the rest the bounds.
     ready = False
-    in0 = in1 = out0 = out1 = slope0 = slope1 = 0.0
+    n_exact = 0
+    in0 = in1 = 3.0
+    out0 = out1 = -3.0
+    slope0 = slope1 = 0.0
     mode = BINDS_PER_POINT
     # The bands and longitudes of the step's disc (as _disc_points).
     n_bands = (rows.band_start.shape[0] - 1) // n_blocks
@@ -1226,9 +1235,11 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                 if hx * mx + hy * my + hz * mz < cos_rho:
                     continue
                 if not ready:
-                    in0, in1, out0, out1, slope0, slope1, mode = _step_bounds(
-                        r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps)
-                    ready = True
+                    n_exact += 1
+                    if n_exact > EXACT_BEFORE_BOUNDS:
+                        in0, in1, out0, out1, slope0, slope1, mode = _step_bounds(
+                            r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps)
+                        ready = True
                 c0 = hx * u0x + hy * u0y + hz * u0z
                 c1 = hx * u1x + hy * u1y + hz * u1z
                 i = rows.band_pts[j]
