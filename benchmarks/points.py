@@ -1,38 +1,52 @@
 """Point lists (random sites): time against the number of sites for the kernel's
-point-band path and for the row-by-row path it replaces, the 1 deg grid for the
-cost per point, and the agreement with a 1 s numpy brute force.
+point path, beside the row-by-row path that grids take (the same sites run as
+rows) and, with ``--baseline REF``, the point path of an earlier commit; the
+1 deg grid for the cost per point; the agreement with a 1 s numpy brute force.
 
-    python benchmarks/points.py            # 100 .. 100,000 sites; prints a table, then one JSON object
-    python benchmarks/points.py --quick    # 100 .. 10,000 sites
+    python benchmarks/points.py                 # 100 .. 100,000 sites
+    python benchmarks/points.py --quick         # 100 .. 10,000 sites
+    python benchmarks/points.py --baseline REF  # also the kernel of git commit REF, in the same run
 
 138 satellites (Walker 138/6/1, 535 km SSO), 1 day, 60 s, a sensor limited by
-elevation alone (20 deg above the geodetic horizon).  Both paths run in this
-process on the same sites (the row path by ``Grid.kernel_rows(point_bands=False)``),
-each warm (compiled on a short window first); times are medians of
-``REPEATS`` runs (one run where the row path takes over 20 s, and the row path
-is not run at 100,000 sites, ~10 min).  The figures of both paths are compared
-with ``np.array_equal``.  The brute force samples every second on
-``AGREE_SITES`` sites over ``AGREE_WINDOW_S`` and takes a site's longest gap
-between accesses from the samples (edges half-way between samples): it should
-agree with the kernel within 1 s.
+elevation alone (20 deg above the geodetic horizon).  Every path runs in this
+process on the same sites (the row path by ``Grid.kernel_rows(point_bands=False)``;
+the baseline by ``sim/kernels/coverage.py`` as it was at REF, read with ``git show``
+and compiled once into ``~/.cache/revisit/baselines``), each warm (compiled on a
+short window first), the paths alternating within each repeat; times are
+medians of ``REPEATS`` runs (one run where the row path takes over 20 s; the
+row path is not run at 100,000 sites, ~10 min).  Every path's figures are
+compared with the point path's: the same to the bit, or the largest difference.
+The brute force samples every second on ``AGREE_SITES`` sites over
+``AGREE_WINDOW_S`` and takes a site's longest gap between accesses from the
+samples (edges half-way between samples): it should agree with the kernel
+within 1 s.
+
+Prints a JSON line per number of sites as it finishes, then a table and one
+JSON object with everything.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from sgp4.api import SatrecArray
 
+import sim.engine.run as engine_run
 from constellation import Constellation, Sensor, sso_inclination_deg, walker_delta
 from sim import Grid, Window, run
 from sim.engine.geodesy import geodetic_to_ecef
 from sim.engine.propagate import propagate_ecef
+from sim.kernels import cache_root
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 REPEATS = 3
@@ -40,6 +54,9 @@ AGREE_SITES = 100
 AGREE_WINDOW_S = 6 * 3600.0
 MIN_ELEVATION_DEG = 20.0
 FIGURES = ("n_access", "max_revisit_s", "max_revisit_interior_s", "coverage_fraction", "mean_revisit_interior_s")
+TIME_FIGURES = ("max_revisit_s", "max_revisit_interior_s", "mean_revisit_interior_s", "access_min_s",
+                "access_max_s", "first_access_s")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def random_sites(n: int, seed: int = 0) -> Grid:
@@ -47,20 +64,76 @@ def random_sites(n: int, seed: int = 0) -> Grid:
     return Grid.points(np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))), rng.uniform(-180.0, 180.0, n))
 
 
-def timed(const, grid, window, point_bands, repeats):
-    """(median seconds, result) of ``run`` with the point bands on or off."""
+def load_baseline(ref: str):
+    """``sim/kernels/coverage.py`` as it was at git commit ``ref``, imported as a
+    module of its own (its numba cache beside it, so it compiles once)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    source = subprocess.run(["git", "show", f"{sha}:sim/kernels/coverage.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    folder = cache_root().parent / "baselines"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"coverage_{sha[:12]}"
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return sha, module
+
+
+@contextlib.contextmanager
+def kernel_path(name: str, baseline=None):
+    """Run ``run()`` on the point path ("points"), the row path ("rows") or the
+    baseline's kernel ("baseline"), whose GridRows takes the fields it knows."""
     original = Grid.kernel_rows
-    Grid.kernel_rows = lambda self, n, _pb=None: original(self, n, point_bands)
+    kernels = engine_run.K
+    if name == "rows":
+        Grid.kernel_rows = lambda self, n, _pb=None: original(self, n, False)
+    elif name == "baseline":
+        engine_run.K = baseline
+        Grid.kernel_rows = lambda self, n, _pb=None: baseline.GridRows(
+            *(getattr(original(self, n, _pb), f) for f in baseline.GridRows._fields))
     try:
-        run(const, grid, Window(START, 600.0, window.step_s), device="cpu")  # compile / load the cache
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            result = run(const, grid, window, device="cpu")
-            times.append(time.perf_counter() - t0)
+        yield
     finally:
         Grid.kernel_rows = original
-    return statistics.median(times), result
+        engine_run.K = kernels
+
+
+def measure(const, grid, window, paths, repeats, baseline=None):
+    """{path: (median seconds, times, result)}: each path warmed on a short
+    window, then ``repeats`` rounds in which every path runs once, in turn."""
+    for name in paths:
+        with kernel_path(name, baseline):
+            run(const, grid, Window(START, 600.0, window.step_s), device="cpu")  # compile / load the cache
+    times = {name: [] for name in paths}
+    results = {}
+    for _ in range(repeats):
+        for name in paths:
+            with kernel_path(name, baseline):
+                t0 = time.perf_counter()
+                results[name] = run(const, grid, window, device="cpu")
+                times[name].append(time.perf_counter() - t0)
+    return {name: (statistics.median(times[name]), times[name], results[name]) for name in paths}
+
+
+def compare(a, b) -> dict:
+    """Whether two results' figures are the same to the bit; else the largest
+    difference of a time figure (s) and whether the access counts agree."""
+    same = all(np.array_equal(a.figures[f], b.figures[f], equal_nan=True) for f in FIGURES + TIME_FIGURES)
+    diff = 0.0
+    for f in TIME_FIGURES:
+        x, y = a.figures[f], b.figures[f]
+        both = np.isfinite(x) & np.isfinite(y)
+        if not np.array_equal(np.isnan(x), np.isnan(y)):
+            diff = float("inf")
+        elif both.any():
+            diff = max(diff, float(np.max(np.abs(x[both] - y[both]))))
+    return {"identical": bool(same), "max_abs_diff_s": diff,
+            "same_n_access": bool(np.array_equal(a.figures["n_access"], b.figures["n_access"]))}
 
 
 def brute_force_max_gap(const, lat, lon, window):
@@ -93,26 +166,29 @@ def brute_force_max_gap(const, lat, lon, window):
     return out
 
 
-def main(quick=False):
+def main(quick=False, baseline_ref=None):
     sensor = Sensor(max_off_nadir_deg=None, min_elevation_deg=MIN_ELEVATION_DEG)
     const = Constellation.from_orbits("walker138", walker_delta(138, 6, 1, 535, sso_inclination_deg(535), START),
                                       sensor)
     window = Window(START, 86400.0, 60.0)
+    baseline_sha, baseline = load_baseline(baseline_ref) if baseline_ref else (None, None)
     load = os.getloadavg()[0]
     cases = []
     for n in (100, 1_000, 10_000) + (() if quick else (100_000,)):
         grid = random_sites(n)
-        t_new, new = timed(const, grid, window, True, REPEATS if n < 100_000 else 1)
-        case = {"sites": n, "points_s": t_new, "points_us_per_site": 1e6 * t_new / n}
-        if n < 100_000:
-            t_old, old = timed(const, grid, window, False, REPEATS if n < 10_000 else 1)
-            case.update(rows_s=t_old, rows_us_per_site=1e6 * t_old / n, speedup=t_old / t_new,
-                        identical=all(np.array_equal(new.figures[f], old.figures[f], equal_nan=True)
-                                      for f in FIGURES))
+        paths = ("points",) + (("baseline",) if baseline else ()) + (("rows",) if n < 100_000 else ())
+        out = measure(const, grid, window, paths, REPEATS if n < 10_000 else 1, baseline)
+        t_new, times, new = out["points"]
+        case = {"sites": n, "points_s": t_new, "points_times_s": times, "points_us_per_site": 1e6 * t_new / n,
+                "load_average": os.getloadavg()[0]}
+        for name in paths[1:]:
+            t_old, times_old, old = out[name]
+            case.update({f"{name}_s": t_old, f"{name}_times_s": times_old, f"{name}_us_per_site": 1e6 * t_old / n,
+                         f"{name}_ratio": t_old / t_new, f"{name}_vs_points": compare(old, new)})
         cases.append(case)
-        print(f"  {n:,} sites done ({t_new:.2f} s)", file=sys.stderr, flush=True)
+        print(json.dumps({"benchmark": "points", **case}), flush=True)
     grid = Grid.regular(1.0)
-    t_grid, _ = timed(const, grid, window, False, REPEATS)
+    t_grid, _, _ = measure(const, grid, window, ("rows",), REPEATS)["rows"]
     grid_case = {"grid": "1 deg regular", "points": len(grid), "run_s": t_grid, "us_per_point": 1e6 * t_grid / len(grid)}
 
     sites = random_sites(AGREE_SITES, seed=1)
@@ -129,23 +205,35 @@ def main(quick=False):
                  "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
                  "within_1s": int(np.sum(diff <= 1.0))}
 
-    print(f"138 sats, 1 day, 60 s, {MIN_ELEVATION_DEG:g} deg elevation only; load average {load:.1f}")
-    print(f"{'sites':>8} {'bands':>8} {'us/site':>8} {'rows':>8} {'us/site':>8} {'speedup':>8} {'same':>5}")
+    print(f"138 sats, 1 day, 60 s, {MIN_ELEVATION_DEG:g} deg elevation only; load average {load:.1f} -> "
+          f"{os.getloadavg()[0]:.1f}" + (f"; baseline {baseline_sha[:12]}" if baseline else ""))
+    head = f"{'sites':>8} {'points':>8} {'us/site':>8}"
+    if baseline:
+        head += f" {'baseline':>9} {'ratio':>7} {'same':>5}"
+    print(head + f" {'rows':>8} {'ratio':>7} {'same':>5}")
     for c in cases:
-        if "rows_s" in c:
-            rows = f"{c['rows_s']:>7.2f}s {c['rows_us_per_site']:>8.0f} {c['speedup']:>7.1f}x {str(c['identical']):>5}"
-        else:
-            rows = f"{'not run':>8} {'':>8} {'':>8} {'':>5}"
-        print(f"{c['sites']:>8,} {c['points_s']:>7.2f}s {c['points_us_per_site']:>8.0f} {rows}")
+        line = f"{c['sites']:>8,} {c['points_s']:>7.2f}s {c['points_us_per_site']:>8.0f}"
+        for name, width in (("baseline", 9), ("rows", 8)):
+            if name == "baseline" and not baseline:
+                continue
+            if f"{name}_s" in c:
+                same = c[f"{name}_vs_points"]
+                mark = "yes" if same["identical"] else f"{same['max_abs_diff_s']:.1e}"
+                line += f" {c[f'{name}_s']:>{width - 1}.2f}s {c[f'{name}_ratio']:>6.1f}x {mark:>5}"
+            else:
+                line += f" {'not run':>{width}} {'':>7} {'':>5}"
+        print(line)
     print(f"1 deg grid ({grid_case['points']:,} points): {t_grid:.2f} s, {grid_case['us_per_point']:.0f} us per point")
     a = agreement
     print(f"vs numpy brute force at 1 s ({a['sites']} sites, {a['window_s'] / 3600:g} h, {a['brute_s']:.1f} s): "
           f"longest interior gap on {a['compared']} sites: max |diff| {a['max_abs_diff_s']:.2f} s, "
           f"mean {a['mean_abs_diff_s']:.2f} s, {a['within_1s']} within 1 s; "
           f"{a['same_has_gap']}/{a['sites']} agree on having a gap")
-    print(json.dumps({"benchmark": "points", "load_average": load, "cases": cases, "grid": grid_case,
-                      "agreement": agreement}))
+    print(json.dumps({"benchmark": "points", "load_average": load, "baseline": baseline_sha, "cases": cases,
+                      "grid": grid_case, "agreement": agreement}))
 
 
 if __name__ == "__main__":
-    main(quick="--quick" in sys.argv)
+    args = sys.argv[1:]
+    ref = args[args.index("--baseline") + 1] if "--baseline" in args else None
+    main(quick="--quick" in args, baseline_ref=ref)

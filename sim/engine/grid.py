@@ -335,13 +335,15 @@ class Grid:
             point_bands = 2 * n_rows > len(self)
         if point_bands:
             band_start, band_pts, band_lon, pt_row = _point_bands(rows, n_blocks)
+            band_phat = np.ascontiguousarray(rows["phat"][band_pts])
         else:
             band_start = np.zeros(1, np.int64)
             band_pts = pt_row = np.zeros(0, np.int64)
             band_lon = np.zeros(0)
+            band_phat = np.zeros((0, 3))
         return GridRows(rows["phat"], rows["nxyz"], rows["pt_lon"], rows["row_start"], rows["row_count"],
                         rows["row_geoc_lat"], rows["row_radius"], rows["row_lon0"], rows["row_dlon"], deflection,
-                        local_idx, block_sizes, band_start, band_pts, band_lon, pt_row)
+                        local_idx, block_sizes, band_start, band_pts, band_lon, pt_row, band_phat)
 
     def describe(self) -> str:
         kind = "" if self.kind == "points" or self.kind in self.name else f", {self.kind}"

@@ -71,9 +71,11 @@ class GridRows(NamedTuple):
     points of each band are listed by longitude: band_start (n_blocks *
     n_bands + 1,) CSR offsets, entry blk * n_bands + b; band_pts and band_lon
     (npts,) the points and their longitudes (rad); pt_row (npts,) each
-    point's row.  The kernel then finds a step's points by band and longitude
-    (:func:`_disc_points`) instead of row by row.  Without bands band_start
-    is (1,) and the others empty."""
+    point's row; band_phat (npts, 3) the points' unit vectors in band_pts'
+    order, read contiguously.  The kernel then finds a step's points by band
+    and longitude (:func:`_step_points`; :func:`_disc_points` for swaths)
+    instead of row by row.  Without bands band_start is (1,) and the others
+    empty."""
 
     phat: np.ndarray
     nxyz: np.ndarray
@@ -91,6 +93,7 @@ class GridRows(NamedTuple):
     band_pts: np.ndarray
     band_lon: np.ndarray
     pt_row: np.ndarray
+    band_phat: np.ndarray
 
 
 class SatSteps(NamedTuple):
@@ -1049,6 +1052,299 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
     return n_buf
 
 
+# Slack (on a cosine) of _step_points' step-wide bounds: rounding moves a margin by
+# ~1e-15, so a point inside (outside) a bound by this much is inside (outside) its
+# own limit in any rounding.
+BOUND_SLACK = 1e-9
+# How the elevation limit may bind in a step, over every point of the grid
+# (elevation_may_bind): nowhere, everywhere, or point by point.
+BINDS_NOWHERE = 0
+BINDS_EVERYWHERE = 1
+BINDS_PER_POINT = 2
+# Points of a step's disc that get their own margins before _step_points works out
+# the step's bounds, which cost about as much as four points' own (measured: at 100
+# sites, most steps hold one or none, and bounds for each made the run 25 % slower).
+EXACT_BEFORE_BOUNDS = 4
+
+
+@njit(cache=True, error_model="numpy")
+def cos_reach_elevation(r, R, cos_eps, sin_eps):
+    """cos(Lambda) of the elevation limit eps alone (from the horizon normal to
+    the point's geocentric radius): 2.0 when the satellite is not above R."""
+    y = R * cos_eps / r
+    if y >= 1.0:
+        return 2.0
+    return y * cos_eps + math.sqrt(1.0 - y * y) * sin_eps
+
+
+@njit(cache=True, error_model="numpy")
+def binding_mode(r, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in):
+    """Whether :func:`elevation_may_bind`'s test at one end of a step (satellite
+    at radius r) holds for no point, every point or some points (BINDS_*) of
+    radius R_lo..R_hi whose verticals deflect by at most the angle that turns
+    (cos_eps, sin_eps) into (cos_in, sin_in).  Both reaches grow with the
+    point's radius and the elevation limit's with the limit, so the extreme
+    radii and deflections decide, with BOUND_SLACK for rounding."""
+    ce_lo = cos_reach_off_nadir(r, R_lo, cos_eta, sin_eta)[0]
+    ce_hi = cos_reach_off_nadir(r, R_hi, cos_eta, sin_eta)[0]
+    if ce_lo > -2.0 and ce_lo > cos_reach_elevation(r, R_hi, cos_in, sin_in) + BOUND_SLACK:
+        return BINDS_NOWHERE
+    if ce_hi + BOUND_SLACK < cos_reach_elevation(r, R_lo, cos_eps, sin_eps):
+        return BINDS_EVERYWHERE
+    return BINDS_PER_POINT
+
+
+@njit(cache=True, error_model="numpy")
+def _max_abs_dcos(r, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out):
+    """The largest |d cos(Lambda)/dr| of :func:`cos_reach` over the radii R_lo,
+    R_hi and the elevation limits (cos_eps, sin_eps), (cos_out, sin_out)."""
+    a = cos_reach(r, R_lo, cos_eta, sin_eta, cos_eps, sin_eps)[1]
+    b = cos_reach(r, R_hi, cos_eta, sin_eta, cos_eps, sin_eps)[1]
+    c = cos_reach(r, R_lo, cos_eta, sin_eta, cos_out, sin_out)[1]
+    d = cos_reach(r, R_hi, cos_eta, sin_eta, cos_out, sin_out)[1]
+    return max(max(abs(a), abs(b)), max(abs(c), abs(d)))
+
+
+@njit(cache=True, error_model="numpy")
+def _step_bounds(r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps):
+    """:func:`_step_points`' bounds of one step for every point of radius R_lo..R_hi
+    whose vertical deflects by at most ``max_deflection``: the inner and outer
+    cos(Lambda) at both ends, the bound on the rates' radial terms at both
+    ends and the binding mode (BINDS_*)."""
+    cos_in, sin_in = shifted(cos_eps, sin_eps, max_deflection)
+    cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * max_deflection)
+    in0 = cos_reach(r0, R_hi, cos_eta, sin_eta, cos_in, sin_in)[0] + BOUND_SLACK
+    in1 = cos_reach(r1, R_hi, cos_eta, sin_eta, cos_in, sin_in)[0] + BOUND_SLACK
+    out0 = cos_reach(r0, R_lo, cos_eta, sin_eta, cos_out, sin_out)[0] - BOUND_SLACK
+    out1 = cos_reach(r1, R_lo, cos_eta, sin_eta, cos_out, sin_out)[0] - BOUND_SLACK
+    # Twice the largest radial term dC/dr * rdot of any point's rates.
+    slope0 = 2.0 * abs(rd0) * _max_abs_dcos(r0, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out)
+    slope1 = 2.0 * abs(rd1) * _max_abs_dcos(r1, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out)
+    mode0 = binding_mode(r0, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in)
+    mode1 = binding_mode(r1, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in)
+    if mode0 == BINDS_EVERYWHERE or mode1 == BINDS_EVERYWHERE:
+        mode = BINDS_EVERYWHERE
+    elif mode0 == BINDS_NOWHERE and mode1 == BINDS_NOWHERE:
+        mode = BINDS_NOWHERE
+    else:
+        mode = BINDS_PER_POINT
+    return in0, in1, out0, out1, slope0, slope1, mode
+
+
+@njit(cache=True, error_model="numpy")
+def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, passes, prune_overlap, buf, n_buf,
+                 R_lo, R_hi, max_deflection):
+    """:func:`_step_rows` for a point list (point bands) and a framing sensor
+    (off-nadir and elevation limits): the same accesses, to the bit, at a
+    fraction of the cost per point.
+
+    Every point of a list is mostly its own row, so the row path's per-row
+    work (the access limit at the row's radius, whether the elevation limit
+    can bind there, the outer bound of the geodetic horizon: square roots,
+    divisions and four trigonometric calls) fell on every point of every
+    step's disc.  Here it is done once per step for the whole grid, whose
+    points lie between the radii R_lo and R_hi (km) with verticals deflected
+    by at most ``max_deflection`` (rad):
+
+    - a point that sees the satellite within the inner bound (the limit at
+      R_hi, eps + max_deflection) at both ends of the step is accessed
+      throughout, as either exact margin says (no per-point work);
+    - a point outside the outer bound (the limit at R_lo, eps -
+      2 max_deflection) at both ends, with no sign in its rates of a pass
+      between the samples (the rates' step-wide bound covers the point's own
+      radial term), is one the row path rejects too;
+    - any other point gets its own margins: the off-nadir margin at its radius
+      where the elevation limit binds nowhere in the step, the geodetic one
+      (:func:`geodetic_access`) where it binds everywhere, and
+      :func:`elevation_may_bind` decides point by point otherwise.
+
+    The points come from the bands the step's disc crosses, read in band
+    order from ``rows.band_phat`` (contiguous), and from there on each is
+    handled as in :func:`_step_rows`."""
+    lat_m, lon_m, rho, delta, reach_max = disc
+    sensor = sats.sensor
+    sun = sats.sun
+    cos_eta = sensor[s, S_COS_ETA]
+    sin_eta = sensor[s, S_SIN_ETA]
+    cos_eps = sensor[s, S_COS_EPS]
+    sin_eps = sensor[s, S_SIN_EPS]
+    sin_sun = sensor[s, S_SIN_SUN]
+    lit = sin_sun > NO_LIGHTING
+    sun0x = sun[k, 0]
+    sun0y = sun[k, 1]
+    sun0z = sun[k, 2]
+    sun1x = sun[k + 1, 0]
+    sun1y = sun[k + 1, 1]
+    sun1z = sun[k + 1, 2]
+    t0 = sats.t[k]
+    t1 = sats.t[k + 1]
+    dt = t1 - t0
+    u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = step_vectors(sats.u, sats.du, s, k)
+    r0 = sats.rad[s, k]
+    r1 = sats.rad[s, k + 1]
+    rd0 = sats.rdot[s, k]
+    rd1 = sats.rdot[s, k + 1]
+    # Pole of the step's great circle, for the cross-track band test.
+    wx = u0y * u1z - u0z * u1y
+    wy = u0z * u1x - u0x * u1z
+    wz = u0x * u1y - u0y * u1x
+    wn = math.sqrt(wx * wx + wy * wy + wz * wz)
+    if wn > 1e-15:
+        wx /= wn
+        wy /= wn
+        wz /= wn
+        sin_band = math.sin(min(0.5 * math.pi, reach_max + 0.05 * delta))
+    else:
+        sin_band = 2.0
+    # The step-wide bounds (see above) cost a few points' own margins: the first
+    # EXACT_BEFORE_BOUNDS points inside the disc get their own (no point is
+    # inside 3 or outside -3), the rest the bounds.
+    ready = False
+    n_exact = 0
+    in0 = in1 = 3.0
+    out0 = out1 = -3.0
+    slope0 = slope1 = 0.0
+    mode = BINDS_PER_POINT
+    # The bands and longitudes of the step's disc (as _disc_points).
+    n_bands = (rows.band_start.shape[0] - 1) // n_blocks
+    h = math.pi / n_bands
+    b_lo = max(0, int(math.floor((lat_m - rho + 0.5 * math.pi) / h)))
+    b_hi = min(n_bands - 1, int(math.floor((lat_m + rho + 0.5 * math.pi) / h)))
+    if abs(lat_m) + rho >= 0.5 * math.pi:
+        half = math.pi
+    else:
+        half = math.asin(min(1.0, math.sin(rho) / math.cos(lat_m)))
+    cos_lat = math.cos(lat_m)
+    mx = cos_lat * math.cos(lon_m)
+    my = cos_lat * math.sin(lon_m)
+    mz = math.sin(lat_m)
+    cos_rho = math.cos(rho)
+    band_phat = rows.band_phat
+    for b in range(b_lo, b_hi + 1):
+        lo = rows.band_start[blk * n_bands + b]
+        hi = rows.band_start[blk * n_bands + b + 1]
+        if hi == lo:
+            continue
+        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half, lon_m + half)
+        for part in range(2):
+            ja = lo + (a0 if part == 0 else a1)
+            jb = lo + (b0 if part == 0 else b1)
+            for j in range(ja, jb):
+                hx = band_phat[j, 0]
+                hy = band_phat[j, 1]
+                hz = band_phat[j, 2]
+                if hx * mx + hy * my + hz * mz < cos_rho:
+                    continue
+                if not ready:
+                    n_exact += 1
+                    if n_exact > EXACT_BEFORE_BOUNDS:
+                        in0, in1, out0, out1, slope0, slope1, mode = _step_bounds(
+                            r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps)
+                        ready = True
+                c0 = hx * u0x + hy * u0y + hz * u0z
+                c1 = hx * u1x + hy * u1y + hz * u1z
+                i = rows.band_pts[j]
+                if c0 >= in0 and c1 >= in1:
+                    whole = True  # inside the inner bound throughout
+                    sa = 0.0
+                    sb = 1.0
+                else:
+                    if abs(hx * wx + hy * wy + hz * wz) > sin_band:
+                        continue  # too far across the track for any access
+                    q0 = hx * d0x + hy * d0y + hz * d0z
+                    q1 = hx * d1x + hy * d1y + hz * d1z
+                    if c0 < out0 and c1 < out1 and (q0 <= -slope0 or q1 >= slope1):
+                        continue  # outside the outer bound, and no pass between the samples
+                    r = rows.pt_row[i]
+                    R = rows.row_radius[r]
+                    if mode == BINDS_PER_POINT:
+                        geodetic = elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps,
+                                                      rows.row_deflection[r])
+                    else:
+                        geodetic = mode == BINDS_EVERYWHERE
+                    if geodetic:
+                        sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                                 u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                                                 r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
+                        if sa < 0.0:
+                            continue
+                        whole = sa == 0.0 and sb == 1.0
+                    else:
+                        C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                        C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                        f0 = c0 - C0
+                        f1 = c1 - C1
+                        whole = f0 >= 0.0 and f1 >= 0.0
+                        if whole:
+                            sa = 0.0
+                            sb = 1.0
+                        else:
+                            if prune_overlap and passes.owner[i, k] >= 0:
+                                # Another satellite sees the point throughout this
+                                # step, so this one's edges in it bound no run.
+                                if f0 >= 0.0 or f1 >= 0.0:
+                                    in_0 = f0 >= 0.0
+                                    in_1 = f1 >= 0.0
+                                    if lit:
+                                        h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
+                                                              sin_sun)
+                                        in_0 = in_0 and h0 >= 0.0
+                                        in_1 = in_1 and h1 >= 0.0
+                                    n_buf = _subsumed_step(i, s, k, in_0, in_1, seg_start, seg_end, t0, t1, passes,
+                                                           buf, n_buf)
+                                continue
+                            g0 = q0 - dC0 * rd0
+                            g1 = q1 - dC1 * rd1
+                            if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                                continue
+                            sa, sb = interval_access(f0, g0, f1, g1, dt)
+                            if sa < 0.0:
+                                continue
+                if whole and not lit:
+                    if prune_overlap and passes.owner[i, k] < 0:
+                        passes.owner[i, k] = s
+                    if not (seg_start or seg_end) and passes.sat[i] == s:
+                        continue  # inside throughout: the open pass runs on
+                if lit:
+                    h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                    if sa == 0.0 and sb == 1.0 and h0 >= 0.0 and h1 >= 0.0:
+                        if prune_overlap and passes.owner[i, k] < 0:
+                            passes.owner[i, k] = s
+                        if not (seg_start or seg_end) and passes.sat[i] == s:
+                            continue  # inside and lit throughout
+                    if (prune_overlap and sa == 0.0 and sb == 1.0 and not (h0 >= 0.0 and h1 >= 0.0)
+                            and passes.owner[i, k] >= 0):
+                        n_buf = _subsumed_step(i, s, k, h0 >= 0.0, h1 >= 0.0, seg_start, seg_end, t0, t1, passes,
+                                               buf, n_buf)
+                        continue
+                    sa, sb = lit_clip(sa, sb, h0, h1)
+                    if sa < 0.0:
+                        continue
+                if sa == 0.0 and not seg_start and passes.sat[i] == s:
+                    a = passes.start[i]
+                    from_step = passes.step[i]
+                else:
+                    a = t0 + sa * dt
+                    # A pass beginning with a whole step owes its start to no edge.
+                    from_step = k if sa == 0.0 and sb == 1.0 else -1
+                if sb == 1.0:
+                    if not seg_end:
+                        passes.sat[i] = s
+                        passes.start[i] = a
+                        passes.step[i] = from_step
+                        continue
+                    b = t1
+                    if prune_overlap and from_step >= 0 and not _owns_any(passes.owner, i, s, from_step, k + 1):
+                        continue  # other satellites see every step of this pass throughout
+                else:
+                    b = t0 + sb * dt
+                buf[0][n_buf] = i
+                buf[1][n_buf] = a
+                buf[2][n_buf] = b
+                n_buf += 1
+    return n_buf
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     """One block's share of :func:`accumulate_chunk`: its rows, all satellites and steps.
@@ -1070,8 +1366,18 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
     cap = 4096
     buf = (np.empty(cap, np.int64), np.empty(cap, np.float64), np.empty(cap, np.float64))
     n_buf = 0
+    by_point = rows.band_start.shape[0] > 1
     # The block's points of one step's disc (point bands only).
-    cand = np.empty(rows.block_sizes[blk] if rows.band_start.shape[0] > 1 else 0, np.int64)
+    cand = np.empty(rows.block_sizes[blk] if by_point else 0, np.int64)
+    # The grid's extreme radii and vertical deflection, for _step_points' bounds.
+    R_lo = np.inf
+    R_hi = 0.0
+    max_deflection = 0.0
+    if by_point:
+        for r in range(n_rows):
+            R_lo = min(R_lo, rows.row_radius[r])
+            R_hi = max(R_hi, rows.row_radius[r])
+            max_deflection = max(max_deflection, rows.row_deflection[r])
     for s in range(nsat):
         for k in range(nk - 1):
             if not (valid[s, k] and valid[s, k + 1]):
@@ -1085,9 +1391,14 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
             sin_sun = sats.sensor[s, S_SIN_SUN]
             if sin_sun > NO_LIGHTING and _dark_step(lat_m, lon_m, rho, sats.sun, k, sin_sun):
                 continue
-            r_lo = np.searchsorted(rows.row_geoc_lat, lat_m - rho)
-            r_hi = np.searchsorted(rows.row_geoc_lat, lat_m + rho, side="right")
-            need = n_buf + before[r_hi] - before[r_lo]
+            framing = by_point and sats.sensor[s, S_KIND] != KIND_SWATH
+            if framing:
+                r_lo = r_hi = 0
+                need = n_buf + rows.block_sizes[blk]  # each of the block's points adds one piece at most
+            else:
+                r_lo = np.searchsorted(rows.row_geoc_lat, lat_m - rho)
+                r_hi = np.searchsorted(rows.row_geoc_lat, lat_m + rho, side="right")
+                need = n_buf + before[r_hi] - before[r_lo]
             if need > buf[0].shape[0]:
                 new_cap = max(2 * buf[0].shape[0], need)
                 grown = (np.empty(new_cap, np.int64), np.empty(new_cap, np.float64), np.empty(new_cap, np.float64))
@@ -1095,8 +1406,12 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap):
                 grown[1][:n_buf] = buf[1][:n_buf]
                 grown[2][:n_buf] = buf[2][:n_buf]
                 buf = grown
-            n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
-                               prune_overlap, buf, n_buf, cand)
+            if framing:
+                n_buf = _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, passes, prune_overlap,
+                                     buf, n_buf, R_lo, R_hi, max_deflection)
+            else:
+                n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
+                                   prune_overlap, buf, n_buf, cand)
     _merge_block(state, buf[0], buf[1], buf[2], n_buf, rows.local_idx, rows.block_sizes[blk], min_gap_s)
     return n_buf
 
