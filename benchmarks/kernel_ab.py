@@ -98,7 +98,7 @@ def compare(a: np.ndarray, b: np.ndarray) -> dict:
             "same_access_counts": bool(np.array_equal(a[:, K.N_ACCESS], b[:, K.N_ACCESS]))}
 
 
-def measure(name, make, grid_deg, hours, old):
+def measure(name, make, grid_deg, hours, old, repeats=REPEATS):
     const = make()
     grid = Grid.regular(grid_deg)
     window = Window(C.START, hours * 3600.0, 60.0)
@@ -128,7 +128,7 @@ def measure(name, make, grid_deg, hours, old):
 
     times = {"new": [], "old": []}
     states = {}
-    for rep in range(REPEATS):
+    for rep in range(repeats):
         for which in (("old", "new") if rep % 2 == 0 else ("new", "old")):
             dt, states[which] = kernel(which)
             times[which].append(dt)
@@ -143,6 +143,7 @@ def main(argv=None):
     ap.add_argument("--baseline", required=True, metavar="REF", help="the git commit whose kernel to time against")
     ap.add_argument("--hours", type=float, default=2.0, help="window per case (default 2)")
     ap.add_argument("--only", type=int, help="run only case N (0-based)")
+    ap.add_argument("--repeats", type=int, default=REPEATS, help=f"timed runs of each kernel (default {REPEATS})")
     args = ap.parse_args(argv)
     sha, old = load_baseline(args.baseline)
     print(f"baseline {sha[:12]}; load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
@@ -155,14 +156,14 @@ def main(argv=None):
     for i, (name, make, grid_deg) in enumerate(CASES):
         if args.only is not None and i != args.only:
             continue
-        rows.append(measure(name, make, grid_deg, args.hours, old))
+        rows.append(measure(name, make, grid_deg, args.hours, old, args.repeats))
         print(json.dumps(rows[-1]), flush=True)
     print(f"{'case':<40} {'grid':>5} {'old':>8} {'new':>8} {'old/new':>8} {'identical':>9} {'max diff':>9}")
     for r in rows:
         print(f"{r['case']:<40} {r['grid_deg']:>5g} {r['old_s']:>7.2f}s {r['new_s']:>7.2f}s {r['speedup']:>7.2f}x "
               f"{str(r['identical']):>9} {r['max_time_diff_s']:>9.1e}")
     print(f"accumulate_chunk alone over the same {CHUNK_SAMPLES}-sample chunks, {args.hours:g} h at 60 s, medians "
-          f"of {REPEATS}, alternating; load average after: {os.getloadavg()[0]:.2f}")
+          f"of {args.repeats}, alternating; load average after: {os.getloadavg()[0]:.2f}")
     print(json.dumps({"benchmark": "kernel_ab", "baseline": sha, "hours": args.hours,
                       "threads": numba.get_num_threads(), "rows": rows}))
     return 0 if all(r["same_access_counts"] for r in rows) else 1

@@ -127,7 +127,7 @@ class OpenPasses(NamedTuple):
     owner: np.ndarray
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def step_vectors(u, du, s, k):
     """Satellite ``s``'s unit vector and its rate at both ends of step ``k``:
     (u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z).  Shared by
@@ -136,7 +136,7 @@ def step_vectors(u, du, s, k):
             du[s, k, 0], du[s, k, 1], du[s, k, 2], du[s, k + 1, 0], du[s, k + 1, 1], du[s, k + 1, 2])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
     """cos(Lambda) and d cos(Lambda)/dr for a satellite at radius r (km) and a
     point at radius R (km): Lambda is the largest central angle at which the
@@ -159,7 +159,7 @@ def cos_reach(r, R, cos_eta, sin_eta, cos_eps, sin_eps):
     return c_eps, dc_eps
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
     """cos(Lambda_eta) and its derivative in r for the off-nadir limit alone
     (the near intersection of the sensor's cone with the sphere of radius R);
@@ -172,7 +172,7 @@ def cos_reach_off_nadir(r, R, cos_eta, sin_eta):
     return sx * cos_eta + x * sin_eta, (sin_eta - x / sx * cos_eta) * sin_eta / R
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def shifted(cos_a, sin_a, d):
     """cos and sin of (a + d), given cos and sin of a."""
     cd = math.cos(d)
@@ -180,7 +180,7 @@ def shifted(cos_a, sin_a, d):
     return cos_a * cd - sin_a * sd, sin_a * cd + cos_a * sd
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
     """Whether, during a step with the satellite at radius r0 and r1, the
     elevation limit eps measured from the geodetic horizon can exclude a point
@@ -199,7 +199,7 @@ def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection
     return not ce1 >= ci1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
     """sin(elevation) - sin(eps) of a satellite seen from a ground point, the
     elevation measured from the point's geodetic horizon, and its rate (1/s).
@@ -302,12 +302,12 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     return a, b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _cubic(a0, a1, a2, a3, s):
     return ((a3 * s + a2) * s + a1) * s + a0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     """Root of the cubic in [lo, hi] where p(lo) and p(hi) differ in sign.
 
@@ -347,7 +347,7 @@ def _cubic_root(a0, a1, a2, a3, lo, hi, plo, phi, guess):
     return s
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _edge_guess(f0, G0, f1, G1):
     """Where the margin crosses zero in [0, 1], from the cubic Hermite of the
     inverse function s(f) (known at f0 and f1 with slopes 1/G0, 1/G1): a
@@ -379,7 +379,7 @@ def _quadratic_root_01(A, B, C):
     return min(1.0, max(0.0, s))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def interval_access(f0, g0, f1, g1, dt):
     """Accessed part of one step, as fractions (sa, sb) of the step; sa < 0: none.
 
@@ -416,7 +416,7 @@ def interval_access(f0, g0, f1, g1, dt):
     return sa, sb
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def lit_clip(sa, sb, h0, h1):
     """The part of the step fraction [sa, sb] in which the point is lit.
 
@@ -443,7 +443,7 @@ def lit_clip(sa, sb, h0, h1):
     return a, b
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def swath_crossing(x0, x1, q0, G0, q1, G1, cos_half):
     """Fraction of the step at which a push-broom's scan line sweeps the point,
     or -1.
@@ -506,7 +506,7 @@ def satellite_frames(pos, vel, sensor):
     return u, du, rad, rdot, reach
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def open_access(state, i, a, end, min_gap_s):
     """An access from ``a`` to ``end`` begins with none under way: the point's
     first access, or the end of a gap (recorded, and the previous run closed),
@@ -661,7 +661,7 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
     return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right") - 1, 0, -1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _lon_ranges(lons, lo_l, hi_l):
     """Index ranges [a0, b0) and [a1, b1) of the sorted longitudes ``lons``
     (in [-pi, pi)) within [lo_l, hi_l], an interval at most 2 pi wide that may
@@ -730,7 +730,7 @@ def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, 
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
     """sin(Sun elevation) - sin(threshold) at point i, at both ends of the step."""
     gx = nxyz[i, 0]
@@ -740,7 +740,7 @@ def _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun):
             gx * sun1x + gy * sun1y + gz * sun1z - sin_sun)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _unit(x, y, z):
     n = math.sqrt(x * x + y * y + z * z)
     return x / n, y / n, z / n
@@ -774,7 +774,7 @@ def _step_disc(u, reach, s, k):
     return lat_m, lon_m, rho, delta, reach_max
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _owns_any(owner, i, s, j0, j1):
     """Whether, in some step j0 <= j < j1, point i is owned by satellite ``s``,
     or by none (nothing then vouches for that step: keep the pass)."""
@@ -785,7 +785,7 @@ def _owns_any(owner, i, s, j0, j1):
     return False
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf, n_buf):
     """Satellite ``s`` sees point i during step k, but not throughout, while
     an earlier satellite does (see _step_rows).  in0 / in1: ``s`` sees the point
@@ -807,7 +807,7 @@ def _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf, n
     return n_buf
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
     """Whether every point of the disc (lat_m, lon_m, rho) sees the Sun below
     the threshold throughout step k: none sees it higher than the disc's
@@ -1067,7 +1067,7 @@ BINDS_PER_POINT = 2
 EXACT_BEFORE_BOUNDS = 4
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cos_reach_elevation(r, R, cos_eps, sin_eps):
     """cos(Lambda) of the elevation limit eps alone (from the horizon normal to
     the point's geocentric radius): 2.0 when the satellite is not above R."""
@@ -1077,7 +1077,7 @@ def cos_reach_elevation(r, R, cos_eps, sin_eps):
     return y * cos_eps + math.sqrt(1.0 - y * y) * sin_eps
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def binding_mode(r, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_in):
     """Whether :func:`elevation_may_bind`'s test at one end of a step (satellite
     at radius r) holds for no point, every point or some points (BINDS_*) of
@@ -1094,7 +1094,7 @@ def binding_mode(r, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_in, sin_
     return BINDS_PER_POINT
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _max_abs_dcos(r, R_lo, R_hi, cos_eta, sin_eta, cos_eps, sin_eps, cos_out, sin_out):
     """The largest |d cos(Lambda)/dr| of :func:`cos_reach` over the radii R_lo,
     R_hi and the elevation limits (cos_eps, sin_eps), (cos_out, sin_out)."""
