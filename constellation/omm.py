@@ -431,6 +431,9 @@ def kvn_records(text: str, path: str) -> list[Record]:
         if not m:
             raise CatalogError(f"expected 'KEY = value', found {line[:40]!r}", path, lineno, "KVN")
         key, value = m.group(1).upper(), m.group(2)
+        if key in _TEXT_FIELDS and m.group(3):
+            # Text values carry no unit: "OBJECT_NAME = SAT [B]" names "SAT [B]".
+            value = f"{value} {m.group(3)}".strip()
         if rec is None or key == "CCSDS_OMM_VERS" or key in rec.values:
             rec = Record(len(records) + 1, lineno)
             records.append(rec)

@@ -5,6 +5,7 @@ import math
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 from conftest import CATALOG_SAMPLES, read_sample
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -146,3 +147,14 @@ def test_random_valid_catalogs_read_back(const, fmt):
         if ea == 0 and eb == 0:
             # OMM: elements to 15 digits and epoch to 1 us. TLE: angles to 1e-4 deg, ecc 1e-7, epoch 1e-8 day.
             assert np.linalg.norm(ra - rb) < (0.05 if fmt == "tle" else 1e-3), fmt
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xml", "kvn", "tle"])
+@pytest.mark.parametrize("name", ["[]", "SAT [B]", "[deg]"])
+def test_bracketed_names_read_back(fmt, name):
+    """A KVN value in brackets is a unit only where the key has one: names keep theirs."""
+    s = Satrec()
+    s.sgp4init(WGS72, "i", 1, 20000.0, 1e-4, 0.0, 0.0, 0.001, 0.1, 0.2, 0.3, 15 * 2 * math.pi / 1440, 0.4)
+    const = Constellation("bracketed", [Group("catalog", [Satellite(name, s, "catalog")])])
+    text = format_tle_text(const) if fmt == "tle" else format_omm(const, fmt)
+    assert [b.name for b in parse_catalog(text.encode(), fmt, f"names{EXT[fmt]}")] == [name]
