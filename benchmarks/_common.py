@@ -14,6 +14,7 @@ unless a pass fell entirely between two samples (the reference misses it).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from sgp4.api import SatrecArray
@@ -30,8 +32,10 @@ from sgp4.api import SatrecArray
 from constellation import Constellation, Group, Sensor, sso_inclination_deg, walker_delta
 from constellation.tle import format_tle, parse_tle_text
 from sim.engine.propagate import Window, propagate_ecef
+from sim.kernels import cache_root
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+ROOT = Path(__file__).resolve().parent.parent
 OFF_NADIR_DEG = 45.0
 MIN_GAP_S = 1e-3  # gaps shorter than this are one access, as in sim.engine.run
 
@@ -360,3 +364,24 @@ def median_time(fn, repeats=3):
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- an earlier kernel
+def load_baseline(ref: str):
+    """``sim/kernels/coverage.py`` as it was at git commit ``ref``, imported as a
+    module of its own (its numba cache beside it, so it compiles once)."""
+    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    source = subprocess.run(["git", "show", f"{sha}:sim/kernels/coverage.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    folder = cache_root().parent / "baselines"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"coverage_{sha[:12]}"
+    path = folder / f"{name}.py"
+    if not path.exists() or path.read_text() != source:
+        path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return sha, module

@@ -19,14 +19,11 @@ object.  Both kernels run on numba's thread count (NUMBA_NUM_THREADS).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -41,10 +38,8 @@ from sim import Grid, Window  # noqa: E402
 from sim.engine.propagate import propagate_ecef  # noqa: E402
 from sim.engine.run import MIN_GAP_S, sensor_array  # noqa: E402
 from sim.engine.sun import sun_unit_ecef  # noqa: E402
-from sim.kernels import cache_root  # noqa: E402
 from sim.kernels import coverage as K  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 CHUNK_SAMPLES = 16
 REPEATS = 3
 # state columns holding times (s): compared as the largest difference
@@ -63,25 +58,6 @@ CASES = [
     ("8,428-sat 53 deg shell, elevation 25", lambda: C.walker_shell(8428, 172, 1, 550.0, 53.0).with_sensor_changes(
         off_nadir_deg="none", min_elevation_deg=25.0), 1.0),
 ]
-
-
-def load_baseline(ref: str):
-    """``sim/kernels/coverage.py`` as it was at git commit ``ref``, as a module of its own."""
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    source = subprocess.run(["git", "show", f"{sha}:sim/kernels/coverage.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    folder = cache_root().parent / "baselines"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"coverage_{sha[:12]}"
-    path = folder / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return sha, module
 
 
 def as_module(obj, module):
@@ -145,7 +121,7 @@ def main(argv=None):
     ap.add_argument("--only", type=int, help="run only case N (0-based)")
     ap.add_argument("--repeats", type=int, default=REPEATS, help=f"timed runs of each kernel (default {REPEATS})")
     args = ap.parse_args(argv)
-    sha, old = load_baseline(args.baseline)
+    sha, old = C.load_baseline(args.baseline)
     print(f"baseline {sha[:12]}; load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; "
           f"{numba.get_num_threads()} threads", flush=True)
     warm = measure("warm-up", lambda: _sso({"min_sun_elevation_deg": 10.0}), 30.0, 0.2, old)

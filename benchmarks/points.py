@@ -28,25 +28,22 @@ JSON object with everything.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 from sgp4.api import SatrecArray
 
 import sim.engine.run as engine_run
+from _common import load_baseline
 from constellation import Constellation, Sensor, sso_inclination_deg, walker_delta
 from sim import Grid, Window, run
 from sim.engine.geodesy import geodetic_to_ecef
 from sim.engine.propagate import propagate_ecef
-from sim.kernels import cache_root
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 REPEATS = 3
@@ -56,32 +53,11 @@ MIN_ELEVATION_DEG = 20.0
 FIGURES = ("n_access", "max_revisit_s", "max_revisit_interior_s", "coverage_fraction", "mean_revisit_interior_s")
 TIME_FIGURES = ("max_revisit_s", "max_revisit_interior_s", "mean_revisit_interior_s", "access_min_s",
                 "access_max_s", "first_access_s")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def random_sites(n: int, seed: int = 0) -> Grid:
     rng = np.random.default_rng(seed)
     return Grid.points(np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))), rng.uniform(-180.0, 180.0, n))
-
-
-def load_baseline(ref: str):
-    """``sim/kernels/coverage.py`` as it was at git commit ``ref``, imported as a
-    module of its own (its numba cache beside it, so it compiles once)."""
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    source = subprocess.run(["git", "show", f"{sha}:sim/kernels/coverage.py"], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout
-    folder = cache_root().parent / "baselines"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"coverage_{sha[:12]}"
-    path = folder / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        path.write_text(source)
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return sha, module
 
 
 @contextlib.contextmanager
