@@ -516,7 +516,7 @@ def interactive() -> bool:
 
 
 def kernels_cold() -> bool:
-    """Whether the next run compiles the CPU coverage kernels first (about a minute):
+    """Whether the next run compiles the CPU coverage kernels first (a minute or two on 2 cores):
     numba has not compiled or loaded them in this process and its on-disk cache has
     no index file for them (see :mod:`sim.kernels`)."""
     from sim.kernels import coverage as K
