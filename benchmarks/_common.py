@@ -385,3 +385,27 @@ def load_baseline(ref: str):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return sha, module
+
+
+# --------------------------------------------------------------------------- kernel inputs
+def kernel_chunks(constellation, window, chunk_samples: int) -> list:
+    """The window's satellite states as the coverage kernel takes them: one
+    :class:`sim.kernels.coverage.SatSteps` per chunk of ``chunk_samples`` samples
+    (chunks share their boundary sample), with the Sun where a sensor needs it."""
+    from sim.engine.run import sensor_array
+    from sim.engine.sun import sun_unit_ecef
+    from sim.kernels import coverage as K
+
+    sensor = sensor_array(constellation)
+    lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
+    sat_array = SatrecArray([s.satrec for s in constellation.satellites])
+    chunks = []
+    k0 = 0
+    while k0 < window.n_samples - 1:
+        k1 = min(window.n_samples, k0 + chunk_samples)
+        t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
+        u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
+        sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
+        chunks.append(K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, sun))
+        k0 = k1 - 1
+    return chunks

@@ -27,7 +27,6 @@ import time
 
 import numba
 import numpy as np
-from sgp4.api import SatrecArray
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,9 +34,7 @@ import _common as C  # noqa: E402
 
 from constellation import Sensor  # noqa: E402
 from sim import Grid, Window  # noqa: E402
-from sim.engine.propagate import propagate_ecef  # noqa: E402
-from sim.engine.run import MIN_GAP_S, sensor_array  # noqa: E402
-from sim.engine.sun import sun_unit_ecef  # noqa: E402
+from sim.engine.run import MIN_GAP_S  # noqa: E402
 from sim.kernels import coverage as K  # noqa: E402
 
 CHUNK_SAMPLES = 16
@@ -78,19 +75,8 @@ def measure(name, make, grid_deg, hours, old, repeats=REPEATS):
     const = make()
     grid = Grid.regular(grid_deg)
     window = Window(C.START, hours * 3600.0, 60.0)
-    sensor = sensor_array(const)
-    lit = bool(np.any(sensor[:, K.S_SIN_SUN] > K.NO_LIGHTING))
-    sat_array = SatrecArray([s.satrec for s in const.satellites])
     rows = grid.kernel_rows(numba.get_num_threads())
-    chunks = []
-    k0 = 0
-    while k0 < window.n_samples - 1:
-        k1 = min(window.n_samples, k0 + CHUNK_SAMPLES)
-        t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
-        u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
-        sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
-        chunks.append(K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, sun))
-        k0 = k1 - 1
+    chunks = C.kernel_chunks(const, window, CHUNK_SAMPLES)
     kernels = {"new": (K, rows, chunks),
                "old": (old, as_module(rows, old), [as_module(c, old) for c in chunks])}
 

@@ -22,14 +22,12 @@ import time
 
 import numba
 import numpy as np
-from sgp4.api import SatrecArray
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _common as C  # noqa: E402
 
 from sim import Grid, Window  # noqa: E402
-from sim.engine.propagate import propagate_ecef  # noqa: E402
 from sim.engine.run import MIN_GAP_S, PRUNE_OVERLAP_FROM, mean_overlap, sensor_array  # noqa: E402
 from sim.kernels import coverage as K  # noqa: E402
 
@@ -47,16 +45,8 @@ def measure(name, make, grid_deg, hours):
     grid = Grid.regular(grid_deg)
     window = Window(C.START, hours * 3600.0, 60.0)
     sensor = sensor_array(const)
-    sat_array = SatrecArray([s.satrec for s in const.satellites])
     rows = grid.kernel_rows(numba.get_num_threads())
-    chunks = []
-    k0 = 0
-    while k0 < window.n_samples - 1:
-        k1 = min(window.n_samples, k0 + CHUNK_SAMPLES)
-        t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
-        u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
-        chunks.append(K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, np.zeros((t.size, 3))))
-        k0 = k1 - 1
+    chunks = C.kernel_chunks(const, window, CHUNK_SAMPLES)
     overlap = mean_overlap(chunks[0].reach, sensor)
 
     def kernel(prune):
