@@ -20,6 +20,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -266,9 +267,39 @@ def run_blocks(block_fn, n_blocks: int, *args) -> list:
     state, so plain threads run them in parallel.  A ``parallel=True`` loop would do
     the same, but compiling its parfor costs several times the kernel's own compile,
     paid by every first run, for no speed the threads do not give (the 2026-11-29
-    cold-start entry of benchmarks/README.md)."""
+    cold-start entry of benchmarks/README.md).  The threads live as long as the
+    process (:func:`_kernel_pool`): a run calls this once per time chunk, and
+    starting threads each time cost a millisecond or more per chunk on a busy
+    machine."""
     threads = min(num_threads(), n_blocks)
     if threads <= 1:
         return [block_fn(blk, *args) for blk in range(n_blocks)]
-    with ThreadPoolExecutor(threads, thread_name_prefix="revisit-kernel") as pool:
-        return list(pool.map(lambda blk: block_fn(blk, *args), range(n_blocks)))
+    return list(_kernel_pool(threads).map(lambda blk: block_fn(blk, *args), range(n_blocks)))
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _kernel_pool(threads: int) -> ThreadPoolExecutor:
+    """The process's pool of kernel threads, at least ``threads`` wide (made, or
+    widened, on demand).  Its tasks never wait on one another, so callers on
+    several threads may share it."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL._max_workers < threads:
+            if _POOL is not None:
+                _POOL.shutdown(wait=False)
+            _POOL = ThreadPoolExecutor(threads, thread_name_prefix="revisit-kernel")
+        return _POOL
+
+
+def _forget_pool_in_child() -> None:
+    """A forked child has none of its parent's threads: it makes its own pool."""
+    global _POOL, _POOL_LOCK
+    _POOL = None
+    _POOL_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
