@@ -203,3 +203,91 @@ def test_the_horizon_decides_these_cases():
     geodetic = brute_force_gaps(const, lats, lons, window, 5.0, step_s=30.0)
     geocentric = brute_force_gaps(const, lats, lons, window, 5.0, step_s=30.0, horizon="geocentric")
     assert any(a[0] != b[0] or abs(a[1] - b[1]) > 600 for a, b in zip(geodetic, geocentric)), (geodetic, geocentric)
+
+
+def hermite_path(pos0, vel0, pos1, vel1, dt, s):
+    """Satellite position (km) on the cubic Hermite path of one step at fractions ``s``."""
+    s = np.asarray(s, dtype=float)[..., None]
+    h00 = 2 * s**3 - 3 * s**2 + 1
+    h10 = (s**3 - 2 * s**2 + s) * dt
+    h01 = 3 * s**2 - 2 * s**3
+    h11 = (s**3 - s**2) * dt
+    return h00 * pos0 + h10 * vel0 + h01 * pos1 + h11 * vel1
+
+
+@pytest.mark.parametrize("min_elevation_deg", [-2.0, 0.0, 20.0, 60.0])
+def test_elevation_margin_sq_has_the_sign_of_the_elevation_margin(min_elevation_deg):
+    rng = np.random.default_rng(7)
+    sin_eps = math.sin(math.radians(min_elevation_deg))
+    checked = 0
+    for _ in range(400):
+        lat, lon = rng.uniform(-89, 89), rng.uniform(-180, 180)
+        xyz, n = geodetic_to_ecef(np.array(lat), np.array(lon))
+        R = float(np.linalg.norm(xyz))
+        h = xyz / R
+        u = rng.normal(size=3)
+        u /= np.linalg.norm(u)
+        u = h + rng.uniform(0.0, 0.7) * u
+        u /= np.linalg.norm(u)
+        r = R + rng.uniform(300.0, 2000.0)
+        du = rng.normal(size=3) * 1e-3
+        du -= u * (u @ du)
+        rd = rng.normal() * 0.01
+        m, _ = K.elevation_margin.py_func(*h, *n, R, *u, *du, r, rd, sin_eps)
+        q, dq = K.elevation_margin_sq.py_func(*h, *n, R, *u, *du, r, rd, sin_eps)
+        assert (m >= 0.0) == (q >= 0.0)
+        # its rate is its derivative along (u, r) moving at (du, rd): central differences
+        e = 1e-3
+        ends = []
+        for sign in (1.0, -1.0):
+            u2 = u + sign * e * du
+            u2 /= np.linalg.norm(u2)
+            ends.append(K.elevation_margin_sq.py_func(*h, *n, R, *u2, *du, r + sign * e * rd, rd, sin_eps)[0])
+        assert dq == pytest.approx((ends[0] - ends[1]) / (2 * e), rel=1e-5, abs=1e-5)
+        checked += abs(m) < 0.1
+    assert checked > 10
+
+
+def test_elevation_edge_is_the_zero_on_the_satellites_path():
+    """The kernel's one-edge root against bisection of the elevation (plain numpy,
+    with the square root) along the same cubic Hermite path: within 1e-6 s."""
+    const = Constellation.from_orbits("one", [CircularOrbit(START, 535.0, 97.5, 30.0, 10.0)])
+    window = Window(START, 6 * 3600.0, 60.0)
+    t, pos, vel = sat_positions(const, window)
+    rng = np.random.default_rng(3)
+    dt = 60.0
+    found = 0
+    for _ in range(3000):
+        k = int(rng.integers(t.size - 1))
+        sub = pos[0, k] / np.linalg.norm(pos[0, k])
+        lat = math.degrees(math.asin(sub[2])) + rng.uniform(-12, 12)
+        lon = math.degrees(math.atan2(sub[1], sub[0])) + rng.uniform(-12, 12)
+        lat = float(np.clip(lat, -89.5, 89.5))
+        xyz, n = geodetic_to_ecef(np.array(lat), np.array(((lon + 180) % 360) - 180))
+        eps = rng.uniform(0.0, 40.0)
+        sin_eps = math.sin(math.radians(eps))
+
+        def margin(s):
+            d = hermite_path(pos[0, k], vel[0, k], pos[0, k + 1], vel[0, k + 1], dt, s) - xyz
+            return float(d @ n / np.linalg.norm(d)) - sin_eps
+
+        m0, m1 = margin(0.0), margin(1.0)
+        if (m0 >= 0.0) == (m1 >= 0.0):
+            continue
+        lo, hi = 0.0, 1.0
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            if (margin(mid) >= 0.0) == (m0 >= 0.0):
+                lo = mid
+            else:
+                hi = mid
+        R = float(np.linalg.norm(xyz))
+        h = xyz / R
+        q0 = K.elevation_margin_sq.py_func(*h, *n, R, *(pos[0, k] / np.linalg.norm(pos[0, k])), 0, 0, 0,
+                                           float(np.linalg.norm(pos[0, k])), 0.0, sin_eps)[0]
+        guess = float(rng.uniform(-0.5, 1.5))  # any start, even outside the step
+        s = K._elevation_edge(q0, guess, *h, *n, R, *pos[0, k], *vel[0, k], *pos[0, k + 1], *vel[0, k + 1],
+                              sin_eps, dt)
+        assert abs(s - lo) * dt < 1e-6, (k, lat, lon, eps, s, lo)
+        found += 1
+    assert found > 100

@@ -36,6 +36,8 @@ from sim.kernels import run_blocks
 SEEN, FIRST_START, RUN_START, LAST_END, N_ACCESS, COVERED, DUR_MIN, DUR_MAX, \
     GAP_MAX, GAP_SUM, GAP_SUM2, N_GAPS = range(12)
 NSTATE = 12
+# Tolerance (s) of an elevation edge's root on the satellite's path.
+EDGE_TOL_S = 1e-6
 
 # Columns of the per-satellite sensor array (see sim.engine.run.sensor_array).
 S_COS_ETA, S_SIN_ETA, S_COS_EPS, S_SIN_EPS, S_KIND, S_HALF_SWATH_KM, S_SIN_SUN = range(7)
@@ -261,14 +263,99 @@ def _refine_elevation_edge(s, lo, hi, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, 
     return s
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
+    """A margin with the sign of :func:`elevation_margin` and the same zeros,
+    free of square roots and divisions, and its rate (km^2/s):
+    up |up| - sin(eps) |sin(eps)| |S - P|^2, with up = n . (S - P) (x |x| is
+    increasing, so up / |S - P| >= sin(eps) exactly when it is >= 0)."""
+    c = hx * ux + hy * uy + hz * uz
+    cd = hx * dx + hy * dy + hz * dz
+    nu = nx * ux + ny * uy + nz * uz
+    nd = nx * dx + ny * dy + nz * dz
+    nh = nx * hx + ny * hy + nz * hz
+    se2 = sin_eps * abs(sin_eps)
+    up = r * nu - R * nh
+    aup = abs(up)
+    d2 = r * r + R * R - 2.0 * r * R * c
+    d2_rate = 2.0 * (r * rd - R * (rd * c + r * cd))
+    return up * aup - se2 * d2, 2.0 * aup * (rd * nu + r * nd) - se2 * d2_rate
+
+
+@njit(cache=True, error_model="numpy")
+def _elevation_edge(m_lo, guess, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                    vx1, vy1, vz1, sin_eps, dt):
+    """The one zero in [0, 1] (fraction of the step) of the elevation margin of
+    the satellite's cubic Hermite position (S0, V0 dt, S1, V1 dt; metre-level
+    over a minute), where the margin at 0 is ``m_lo`` and at 1 of the other
+    sign: safeguarded Newton on :func:`elevation_margin_sq`'s form from
+    ``guess``, each evaluation shrinking the bracket and a step that would
+    leave it a bisection.  It stops when the step's own convergence (the
+    correction against the square of the one before, as Newton's error
+    falls) puts the remaining error below EDGE_TOL_S."""
+    se2 = sin_eps * abs(sin_eps)
+    lo = 0.0
+    hi = 1.0
+    s = guess
+    if not (0.0 < s < 1.0):
+        s = 0.5
+    prev = 0.0
+    for _ in range(60):
+        s2 = s * s
+        s3 = s2 * s
+        h00 = 2.0 * s3 - 3.0 * s2 + 1.0
+        h10 = (s3 - 2.0 * s2 + s) * dt
+        h01 = 3.0 * s2 - 2.0 * s3
+        h11 = (s3 - s2) * dt
+        d00 = 6.0 * s2 - 6.0 * s
+        d10 = (3.0 * s2 - 4.0 * s + 1.0) * dt
+        d11 = (3.0 * s2 - 2.0 * s) * dt
+        lx = h00 * sx0 + h10 * vx0 + h01 * sx1 + h11 * vx1 - R * hx
+        ly = h00 * sy0 + h10 * vy0 + h01 * sy1 + h11 * vy1 - R * hy
+        lz = h00 * sz0 + h10 * vz0 + h01 * sz1 + h11 * vz1 - R * hz
+        wx = d00 * (sx0 - sx1) + d10 * vx0 + d11 * vx1
+        wy = d00 * (sy0 - sy1) + d10 * vy0 + d11 * vy1
+        wz = d00 * (sz0 - sz1) + d10 * vz0 + d11 * vz1
+        up = nx * lx + ny * ly + nz * lz
+        aup = abs(up)
+        m = up * aup - se2 * (lx * lx + ly * ly + lz * lz)
+        dm = 2.0 * (aup * (nx * wx + ny * wy + nz * wz) - se2 * (lx * wx + ly * wy + lz * wz))
+        if m == 0.0:
+            return s
+        if (m > 0.0) == (m_lo > 0.0):
+            lo = s
+        else:
+            hi = s
+        if dm != 0.0:
+            step = m / dm
+            s_new = s - step
+            if lo < s_new < hi:
+                a = abs(step)
+                if a * dt < 1e-9 or (prev > 0.0 and a * a * a * dt < EDGE_TOL_S * prev * prev):
+                    return s_new
+                prev = a
+                s = s_new
+                continue
+        prev = 0.0
+        s = 0.5 * (lo + hi)
+        if (hi - lo) * dt < 1e-9:
+            return s
+    return s
+
+
 @njit(cache=True, error_model="numpy")
 def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
                     r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
     """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
     where the elevation limit can bind (:func:`elevation_may_bind`): the part
-    inside the off-nadir limit (its exact margin) and above the elevation
-    limit from the geodetic horizon (:func:`elevation_margin`), each located
-    by :func:`interval_access`."""
+    inside the off-nadir limit (its exact margin, located by
+    :func:`interval_access`) and above the elevation limit from the geodetic
+    horizon.  The elevation margin's signs at the step's ends decide
+    (:func:`elevation_margin_sq`): one edge in the step is the zero of the
+    margin on the satellite's path (:func:`_elevation_edge`); with both ends
+    below, :func:`interval_access` on :func:`elevation_margin`'s cubic model
+    says whether a pass peaks between the samples, and its edges are refined
+    on the path (:func:`_refine_elevation_edge`)."""
     sa = 0.0
     sb = 1.0
     ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
@@ -279,20 +366,29 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
                                  dt)
         if sa < 0.0:
             return -1.0, -1.0
-    m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
-    m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
-    ea, eb = interval_access(m0, dm0, m1, dm1, dt)
-    if ea < 0.0:
-        return -1.0, -1.0
-    if 0.0 < ea or eb < 1.0:
-        sx0, sy0, sz0 = r0 * u0x, r0 * u0y, r0 * u0z
-        sx1, sy1, sz1 = r1 * u1x, r1 * u1y, r1 * u1z
-        vx0, vy0, vz0 = rd0 * u0x + r0 * d0x, rd0 * u0y + r0 * d0y, rd0 * u0z + r0 * d0z
-        vx1, vy1, vz1 = rd1 * u1x + r1 * d1x, rd1 * u1y + r1 * d1y, rd1 * u1z + r1 * d1z
-        if 0.0 < ea:
+    q0, dq0 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
+    q1, dq1 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
+    if q0 >= 0.0 and q1 >= 0.0:
+        return sa, sb
+    # The satellite's cubic Hermite path: positions S and velocities V (km, km/s) at both ends.
+    sx0, sy0, sz0 = r0 * u0x, r0 * u0y, r0 * u0z
+    sx1, sy1, sz1 = r1 * u1x, r1 * u1y, r1 * u1z
+    vx0, vy0, vz0 = rd0 * u0x + r0 * d0x, rd0 * u0y + r0 * d0y, rd0 * u0z + r0 * d0z
+    vx1, vy1, vz1 = rd1 * u1x + r1 * d1x, rd1 * u1y + r1 * d1y, rd1 * u1z + r1 * d1z
+    if q0 >= 0.0 or q1 >= 0.0:
+        e = _elevation_edge(q0, _edge_guess(q0, dq0 * dt, q1, dq1 * dt), hx, hy, hz, nx, ny, nz, R,
+                            sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
+        ea = 0.0 if q0 >= 0.0 else e
+        eb = e if q0 >= 0.0 else 1.0
+    else:
+        m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
+        m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
+        ea, eb = interval_access(m0, dm0, m1, dm1, dt)
+        if ea < 0.0:
+            return -1.0, -1.0
+        if ea < eb:
             ea = _refine_elevation_edge(ea, 0.0, eb, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
                                         sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
-        if eb < 1.0:
             eb = _refine_elevation_edge(eb, ea, 1.0, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
                                         sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
     a = max(sa, ea)
