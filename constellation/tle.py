@@ -49,6 +49,11 @@ def tle_checksum(line: str) -> int:
 _LINE1_FIELDS = [((18, 20), "epoch year"), ((20, 32), "epoch day"),
                  ((33, 43), "mean motion derivative"), ((44, 52), "mean motion second derivative"),
                  ((53, 61), "bstar")]
+# 0-based columns that are blank between fields.  sgp4 reads a line by splitting it
+# at blanks, so a field run into its neighbour would be read from other columns
+# than the ones checked here.
+_LINE1_BLANKS = (8, 17, 32, 43, 52, 61, 63)
+_LINE2_BLANKS = (7, 16, 25, 33, 42, 51)
 _LINE2_FIELDS = [((8, 16), "inclination"), ((17, 25), "RAAN"), ((26, 33), "eccentricity"),
                  ((34, 42), "argument of perigee"), ((43, 51), "mean anomaly"),
                  ((52, 63), "mean motion")]
@@ -66,6 +71,10 @@ def _check_line(path, lineno, line, expected):
     want = tle_checksum(line)
     if int(line[68]) != want:
         raise CatalogError(f"checksum is {line[68]} but the line sums to {want}", path, lineno, "checksum")
+    for col in _LINE1_BLANKS if expected == 1 else _LINE2_BLANKS:
+        if line[col] != " ":
+            raise CatalogError(f"column {col + 1} holds {line[col]!r}, a blank between fields in TLE line {expected}",
+                               path, lineno, f"TLE line {expected}")
     fields = _LINE1_FIELDS if expected == 1 else _LINE2_FIELDS
     for (a, b), name in fields:
         text = line[a:b].strip()

@@ -158,3 +158,24 @@ def test_bracketed_names_read_back(fmt, name):
     const = Constellation("bracketed", [Group("catalog", [Satellite(name, s, "catalog")])])
     text = format_tle_text(const) if fmt == "tle" else format_omm(const, fmt)
     assert [b.name for b in parse_catalog(text.encode(), fmt, f"names{EXT[fmt]}")] == [name]
+
+
+LINE1 = "1 40959U 15057B   25276.63107725  .00002267  00000+0  32890-3 0  9999"
+LINE2 = "2 40959  97.6562 279.3520 0017672  28.5842 331.6334 14.76849388537538"
+
+
+@pytest.mark.parametrize("line_no, col", [(1, 17), (1, 32), (1, 43), (1, 52), (2, 16), (2, 25), (2, 51)])
+def test_a_field_run_into_its_neighbour_is_refused(line_no, col):
+    """sgp4 splits a TLE line at blanks: a digit in a blank column runs two fields
+    together and sgp4 would read them from other columns (a '0' before the epoch
+    made year 02, day 5276 and a second derivative of 4.6e53). The checksum
+    does not see a '0', so the blank columns are checked."""
+    assert parse_catalog(f"SAT\n{LINE1}\n{LINE2}\n".encode(), "tle", "ok.tle")
+    line = LINE1 if line_no == 1 else LINE2
+    assert line[col] == " "
+    broken = line[:col] + "0" + line[col + 1:]
+    text = f"SAT\n{broken}\n{LINE2}\n" if line_no == 1 else f"SAT\n{LINE1}\n{broken}\n"
+    with pytest.raises(CatalogError) as err:
+        parse_catalog(text.encode(), "tle", "broken.tle")
+    msg = str(err.value)
+    assert msg.startswith(f"broken.tle:{line_no + 1}: TLE line {line_no}: column {col + 1} holds '0'"), msg
