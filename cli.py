@@ -355,12 +355,13 @@ def validated(study):
 
 
 @contextlib.contextmanager
-def sample_bar(label: str, total: int):
+def sample_bar(label: str, total: int, point_bands: bool = False):
     """A click progress bar on stderr over a window's samples: yields ``progress(done, total)``.
-    Before it, one line when the numba kernels must be compiled first."""
+    Before it, one line when the numba kernels must be compiled first (``point_bands``: the
+    point-list kernel, for a grid that ``uses_point_bands``)."""
     from sim.studies.study import COMPILING, kernels_cold
 
-    if kernels_cold():
+    if kernels_cold(point_bands):
         click.echo(COMPILING, err=True)
     with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_percent=True) as bar:
         done = [0]
@@ -397,7 +398,7 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, client=No
     # With a ground network, a second bar over the latency's samples (the window and its tail).
     ground_bar = _Bar(f"{study.name}: request to ground via {study.ground.name}") if study.ground else None
     try:
-        with sample_bar(label, study.window().n_samples - 1) as progress:
+        with sample_bar(label, study.window().n_samples - 1, grid.uses_point_bands()) as progress:
             return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
                              per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]),
                              client=client, ground_progress=ground_bar,

@@ -49,7 +49,7 @@ def test_the_default_follows_whether_someone_watches(tiny, capsys, monkeypatch):
 
 
 def test_a_cold_cache_is_announced_once_before_the_bar(tiny, capsys, monkeypatch):
-    monkeypatch.setattr(study_module, "kernels_cold", lambda: True)
+    monkeypatch.setattr(study_module, "kernels_cold", lambda *args: True)
     tiny.run(progress=True)
     err = capsys.readouterr().err
     assert err.count(COMPILING) == 1 and err.index(COMPILING) < err.index("90/90")
@@ -73,3 +73,35 @@ def test_survey_and_targets_have_progress_bars(tiny, args, label):
     r = CliRunner().invoke(main, args)
     assert r.exit_code == 0, r.output
     assert label in r.stderr  # click's bar (its label alone when standard error is not a terminal)
+
+
+def test_kernels_cold_tells_the_grid_kernel_from_the_point_list_one(tmp_path, monkeypatch):
+    """A grid's and a point list's coverage kernels are two specialisations (the point
+    bands argument, None for a grid): one cached says nothing of the other."""
+    from types import SimpleNamespace
+
+    from numba import types
+
+    from sim.kernels import coverage as K
+
+    index = tmp_path / "kernel.nbi"
+    index.write_bytes(b"")
+    grid_sig = (types.int64, types.none)
+    points_sig = (types.int64, types.Array(types.int64, 1, "C"))
+
+    def fake(in_process, on_disk):
+        cache_file = SimpleNamespace(_index_path=str(index), _load_index=lambda: {(sig, "magic"): "f" for sig in on_disk})
+        return SimpleNamespace(signatures=in_process, _cache=SimpleNamespace(_cache_file=cache_file))
+
+    monkeypatch.setattr(K, "satellite_frames", fake([(types.int64,)], []))
+    for in_process, on_disk, grid_cold, points_cold in (
+            ([grid_sig], [], False, True),
+            ([], [grid_sig], False, True),
+            ([], [points_sig], True, False),
+            ([points_sig], [grid_sig], False, False),
+            ([], [], True, True)):
+        monkeypatch.setattr(K, "_block_pass", fake(in_process, on_disk))
+        assert study_module.kernels_cold(False) is grid_cold, (in_process, on_disk)
+        assert study_module.kernels_cold(True) is points_cold, (in_process, on_disk)
+    index.unlink()
+    assert study_module.kernels_cold(True) is True  # no index at all

@@ -315,6 +315,11 @@ class Grid:
             sizes[b] += c
         return local, sizes
 
+    def uses_point_bands(self) -> bool:
+        """Whether the kernel reads this grid by point bands (:meth:`kernel_rows`'
+        default): where its rows hold fewer than two points on average."""
+        return 2 * self.rows()["row_start"].size > len(self)
+
     def kernel_rows(self, n_blocks: int, point_bands: bool | None = None):
         """The grid as the coverage kernel reads it (:class:`sim.kernels.coverage.GridRows`),
         rows dealt round-robin to ``n_blocks`` blocks.
@@ -330,9 +335,8 @@ class Grid:
         first = rows["row_start"]
         cos_deflection = np.sum(rows["nxyz"][first] * rows["phat"][first], axis=1)
         deflection = np.arccos(np.clip(cos_deflection, -1.0, 1.0))
-        n_rows = first.size
         if point_bands is None:
-            point_bands = 2 * n_rows > len(self)
+            point_bands = self.uses_point_bands()
         if point_bands:
             band_start, band_pts, band_lon, pt_row = _point_bands(rows, n_blocks)
             band_phat = np.ascontiguousarray(rows["phat"][band_pts])

@@ -426,7 +426,7 @@ class Study:
         if progress is None:
             progress = interactive()
         if progress is True:
-            if kernels_cold():
+            if kernels_cold(grid.uses_point_bands()):
                 print(COMPILING, file=sys.stderr, flush=True)
             from tqdm.auto import tqdm
 
@@ -515,20 +515,30 @@ def interactive() -> bool:
         return False
 
 
-def kernels_cold() -> bool:
+def kernels_cold(point_bands: bool = False) -> bool:
     """Whether the next run compiles the CPU coverage kernels first (a minute or two on 2 cores):
     numba has not compiled or loaded them in this process and its on-disk cache has
-    no index file for them (see :mod:`sim.kernels`)."""
+    none for them (see :mod:`sim.kernels`).  ``point_bands``: for a point list's kernel,
+    a specialisation of its own (``Grid.uses_point_bands``)."""
     from sim.kernels import coverage as K
 
+    def wanted(sig) -> bool:  # the coverage kernel's last argument: the point bands, or None for a grid
+        return kernel is not K._block_pass or (str(sig[-1]) != "none") == point_bands
+
     for kernel in (K.satellite_frames, K._block_pass):
-        if kernel.signatures:
+        if any(wanted(sig) for sig in kernel.signatures):
             continue  # compiled or loaded from the cache already
         try:
             index = kernel._cache._cache_file._index_path
         except AttributeError:  # a numba without this cache layout: say nothing
             return False
         if not os.path.exists(index):
+            return True
+        try:
+            cached = [key[0] for key in kernel._cache._cache_file._load_index()]
+        except Exception:  # noqa: BLE001  (an unreadable index: numba compiles, and says nothing more here)
+            return False
+        if not any(wanted(sig) for sig in cached):
             return True
     return False
 
