@@ -171,3 +171,26 @@ def test_old_cache_folders_are_pruned(tmp_path):
     assert removed == {"aaaaaaaaaaaaaaa5", "aaaaaaaaaaaaaaa6", "aaaaaaaaaaaaaaa7"}
     assert {p.name for p in tmp_path.iterdir()} == {"0123456789abcdef", "not-a-cache-folder", "aaaaaaaaaaaaaaa1",
                                                     "aaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaa3", "aaaaaaaaaaaaaaa4"}
+
+
+def test_no_kernel_is_compiled_for_a_literal_argument(monkeypatch):
+    """A callee typed with a literal (``n = 0`` passed before a loop makes it
+    Literal[int](0), then int64) is compiled twice: seconds of a first run's
+    compile each time.  The coverage kernel is typed afresh (callees come from
+    the cache, so their signatures show what typing asked for), for a grid and
+    for a point list: no callee is asked for a literal argument."""
+    from numba import njit
+    from numba.core.registry import CPUDispatcher
+
+    from sim import Study
+
+    fresh = njit(error_model="numpy", nogil=True)(K._block_pass.py_func)
+    monkeypatch.setattr(K, "_block_pass", fresh)
+    study = Study.from_scenario(ROOT / "tests" / "data" / "tiny.toml")
+    study.run()
+    study.with_overrides(points=([10.0, -30.0, 45.0], [20.0, 140.0, 7.5])).run()
+    assert len(fresh.signatures) == 2  # a grid's and a point list's
+    callees = {name: d for name, d in vars(K).items() if isinstance(d, CPUDispatcher) and d.signatures}
+    assert {"_step_rows", "_step_points", "_merge_block", "_with_room"} <= set(callees)
+    literal = {name: [str(s) for s in d.signatures if "Literal" in str(s)] for name, d in callees.items()}
+    assert not {name: s for name, s in literal.items() if s}

@@ -357,9 +357,10 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
     ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
     if ce0 > -2.0 or ce1 > -2.0:
-        sa, sb = interval_access(hx * u0x + hy * u0y + hz * u0z - ce0, hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
-                                 hx * u1x + hy * u1y + hz * u1z - ce1, hx * d1x + hy * d1y + hz * d1z - dce1 * rd1,
-                                 dt)
+        sa, sb = interval_access_call(hx * u0x + hy * u0y + hz * u0z - ce0,
+                                      hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
+                                      hx * u1x + hy * u1y + hz * u1z - ce1,
+                                      hx * d1x + hy * d1y + hz * d1z - dce1 * rd1, dt)
         if sa < 0.0:
             return -1.0, -1.0
     q0, dq0 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
@@ -379,7 +380,10 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     else:
         m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
         m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
-        ea, eb = interval_access(m0, dm0, m1, dm1, dt)
+        # interval_access's first tests, which most steps beside the track stop at, without a call.
+        if not (dm0 > 0.0 and dm1 < 0.0) or max(m0, m1) + (4.0 / 27.0) * (dm0 * dt - dm1 * dt) < 0.0:
+            return -1.0, -1.0
+        ea, eb = interval_access_call(m0, dm0, m1, dm1, dt)
         if ea < 0.0:
             return -1.0, -1.0
         if ea < eb:
@@ -499,6 +503,16 @@ def interval_access(f0, g0, f1, g1, dt):
     # + 4/27 (G0 - G1): most points beside the track stop here.
     if max(f0, f1) + (4.0 / 27.0) * (G0 - G1) < 0.0:
         return -1.0, -1.0
+    return _peak_access(a0, a1, a2, a3, f0, f1)
+
+
+@njit(cache=True, error_model="numpy")
+def _peak_access(a0, a1, a2, a3, f0, f1):
+    """The part of a step around the peak of its cubic margin a0 + a1 s + a2 s^2
+    + a3 s^3 (f0, f1 at its ends, both negative) that is accessed: (sa, sb),
+    or (-1, -1).  Called, not inlined into every copy of interval_access:
+    few steps get here, and its two root solves would double each copy's
+    compile time."""
     s_peak = _quadratic_root_01(3.0 * a3, 2.0 * a2, a1)
     p_peak = _cubic(a0, a1, a2, a3, s_peak)
     if p_peak < 0.0:
@@ -506,6 +520,14 @@ def interval_access(f0, g0, f1, g1, dt):
     sa = _cubic_root(a0, a1, a2, a3, 0.0, s_peak, f0, p_peak, -1.0) if p_peak > 0.0 else s_peak
     sb = _cubic_root(a0, a1, a2, a3, s_peak, 1.0, p_peak, f1, -1.0) if p_peak > 0.0 else s_peak
     return sa, sb
+
+
+@njit(cache=True, error_model="numpy")
+def interval_access_call(f0, g0, f1, g1, dt):
+    """:func:`interval_access`, called rather than inlined: for callers that
+    need it on few steps, where each inlined copy would add ~10 s of CPU to
+    the first compile and save nothing measurable."""
+    return interval_access(f0, g0, f1, g1, dt)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1474,7 +1496,8 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap, bands)
         before[r + 1] = before[r] + rows.row_count[r]
     cap = 4096
     buf = (np.empty(cap, np.int64), np.empty(cap, np.float64), np.empty(cap, np.float64))
-    n_buf = 0
+    # int64, not the literal 0: numba would type every callee twice, for Literal[int](0) and int64.
+    n_buf = np.int64(0)
     # The block's points of one step's disc (point bands only).
     cand = np.empty(rows.block_sizes[blk] if bands is not None else 0, np.int64)
     # The grid's extreme radii and vertical deflection, for _step_points' bounds.

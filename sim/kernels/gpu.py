@@ -86,8 +86,10 @@ def _compile():
     d_quadratic = _device(cuda, K._quadratic_root_01)
     d_cubic_root = _device(cuda, K._cubic_root)
     d_edge_guess = _device(cuda, K._edge_guess)
-    d_interval_access = _device(cuda, K.interval_access, _cubic=d_cubic, _cubic_root=d_cubic_root,
-                                _edge_guess=d_edge_guess, _quadratic_root_01=d_quadratic)
+    d_peak_access = _device(cuda, K._peak_access, _cubic=d_cubic, _cubic_root=d_cubic_root,
+                            _quadratic_root_01=d_quadratic)
+    d_interval_access = _device(cuda, K.interval_access, _cubic_root=d_cubic_root, _edge_guess=d_edge_guess,
+                                _peak_access=d_peak_access)
     d_lit_clip = _device(cuda, K.lit_clip)
     d_swath_crossing = _device(cuda, K.swath_crossing, _cubic=d_cubic)
     d_cos_reach = _device(cuda, K.cos_reach)
@@ -106,7 +108,7 @@ def _compile():
     d_refine_edge = _device(cuda, K._refine_elevation_edge, _path_offset=d_path_offset)
     d_elevation_edge = _device(cuda, K._elevation_edge, _path_offset=d_path_offset)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
-                                interval_access=d_interval_access, elevation_margin=d_elevation_margin,
+                                interval_access_call=d_interval_access, elevation_margin=d_elevation_margin,
                                 elevation_margin_sq=d_elevation_margin_sq, _elevation_edge=d_elevation_edge,
                                 _edge_guess=d_edge_guess, _refine_elevation_edge=d_refine_edge)
 

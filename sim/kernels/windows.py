@@ -218,7 +218,7 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
     w_sat = np.empty(cap, np.int64)
     w_a = np.empty(cap, np.float64)
     w_b = np.empty(cap, np.float64)
-    n = 0
+    n = np.int64(0)  # not the literal 0: numba would type pair_windows twice
     for s in range(nsat):
         for i in range(ntgt):
             w_tgt, w_sat, w_a, w_b, n = pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz,
