@@ -172,16 +172,27 @@ def test_study_checks_memory_from_the_sizes(tiny, no_grid):
         study.run(memory_limit_bytes=10**9)
 
 
-def test_available_memory_is_what_the_container_leaves(monkeypatch):
-    import distributed.system
+def test_available_memory_is_what_the_container_leaves(monkeypatch, tmp_path):
     import psutil
 
-    monkeypatch.setattr(distributed.system, "memory_limit", lambda: 3 * 10**9)
-    rss = psutil.Process().memory_info().rss
-    avail = memory.available_memory_bytes()
-    assert avail <= 3 * 10**9 - rss + 50 * 10**6  # what this process may still grow by under its limit
-    monkeypatch.setattr(distributed.system, "memory_limit", lambda: 2**62)
-    assert memory.available_memory_bytes() <= psutil.virtual_memory().total
+    limit_file = tmp_path / "memory.max"
+    limit_file.write_text("3000000000\n")
+    monkeypatch.setattr(memory, "CGROUP_LIMIT_FILES", (str(tmp_path / "absent"), str(limit_file)))
+    if sys.platform.startswith("linux"):
+        assert memory.process_memory_limit_bytes() == min(3 * 10**9, psutil.virtual_memory().total)
+        rss = psutil.Process().memory_info().rss
+        avail = memory.available_memory_bytes()
+        assert avail <= 3 * 10**9 - rss + 50 * 10**6  # what this process may still grow by under its limit
+    limit_file.write_text("max\n")  # cgroup v2: no limit
+    assert memory.process_memory_limit_bytes() <= psutil.virtual_memory().total
+    assert memory.available_memory_bytes() <= psutil.virtual_memory().available
+
+
+def test_memory_limit_agrees_with_dask_without_a_container(monkeypatch):
+    from distributed.system import memory_limit
+
+    monkeypatch.setattr(sys, "platform", "none")  # neither reads cgroup files
+    assert memory.process_memory_limit_bytes() == memory_limit()
 
 
 def test_long_ground_tracks_are_refused_before_propagating(tiny, tmp_path, little_memory, no_simulation):

@@ -20,6 +20,7 @@ smallest chunk does not fit, the run is refused with what to shrink.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 from constellation.errors import InputError
@@ -158,30 +159,64 @@ def estimate_run_memory(n_satellites: int, n_points: int, duration_s: float, ste
     return MemoryEstimate(n_satellites, n_points, n_samples, chunk_samples, parts)
 
 
-def available_memory_bytes() -> int | None:
-    """Memory this process may still allocate (bytes): the smaller of what the
-    host has available now and what its own limit leaves it (a container's
-    cgroup, an RSS rlimit); None when unknown.
+# A container's memory limit: cgroup v1's hard limit, cgroup v2's hard and throttling limits.
+CGROUP_LIMIT_FILES = (
+    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    "/sys/fs/cgroup/memory.max",
+    "/sys/fs/cgroup/memory.high",
+)
 
-    The limit comes from ``distributed.system.memory_limit()``, the figure Dask
-    sizes its workers by: the host's total, lowered by cgroup v1
-    (memory.limit_in_bytes) and v2 (memory.max, memory.high) limits and
-    RLIMIT_RSS.  psutil alone reports the host's memory, which a container
-    limited to less than the host would exceed before the kernel kills it.
-    """
+
+def process_memory_limit_bytes() -> int | None:
+    """The most memory this process may hold (bytes): the smallest of the host's
+    total, a container's cgroup limit (CGROUP_LIMIT_FILES; 'max' or an
+    unreadable file is no limit) and RLIMIT_RSS; None when psutil is missing.
+    The figure Dask sizes its workers by (``distributed.system.memory_limit``),
+    read here without importing distributed."""
     try:
         import psutil
-    except ImportError:
-        return None
-    try:
-        avail = int(psutil.virtual_memory().available)
-    except Exception:  # noqa: BLE001  (an unknown platform: no check)
-        return None
-    try:
-        from distributed.system import memory_limit
 
-        left = int(memory_limit()) - int(psutil.Process().memory_info().rss)
-    except Exception:  # noqa: BLE001  (distributed missing or failing: the host's figure)
+        limit = int(psutil.virtual_memory().total)
+    except Exception:  # noqa: BLE001  (psutil missing or an unknown platform: no limit known)
+        return None
+    if sys.platform.startswith("linux"):
+        for path in CGROUP_LIMIT_FILES:
+            try:
+                with open(path) as f:
+                    value = int(f.read().strip())
+            except (OSError, ValueError):
+                continue
+            if value > 0:
+                limit = min(limit, value)
+    try:
+        import resource
+
+        hard = resource.getrlimit(resource.RLIMIT_RSS)[1]
+        if 0 < hard < limit:
+            limit = hard
+    except (ImportError, OSError, ValueError):
+        pass
+    return limit
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process may still allocate (bytes): the smaller of what the
+    host has available now and what its own limit
+    (:func:`process_memory_limit_bytes`) leaves it; None when unknown.  psutil
+    alone reports the host's memory, which a container limited to less than
+    the host would exceed before the kernel kills it."""
+    try:
+        import psutil
+
+        avail = int(psutil.virtual_memory().available)
+    except Exception:  # noqa: BLE001  (psutil missing or an unknown platform: no check)
+        return None
+    limit = process_memory_limit_bytes()
+    if limit is None:
+        return avail
+    try:
+        left = limit - int(psutil.Process().memory_info().rss)
+    except Exception:  # noqa: BLE001  (no RSS figure: the host's)
         return avail
     return max(0, min(avail, left))
 
