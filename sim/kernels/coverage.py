@@ -503,16 +503,6 @@ def interval_access(f0, g0, f1, g1, dt):
     # + 4/27 (G0 - G1): most points beside the track stop here.
     if max(f0, f1) + (4.0 / 27.0) * (G0 - G1) < 0.0:
         return -1.0, -1.0
-    return _peak_access(a0, a1, a2, a3, f0, f1)
-
-
-@njit(cache=True, error_model="numpy")
-def _peak_access(a0, a1, a2, a3, f0, f1):
-    """The part of a step around the peak of its cubic margin a0 + a1 s + a2 s^2
-    + a3 s^3 (f0, f1 at its ends, both negative) that is accessed: (sa, sb),
-    or (-1, -1).  Called, not inlined into every copy of interval_access:
-    few steps get here, and its two root solves would double each copy's
-    compile time."""
     s_peak = _quadratic_root_01(3.0 * a3, 2.0 * a2, a1)
     p_peak = _cubic(a0, a1, a2, a3, s_peak)
     if p_peak < 0.0:

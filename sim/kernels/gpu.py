@@ -86,10 +86,8 @@ def _compile():
     d_quadratic = _device(cuda, K._quadratic_root_01)
     d_cubic_root = _device(cuda, K._cubic_root)
     d_edge_guess = _device(cuda, K._edge_guess)
-    d_peak_access = _device(cuda, K._peak_access, _cubic=d_cubic, _cubic_root=d_cubic_root,
-                            _quadratic_root_01=d_quadratic)
-    d_interval_access = _device(cuda, K.interval_access, _cubic_root=d_cubic_root, _edge_guess=d_edge_guess,
-                                _peak_access=d_peak_access)
+    d_interval_access = _device(cuda, K.interval_access, _cubic=d_cubic, _cubic_root=d_cubic_root,
+                                _edge_guess=d_edge_guess, _quadratic_root_01=d_quadratic)
     d_lit_clip = _device(cuda, K.lit_clip)
     d_swath_crossing = _device(cuda, K.swath_crossing, _cubic=d_cubic)
     d_cos_reach = _device(cuda, K.cos_reach)
