@@ -193,16 +193,19 @@ def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radi
     return w_tgt, w_sat, w_a, w_b, n
 
 
-@njit(cache=True, error_model="numpy")
-def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, radius_km):
-    """Access windows of every (target, satellite) over one stretch of samples.
+@njit(cache=True, error_model="numpy", nogil=True)
+def target_windows(blk, n_blocks, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radius_km, prune):
+    """Access windows of every target to satellites blk, blk + n_blocks, ...
+    over one stretch of samples: one block of :func:`sim.kernels.run_blocks`
+    (blocks share nothing, so they run on parallel threads).
 
-    u, du, rad, rdot, reach: per (satellite, sample) from
+    u, du, rad, rdot: per (satellite, sample) from
     :func:`sim.kernels.coverage.satellite_frames`; valid: (nsat, nk); t: (nk,) sample
     times (s); sensor: (nsat, 7) as :func:`sim.engine.run.sensor_array`; sun: (nk, 3)
     unit vectors towards the Sun (ignored without lighting); phat, nxyz:
     (ntgt, 3) unit position vectors and geodetic verticals of the targets;
-    radius_km: (ntgt,) their geocentric radii.
+    radius_km: (ntgt,) their geocentric radii; prune: :func:`step_prune_cos`
+    of the stretch.
 
     Returns (target, satellite, start_s, end_s), ordered by satellite, target,
     start.  Consecutive accessed steps join into one window (a window crossing
@@ -210,19 +213,20 @@ def target_windows(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, r
     (start == end).  Windows that touch ``t[0]`` or ``t[-1]`` may continue
     beyond the stretch: the caller joins stretches.
     """
-    nsat, nk = valid.shape
+    nsat = valid.shape[0]
     ntgt = phat.shape[0]
-    prune, rho_max, arc_max = step_prune_cos(u, reach, valid)
+    cos_prune, rho_max, arc_max = prune
     cap = 1024
     w_tgt = np.empty(cap, np.int64)
     w_sat = np.empty(cap, np.int64)
     w_a = np.empty(cap, np.float64)
     w_b = np.empty(cap, np.float64)
     n = np.int64(0)  # not the literal 0: numba would type pair_windows twice
-    for s in range(nsat):
+    for s in range(blk, nsat, n_blocks):
         for i in range(ntgt):
             w_tgt, w_sat, w_a, w_b, n = pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz,
-                                                     radius_km, prune, rho_max, arc_max, w_tgt, w_sat, w_a, w_b, n)
+                                                     radius_km, cos_prune, rho_max, arc_max, w_tgt, w_sat, w_a,
+                                                     w_b, n)
     return w_tgt[:n].copy(), w_sat[:n].copy(), w_a[:n].copy(), w_b[:n].copy()
 
 

@@ -45,6 +45,7 @@ from sim.engine.sampling import sample_window
 from sim.engine.sun import sun_unit_ecef
 from sim.engine.table import Table, utc_times, window_meta
 from sim.kernels import coverage as K
+from sim.kernels import num_threads, run_blocks
 from sim.kernels import windows as A
 
 DAY_S = SECONDS_PER_DAY
@@ -253,6 +254,7 @@ def access_windows(constellation: Constellation, targets: Targets, window: Windo
     n = window.n_samples
     t, pos, vel, valid = propagate_ecef(SatrecArray([s.satrec for s in sats]), window, 0, n)
     parts = []
+    n_blocks = min(num_threads(), len(sats))  # satellites dealt round-robin to parallel blocks
     k0 = 0
     chunk_samples = max(2, int(chunk_samples))
     while k0 < n - 1:
@@ -261,8 +263,10 @@ def access_windows(constellation: Constellation, targets: Targets, window: Windo
         v = np.ascontiguousarray(vel[:, k0:k1])
         u, du, rad, rdot, reach = K.satellite_frames(p, v, sensor)
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
-        parts.append(A.target_windows(u, du, rad, rdot, reach, np.ascontiguousarray(valid[:, k0:k1]),
-                                      np.ascontiguousarray(t[k0:k1]), sensor, sun, phat, up, radius))
+        ok = np.ascontiguousarray(valid[:, k0:k1])
+        parts.extend(run_blocks(A.target_windows, n_blocks, n_blocks, u, du, rad, rdot, ok,
+                                np.ascontiguousarray(t[k0:k1]), sensor, sun, phat, up, radius,
+                                A.step_prune_cos(u, reach, ok)))
         if progress is not None:
             progress(k1 - 1, n - 1)
         k0 = k1 - 1
