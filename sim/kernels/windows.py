@@ -167,8 +167,8 @@ def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radi
             else:
                 C0, dC0 = K.cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
                 C1, dC1 = K.cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                sa, sb = K.interval_access(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1, g1 - dC1 * rdot[s, k + 1],
-                                           dt)
+                sa, sb = K.interval_access_call(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1,
+                                                g1 - dC1 * rdot[s, k + 1], dt)
             if sa < 0.0:
                 continue
             if lit:
