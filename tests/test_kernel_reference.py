@@ -30,3 +30,18 @@ def test_kernel_equals_brute_force(seed, kind, lit):
     window = Window(START, 3 * 3600, float(rng.choice([30.0, 60.0, 120.0])))
     ref = assert_kernel_matches_brute_force(const, grid, window, ((None, 1), (17, 2), (40, 3)))
     assert sum(r[0] for r in ref) > 0  # something was seen
+
+
+def test_pieces_sort_by_start_as_numpy_does():
+    """The merge's sort (Shell's, in place) against numpy's on random pieces,
+    with ties, of every size a point's pieces in a block may have."""
+    from sim.kernels.coverage import _sort_by_start
+
+    rng = np.random.default_rng(7)
+    for m in [0, 1, 2, 5, 6, 13, 14, 40, 41, 121, 122, 365, 1000]:
+        a = rng.integers(0, max(1, m // 2), m).astype(float) + rng.choice([0.0, 0.5], m)
+        b = a + rng.uniform(0.0, 100.0, m)
+        sa, sb = np.concatenate([a, [-1.0]]), np.concatenate([b, [-2.0]])  # a slot beyond m stays put
+        _sort_by_start(sa, sb, m)
+        assert np.array_equal(sa[:m], np.sort(a)) and sa[m] == -1.0 and sb[m] == -2.0
+        assert sorted(zip(sa[:m], sb[:m])) == sorted(zip(a, b))  # each end moved with its start
