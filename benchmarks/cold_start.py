@@ -4,6 +4,13 @@ filled by the cold run (warm); compile time = cold - warm.
 
     python benchmarks/cold_start.py            # the default milestone report and one small run
     python benchmarks/cold_start.py --small    # the small run only
+    python benchmarks/cold_start.py --functions [ARGS]   # what compiles: CPU s per function
+
+With ``--functions``, ``revisit ARGS`` (default: the small run) runs once in a
+child process with an empty cache, numba's compile events recorded: each
+function's exclusive compile CPU time (its callees' compiles subtracted)
+and how often it was compiled (twice: once per argument type, e.g. a
+literal and an int64).
 
 Each command runs in a fresh Python process with NUMBA_CACHE_DIR set to a new
 temporary folder: first cold (numba compiles and writes the cache), then
@@ -39,10 +46,69 @@ def wall(args: list[str], cache_dir: str) -> float:
     return time.perf_counter() - t0
 
 
+# Run in the child: revisit's CLI with a listener on numba's compile events.
+PROFILE_CHILD = """
+import json, sys, time
+from numba.core import event
+
+out_path, args = sys.argv[1], sys.argv[2:]
+stack, seen = [], {}
+
+class Compiles(event.Listener):
+    def on_start(self, ev):
+        stack.append([ev.data["dispatcher"].py_func.__qualname__, time.process_time(), 0.0])
+
+    def on_end(self, ev):
+        name, t0, inner = stack.pop()
+        spent = time.process_time() - t0
+        if stack:
+            stack[-1][2] += spent
+        own, count = seen.get(name, (0.0, 0))
+        seen[name] = (own + spent - inner, count + 1)
+
+event.register("numba:compile", Compiles())
+import cli
+t0 = time.process_time()
+try:
+    cli.main(args, standalone_mode=False)
+finally:
+    functions = sorted(({"function": k, "compile_cpu_s": v[0], "compiles": v[1]} for k, v in seen.items()),
+                       key=lambda f: -f["compile_cpu_s"])
+    with open(out_path, "w") as f:
+        json.dump({"cpu_s": time.process_time() - t0, "functions": functions}, f)
+"""
+
+
+def compile_profile(args: list[str]) -> dict:
+    """``revisit ARGS`` with an empty cache: compile CPU time per function."""
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        out = os.path.join(cache, "profile.json")
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache,
+                   PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        subprocess.run([sys.executable, "-c", PROFILE_CHILD, out, *args], env=env, check=True, cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(out) as f:
+            return json.load(f)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="only the small run")
+    ap.add_argument("--functions", nargs=argparse.REMAINDER, metavar="ARGS",
+                    help="the compile CPU time per function of `revisit ARGS` (default: the small run)")
     args = ap.parse_args(argv)
+    if args.functions is not None:
+        cmd = args.functions or COMMANDS["revisit run tiny (4 sats, 10 deg, 3 h)"][0]
+        prof = compile_profile(cmd)
+        total = sum(f["compile_cpu_s"] for f in prof["functions"])
+        print(f"revisit {' '.join(cmd)}: {prof['cpu_s']:.1f} s CPU, {total:.1f} s of it compiling "
+              f"(load average {os.getloadavg()[0]:.2f})")
+        print(f"{'compile CPU':>11} {'compiles':>8}  function")
+        for f in prof["functions"][:20]:
+            print(f"{f['compile_cpu_s']:>10.2f}s {f['compiles']:>8}  {f['function']}")
+        print(json.dumps({"benchmark": "cold_start_functions", "args": cmd, "load_average": os.getloadavg(),
+                          **prof}))
+        return
     rows = []
     for label, (cmd, repeats) in COMMANDS.items():
         if args.small and "tiny" not in label:
