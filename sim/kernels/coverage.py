@@ -380,8 +380,10 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     else:
         m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
         m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
-        # interval_access's first tests, which most steps beside the track stop at, without a call.
-        if not (dm0 > 0.0 and dm1 < 0.0) or max(m0, m1) + (4.0 / 27.0) * (dm0 * dt - dm1 * dt) < 0.0:
+        # interval_access's first tests for two ends below, which most steps beside the track stop
+        # at, without a call (m, unlike q, may round to >= 0: then interval_access decides).
+        if m0 < 0.0 and m1 < 0.0 and (not (dm0 * dt > 0.0 and dm1 * dt < 0.0)
+                                      or max(m0, m1) + (4.0 / 27.0) * (dm0 * dt - dm1 * dt) < 0.0):
             return -1.0, -1.0
         ea, eb = interval_access_call(m0, dm0, m1, dm1, dt)
         if ea < 0.0:
