@@ -465,6 +465,9 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                       + plot_outputs(plots_dir, studies), inputs=[*scenarios, tle_path, options.get("points")])
         cluster = run_cluster(scheduler, workers)
         client = stack.enter_context(cluster).client if cluster is not None else None
+        from sim.studies import warmup
+
+        warmup.start(studies)  # a first run: the capacity claims' kernels compile on another core meanwhile
         for study, path, series_out in zip(studies, out_paths, series_paths):
             result = simulate(study, client=client, timeseries=bool(series_out), n_assets=n_assets, **options)
             summary = result.summary()

@@ -484,6 +484,9 @@ class Study:
         base = self.base or self.constellation
         start = self.claims_start or self.start
         if self.capacity:
+            from sim.studies import warmup
+
+            warmup.wait()  # for a child compiling the capacity kernels, if one was started
             if log:
                 log(f"{self.name}: testing '{self.capacity.claim}' ({self.capacity.random_targets} targets)")
             out["capacity"] = check_capacity_claim(self.capacity, base, start, self.claims_step_s or self.step_s,
@@ -525,20 +528,13 @@ def kernels_cold(point_bands: bool = False) -> bool:
     def wanted(sig) -> bool:  # the coverage kernel's last argument: the point bands, or None for a grid
         return kernel is not K._block_pass or (str(sig[-1]) != "none") == point_bands
 
+    from sim.studies.warmup import compiled_or_cached
+
     for kernel in (K.satellite_frames, K._block_pass):
-        if any(wanted(sig) for sig in kernel.signatures):
-            continue  # compiled or loaded from the cache already
-        try:
-            index = kernel._cache._cache_file._index_path
-        except AttributeError:  # a numba without this cache layout: say nothing
+        found = compiled_or_cached(kernel, wanted)
+        if found is None:  # a numba whose cache cannot be read here: say nothing
             return False
-        if not os.path.exists(index):
-            return True
-        try:
-            cached = [key[0] for key in kernel._cache._cache_file._load_index()]
-        except Exception:  # noqa: BLE001  (an unreadable index: numba compiles, and says nothing more here)
-            return False
-        if not any(wanted(sig) for sig in cached):
+        if not found:
             return True
     return False
 
