@@ -16,7 +16,6 @@ or overridden), the revisit targets, and the scenario's claims beyond revisit
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import sys
 import time
