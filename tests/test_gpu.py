@@ -36,7 +36,7 @@ COMPARE = textwrap.dedent("""
             grid = Grid.regular(12.0)
         else:
             grid = Grid.points(rng.uniform(-89, 89, 150), rng.uniform(-180, 180, 150))
-        window = Window(START, 4 * 3600, 90.0)
+        window = Window(START, {hours!r} * 3600, 90.0)
         cpu = run(const, grid, window, device="cpu", chunk_samples=chunk)
         gpu = run(const, grid, window, device="gpu", chunk_samples=chunk)
         same = all(np.array_equal(cpu.figures[k], gpu.figures[k], equal_nan=True) for k in cpu.figures)
@@ -50,9 +50,9 @@ CASES = [(11, "off_nadir", False, "regular", None), (12, "off_nadir", True, "poi
          (13, "swath", False, "regular", 9), (14, "swath", True, "points", None)]
 
 
-def _compare(env_extra, cases, max_pieces=None):
+def _compare(env_extra, cases, max_pieces=None, hours=4):
     env = dict(os.environ, **env_extra)
-    code = COMPARE.format(root=str(ROOT), tests=str(ROOT / "tests"), cases=cases, max_pieces=max_pieces)
+    code = COMPARE.format(root=str(ROOT), tests=str(ROOT / "tests"), cases=cases, max_pieces=max_pieces, hours=hours)
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -69,7 +69,7 @@ def test_gpu_kernel_on_the_cuda_simulator_equals_the_cpu_kernel():
 def test_gpu_buffer_overflow_falls_back_to_the_cpu():
     """With room for one piece per step, points that several satellites reach
     in one step overflow: the run is redone on the CPU and says so."""
-    (r,) = _compare({"NUMBA_ENABLE_CUDASIM": "1"}, CASES[:1], max_pieces=1)
+    (r,) = _compare({"NUMBA_ENABLE_CUDASIM": "1"}, CASES[:1], max_pieces=1, hours=1)
     assert r["device"].startswith("cpu (on the GPU a point met more than 1 "), r
     assert r["same"], r
 
