@@ -109,7 +109,8 @@ def compile_profile(args: list[str]) -> dict:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", action="store_true", help="only the small run")
-    ap.add_argument("--baseline", metavar="REF", help="also the code of git commit REF, alternating (ratio = REF / now)")
+    ap.add_argument("--baseline", metavar="REF",
+                    help="also the code of git commit REF, alternating (ratio = REF / now)")
     ap.add_argument("--functions", nargs=argparse.REMAINDER, metavar="ARGS",
                     help="the compile CPU time per function of `revisit ARGS` (default: the small run)")
     args = ap.parse_args(argv)
