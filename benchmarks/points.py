@@ -6,6 +6,7 @@ rows) and, with ``--baseline REF``, the point path of an earlier commit; the
     python benchmarks/points.py                 # 100 .. 100,000 sites
     python benchmarks/points.py --quick         # 100 .. 10,000 sites
     python benchmarks/points.py --baseline REF  # also the kernel of git commit REF, in the same run
+    python benchmarks/points.py --peers         # also brahe (pip install -e '.[bench]') on 100 sites
 
 138 satellites (Walker 138/6/1, 535 km SSO), 1 day, 60 s, a sensor limited by
 elevation alone (20 deg above the geodetic horizon).  Every path runs in this
@@ -20,6 +21,12 @@ The brute force samples every second on ``AGREE_SITES`` sites over
 ``AGREE_WINDOW_S`` and takes a site's longest gap between accesses from the
 samples (edges half-way between samples): it should agree with the kernel
 within 1 s.
+
+With ``--peers``, brahe (a Rust library with Python bindings; its
+``location_accesses`` on the same satellites as TLEs, sgp4, a 20 deg elevation
+constraint, Earth orientation taken as zero) runs once on the first
+``PEER_SITES`` sites, timed beside revisit's point path on the same sites,
+and each site's longest interior gap is compared with revisit's.
 
 Prints a JSON line per number of sites as it finishes, then a table and one
 JSON object with everything.
@@ -48,6 +55,7 @@ from sim.engine.propagate import propagate_ecef
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 REPEATS = 3
 AGREE_SITES = 100
+PEER_SITES = 100
 AGREE_WINDOW_S = 6 * 3600.0
 MIN_ELEVATION_DEG = 20.0
 FIGURES = ("n_access", "max_revisit_s", "max_revisit_interior_s", "coverage_fraction", "mean_revisit_interior_s")
@@ -58,6 +66,50 @@ TIME_FIGURES = ("max_revisit_s", "max_revisit_interior_s", "mean_revisit_interio
 def random_sites(n: int, seed: int = 0) -> Grid:
     rng = np.random.default_rng(seed)
     return Grid.points(np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))), rng.uniform(-180.0, 180.0, n))
+
+
+def longest_interior_gaps(n_sites: int, windows) -> np.ndarray:
+    """Per site: the longest gap (s) between the union of ``windows`` ((site, start_s,
+    end_s) triples), NaN with fewer than two separate accesses."""
+    by_site = [[] for _ in range(n_sites)]
+    for i, a, b in windows:
+        by_site[i].append((a, b))
+    out = np.full(n_sites, np.nan)
+    for i, spans in enumerate(by_site):
+        spans.sort()
+        gap, end = None, None
+        for a, b in spans:
+            if end is not None and a > end:
+                gap = max(gap or 0.0, a - end)
+            end = b if end is None else max(end, b)
+        if gap is not None:
+            out[i] = gap
+    return out
+
+
+def brahe_peer(const, grid, window) -> dict | None:
+    """brahe's access windows for ``grid``'s sites (timed), as longest interior gaps; None when
+    brahe is not installed."""
+    try:
+        import brahe as bh
+    except ImportError:
+        return None
+    from sgp4.exporter import export_tle
+
+    bh.set_global_eop_provider_from_static_provider(bh.StaticEOPProvider.from_zero())
+    t0 = time.perf_counter()
+    props = [bh.SGPPropagator.from_tle(*export_tle(s.satrec), window.step_s) for s in const.satellites]
+    locations = [bh.PointLocation(float(lon), float(lat), 0.0).with_name(str(i))
+                 for i, (lat, lon) in enumerate(zip(grid.lat_deg, grid.lon_deg))]
+    start = window.start
+    e0 = bh.Epoch.from_datetime(start.year, start.month, start.day, start.hour, start.minute,
+                                start.second + start.microsecond * 1e-6, 0.0, bh.TimeSystem.UTC)
+    found = bh.location_accesses(locations, props, e0, e0 + window.duration_s,
+                                 bh.ElevationConstraint(min_elevation_deg=MIN_ELEVATION_DEG))
+    t = time.perf_counter() - t0
+    windows = [(int(w.location_name), w.t_start - e0, w.t_end - e0) for w in found]
+    return {"peer": f"brahe {bh.__version__}", "sites": len(grid), "run_s": t, "windows": len(windows),
+            "gaps": longest_interior_gaps(len(grid), windows)}
 
 
 @contextlib.contextmanager
@@ -142,7 +194,7 @@ def brute_force_max_gap(const, lat, lon, window):
     return out
 
 
-def main(quick=False, baseline_ref=None):
+def main(quick=False, baseline_ref=None, peers=False):
     sensor = Sensor(max_off_nadir_deg=None, min_elevation_deg=MIN_ELEVATION_DEG)
     const = Constellation.from_orbits("walker138", walker_delta(138, 6, 1, 535, sso_inclination_deg(535), START),
                                       sensor)
@@ -181,6 +233,27 @@ def main(quick=False, baseline_ref=None):
                  "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
                  "within_1s": int(np.sum(diff <= 1.0))}
 
+    peer = None
+    if peers:
+        grid = random_sites(PEER_SITES)
+        found = brahe_peer(const, grid, window)
+        if found is None:
+            peer = {"peer": "brahe", "installed": False}
+        else:
+            t0 = time.perf_counter()
+            ours = run(const, grid, window, device="cpu").figures["max_revisit_interior_s"]
+            t_ours = time.perf_counter() - t0
+            theirs = found.pop("gaps")
+            both = ~np.isnan(ours) & ~np.isnan(theirs)
+            diff = np.abs(ours[both] - theirs[both])
+            peer = {**found, "installed": True, "revisit_s": t_ours, "ratio": found["run_s"] / t_ours,
+                    "same_has_gap": int(np.sum(np.isnan(ours) == np.isnan(theirs))), "compared": int(both.sum()),
+                    "max_abs_diff_s": float(diff.max()) if diff.size else None,
+                    "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
+                    "within_1s": int(np.sum(diff <= 1.0)),
+                    # beyond 1 s, the peer's gap the longer: passes it missed (the 1 s brute force above finds them)
+                    "peer_longer": int(np.sum(theirs[both] > ours[both] + 1.0))}
+
     print(f"138 sats, 1 day, 60 s, {MIN_ELEVATION_DEG:g} deg elevation only; load average {load:.1f} -> "
           f"{os.getloadavg()[0]:.1f}" + (f"; baseline {baseline_sha[:12]}" if baseline else ""))
     head = f"{'sites':>8} {'points':>8} {'us/site':>8}"
@@ -205,11 +278,19 @@ def main(quick=False, baseline_ref=None):
           f"longest interior gap on {a['compared']} sites: max |diff| {a['max_abs_diff_s']:.2f} s, "
           f"mean {a['mean_abs_diff_s']:.2f} s, {a['within_1s']} within 1 s; "
           f"{a['same_has_gap']}/{a['sites']} agree on having a gap")
+    if peer is not None and not peer["installed"]:
+        print("brahe: not installed (pip install -e '.[bench]')")
+    elif peer is not None:
+        print(f"{peer['peer']} on {peer['sites']} sites (its 60 s search, then its own refinement): "
+              f"{peer['run_s']:.2f} s against revisit's {peer['revisit_s']:.2f} s ({peer['ratio']:.0f}x); "
+              f"longest interior gap on {peer['compared']} sites: max |diff| {peer['max_abs_diff_s']:.2f} s, "
+              f"mean {peer['mean_abs_diff_s']:.2f} s, {peer['within_1s']} within 1 s ({peer['peer_longer']} longer "
+              f"in {peer['peer'].split()[0]}); {peer['same_has_gap']}/{peer['sites']} agree on having a gap")
     print(json.dumps({"benchmark": "points", "load_average": load, "baseline": baseline_sha, "cases": cases,
-                      "grid": grid_case, "agreement": agreement}))
+                      "grid": grid_case, "agreement": agreement, "peer": peer}))
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     ref = args[args.index("--baseline") + 1] if "--baseline" in args else None
-    main(quick="--quick" in args, baseline_ref=ref)
+    main(quick="--quick" in args, baseline_ref=ref, peers="--peers" in args)

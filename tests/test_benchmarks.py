@@ -169,3 +169,15 @@ def test_pruning_benchmark_compares_like_with_like(capsys):
     shell = report["rows"][0]
     assert shell["satellites"] == 8428 and shell["run_prunes"] and shell["same_state"]
     assert shell["pieces_on"] < shell["pieces_off"]
+
+
+def test_points_benchmark_takes_a_peers_longest_gap_between_merged_windows():
+    """brahe's windows come per (site, satellite); the gap is measured between their
+    union's runs, as revisit's longest interior gap is."""
+    import points
+
+    windows = [(0, 0.0, 10.0), (0, 5.0, 20.0), (0, 50.0, 60.0), (0, 100.0, 110.0), (0, 55.0, 70.0),
+               (1, 0.0, 10.0), (2, 0.0, 10.0), (2, 10.0, 30.0)]
+    gaps = points.longest_interior_gaps(4, windows)
+    assert gaps[0] == 30.0  # 20 -> 50 and 70 -> 100: overlapping windows merged first
+    assert np.isnan(gaps[1]) and np.isnan(gaps[2]) and np.isnan(gaps[3])  # one access (touching ones join), none
