@@ -6,7 +6,7 @@ rows) and, with ``--baseline REF``, the point path of an earlier commit; the
     python benchmarks/points.py                 # 100 .. 100,000 sites
     python benchmarks/points.py --quick         # 100 .. 10,000 sites
     python benchmarks/points.py --baseline REF  # also the kernel of git commit REF, in the same run
-    python benchmarks/points.py --peers         # also brahe (pip install -e '.[bench]') on 100 sites
+    python benchmarks/points.py --peers         # also brahe and lox-space (pip install -e '.[bench]'), 100 sites
 
 138 satellites (Walker 138/6/1, 535 km SSO), 1 day, 60 s, a sensor limited by
 elevation alone (20 deg above the geodetic horizon).  Every path runs in this
@@ -22,11 +22,13 @@ The brute force samples every second on ``AGREE_SITES`` sites over
 samples (edges half-way between samples): it should agree with the kernel
 within 1 s.
 
-With ``--peers``, brahe (a Rust library with Python bindings; its
-``location_accesses`` on the same satellites as TLEs, sgp4, a 20 deg elevation
-constraint, Earth orientation taken as zero) runs once on the first
-``PEER_SITES`` sites, timed beside revisit's point path on the same sites,
-and each site's longest interior gap is compared with revisit's.
+With ``--peers``, brahe and lox-space (Rust libraries with Python bindings:
+brahe's ``location_accesses``, Earth orientation taken as zero, and
+lox-space's ``VisibilityAnalysis``, sites in IAU_EARTH; both on the same
+satellites as TLEs with their sgp4, a 20 deg elevation mask, their own 60 s
+search step) run once on the first ``PEER_SITES`` sites, timed beside
+revisit's point path on the same sites, and each site's longest interior gap
+is compared with revisit's.
 
 Prints a JSON line per number of sites as it finishes, then a table and one
 JSON object with everything.
@@ -109,6 +111,36 @@ def brahe_peer(const, grid, window) -> dict | None:
     t = time.perf_counter() - t0
     windows = [(int(w.location_name), w.t_start - e0, w.t_end - e0) for w in found]
     return {"peer": f"brahe {bh.__version__}", "sites": len(grid), "run_s": t, "windows": len(windows),
+            "gaps": longest_interior_gaps(len(grid), windows)}
+
+
+def lox_peer(const, grid, window) -> dict | None:
+    """lox-space's visibility intervals for ``grid``'s sites (timed), as longest interior gaps;
+    None when lox-space is not installed.  Its sites are in the IAU_EARTH frame, which needs
+    no Earth orientation data."""
+    try:
+        import lox_space as lox
+    except ImportError:
+        return None
+    from importlib.metadata import version
+
+    from sgp4.exporter import export_tle
+
+    t0 = time.perf_counter()
+    sats = [lox.Spacecraft(str(k), lox.SGP4("\n".join(export_tle(s.satrec)))) for k, s in enumerate(const.satellites)]
+    sites = [lox.GroundStation(f"g{i}", lox.EllipsoidLocation("IAU_EARTH", longitude=float(lon) * lox.deg,
+                                                             latitude=float(lat) * lox.deg, altitude=0.0 * lox.km),
+                               min_elevation=MIN_ELEVATION_DEG * lox.deg)
+             for i, (lat, lon) in enumerate(zip(grid.lat_deg, grid.lon_deg))]
+    w0 = window.start
+    start = lox.UTC(w0.year, w0.month, w0.day, w0.hour, w0.minute,
+                    w0.second + w0.microsecond * 1e-6).to_scale("TAI")
+    scenario = lox.Scenario(start, start + lox.TimeDelta(window.duration_s), spacecraft=sats, ground_stations=sites)
+    found = lox.VisibilityAnalysis(scenario, step=lox.TimeDelta(window.step_s)).compute()
+    windows = [(i, (iv.start() - start).to_decimal_seconds(), (iv.end() - start).to_decimal_seconds())
+               for i in range(len(sites)) for k in range(len(sats)) for iv in found.intervals(f"g{i}", str(k))]
+    t = time.perf_counter() - t0
+    return {"peer": f"lox-space {version('lox-space')}", "sites": len(grid), "run_s": t, "windows": len(windows),
             "gaps": longest_interior_gaps(len(grid), windows)}
 
 
@@ -233,26 +265,28 @@ def main(quick=False, baseline_ref=None, peers=False):
                  "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
                  "within_1s": int(np.sum(diff <= 1.0))}
 
-    peer = None
+    peer_rows = []
     if peers:
         grid = random_sites(PEER_SITES)
-        found = brahe_peer(const, grid, window)
-        if found is None:
-            peer = {"peer": "brahe", "installed": False}
-        else:
-            t0 = time.perf_counter()
-            ours = run(const, grid, window, device="cpu").figures["max_revisit_interior_s"]
-            t_ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ours = run(const, grid, window, device="cpu").figures["max_revisit_interior_s"]
+        t_ours = time.perf_counter() - t0
+        for name, peer_fn in (("brahe", brahe_peer), ("lox-space", lox_peer)):
+            found = peer_fn(const, grid, window)
+            if found is None:
+                peer_rows.append({"peer": name, "installed": False})
+                continue
             theirs = found.pop("gaps")
             both = ~np.isnan(ours) & ~np.isnan(theirs)
             diff = np.abs(ours[both] - theirs[both])
-            peer = {**found, "installed": True, "revisit_s": t_ours, "ratio": found["run_s"] / t_ours,
-                    "same_has_gap": int(np.sum(np.isnan(ours) == np.isnan(theirs))), "compared": int(both.sum()),
-                    "max_abs_diff_s": float(diff.max()) if diff.size else None,
-                    "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
-                    "within_1s": int(np.sum(diff <= 1.0)),
-                    # beyond 1 s, the peer's gap the longer: passes it missed (the 1 s brute force above finds them)
-                    "peer_longer": int(np.sum(theirs[both] > ours[both] + 1.0))}
+            peer_rows.append({**found, "installed": True, "revisit_s": t_ours, "ratio": found["run_s"] / t_ours,
+                              "same_has_gap": int(np.sum(np.isnan(ours) == np.isnan(theirs))),
+                              "compared": int(both.sum()),
+                              "max_abs_diff_s": float(diff.max()) if diff.size else None,
+                              "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
+                              "within_1s": int(np.sum(diff <= 1.0)),
+                              # beyond 1 s, the peer's gap the longer: passes it missed (the brute force finds them)
+                              "peer_longer": int(np.sum(theirs[both] > ours[both] + 1.0))})
 
     print(f"138 sats, 1 day, 60 s, {MIN_ELEVATION_DEG:g} deg elevation only; load average {load:.1f} -> "
           f"{os.getloadavg()[0]:.1f}" + (f"; baseline {baseline_sha[:12]}" if baseline else ""))
@@ -278,16 +312,17 @@ def main(quick=False, baseline_ref=None, peers=False):
           f"longest interior gap on {a['compared']} sites: max |diff| {a['max_abs_diff_s']:.2f} s, "
           f"mean {a['mean_abs_diff_s']:.2f} s, {a['within_1s']} within 1 s; "
           f"{a['same_has_gap']}/{a['sites']} agree on having a gap")
-    if peer is not None and not peer["installed"]:
-        print("brahe: not installed (pip install -e '.[bench]')")
-    elif peer is not None:
+    for peer in peer_rows:
+        if not peer["installed"]:
+            print(f"{peer['peer']}: not installed (pip install -e '.[bench]')")
+            continue
         print(f"{peer['peer']} on {peer['sites']} sites (its 60 s search, then its own refinement): "
               f"{peer['run_s']:.2f} s against revisit's {peer['revisit_s']:.2f} s ({peer['ratio']:.0f}x); "
               f"longest interior gap on {peer['compared']} sites: max |diff| {peer['max_abs_diff_s']:.2f} s, "
               f"mean {peer['mean_abs_diff_s']:.2f} s, {peer['within_1s']} within 1 s ({peer['peer_longer']} longer "
               f"in {peer['peer'].split()[0]}); {peer['same_has_gap']}/{peer['sites']} agree on having a gap")
     print(json.dumps({"benchmark": "points", "load_average": load, "baseline": baseline_sha, "cases": cases,
-                      "grid": grid_case, "agreement": agreement, "peer": peer}))
+                      "grid": grid_case, "agreement": agreement, "peers": peer_rows}))
 
 
 if __name__ == "__main__":
