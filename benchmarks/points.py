@@ -89,6 +89,18 @@ def longest_interior_gaps(n_sites: int, windows) -> np.ndarray:
     return out
 
 
+def gap_agreement(ours: np.ndarray, other: np.ndarray) -> dict:
+    """How two per-site longest gaps (s, NaN: none) agree: sites agreeing on having one,
+    sites compared, largest and mean difference, how many within 1 s, and at how many the
+    other's is longer by over 1 s (beside a brute force or a coarser search: passes it missed)."""
+    both = ~np.isnan(ours) & ~np.isnan(other)
+    diff = np.abs(ours[both] - other[both])
+    return {"same_has_gap": int(np.sum(np.isnan(ours) == np.isnan(other))), "compared": int(both.sum()),
+            "max_abs_diff_s": float(diff.max()) if diff.size else None,
+            "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
+            "within_1s": int(np.sum(diff <= 1.0)), "other_longer": int(np.sum(other[both] > ours[both] + 1.0))}
+
+
 def brahe_peer(const, grid, window) -> dict | None:
     """brahe's access windows for ``grid``'s sites (timed), as longest interior gaps; None when
     brahe is not installed."""
@@ -257,13 +269,8 @@ def main(quick=False, baseline_ref=None, peers=False):
     t0 = time.perf_counter()
     brute = brute_force_max_gap(const, sites.lat_deg, sites.lon_deg, Window(START, AGREE_WINDOW_S, 1.0))
     t_brute = time.perf_counter() - t0
-    both = ~np.isnan(kernel) & ~np.isnan(brute)
-    diff = np.abs(kernel[both] - brute[both])
     agreement = {"sites": AGREE_SITES, "window_s": AGREE_WINDOW_S, "brute_step_s": 1.0, "brute_s": t_brute,
-                 "same_has_gap": int(np.sum(np.isnan(kernel) == np.isnan(brute))),
-                 "compared": int(both.sum()), "max_abs_diff_s": float(diff.max()) if diff.size else None,
-                 "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
-                 "within_1s": int(np.sum(diff <= 1.0))}
+                 **gap_agreement(kernel, brute)}
 
     peer_rows = []
     if peers:
@@ -277,16 +284,8 @@ def main(quick=False, baseline_ref=None, peers=False):
                 peer_rows.append({"peer": name, "installed": False})
                 continue
             theirs = found.pop("gaps")
-            both = ~np.isnan(ours) & ~np.isnan(theirs)
-            diff = np.abs(ours[both] - theirs[both])
             peer_rows.append({**found, "installed": True, "revisit_s": t_ours, "ratio": found["run_s"] / t_ours,
-                              "same_has_gap": int(np.sum(np.isnan(ours) == np.isnan(theirs))),
-                              "compared": int(both.sum()),
-                              "max_abs_diff_s": float(diff.max()) if diff.size else None,
-                              "mean_abs_diff_s": float(diff.mean()) if diff.size else None,
-                              "within_1s": int(np.sum(diff <= 1.0)),
-                              # beyond 1 s, the peer's gap the longer: passes it missed (the brute force finds them)
-                              "peer_longer": int(np.sum(theirs[both] > ours[both] + 1.0))})
+                              **gap_agreement(ours, theirs)})
 
     print(f"138 sats, 1 day, 60 s, {MIN_ELEVATION_DEG:g} deg elevation only; load average {load:.1f} -> "
           f"{os.getloadavg()[0]:.1f}" + (f"; baseline {baseline_sha[:12]}" if baseline else ""))
@@ -319,7 +318,7 @@ def main(quick=False, baseline_ref=None, peers=False):
         print(f"{peer['peer']} on {peer['sites']} sites (its 60 s search, then its own refinement): "
               f"{peer['run_s']:.2f} s against revisit's {peer['revisit_s']:.2f} s ({peer['ratio']:.0f}x); "
               f"longest interior gap on {peer['compared']} sites: max |diff| {peer['max_abs_diff_s']:.2f} s, "
-              f"mean {peer['mean_abs_diff_s']:.2f} s, {peer['within_1s']} within 1 s ({peer['peer_longer']} longer "
+              f"mean {peer['mean_abs_diff_s']:.2f} s, {peer['within_1s']} within 1 s ({peer['other_longer']} longer "
               f"in {peer['peer'].split()[0]}); {peer['same_has_gap']}/{peer['sites']} agree on having a gap")
     print(json.dumps({"benchmark": "points", "load_average": load, "baseline": baseline_sha, "cases": cases,
                       "grid": grid_case, "agreement": agreement, "peers": peer_rows}))
