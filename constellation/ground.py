@@ -82,9 +82,14 @@ _RANGES = {
 }
 
 
-def _number(value, path, line, field) -> float:
+def _number(value, path, line, field, text: bool = False) -> float:
+    """``value`` as a number in its field's range; ``text``: a CSV cell (a
+    string to read), else a TOML value, which must be a number itself."""
     if isinstance(value, bool):
         raise StationError("expected a number, got a boolean", path, line, field)
+    if isinstance(value, str) and not text:
+        raise StationError(f"expected a number, got the string {value!r} (write it without quotes)", path, line,
+                           field)
     if isinstance(value, str):
         try:
             value = float(value.strip())
@@ -102,8 +107,8 @@ def _number(value, path, line, field) -> float:
     return v
 
 
-def _station(values: dict, path: str, where: str, line_of) -> Station:
-    """A Station from a row or table; ``line_of(key)``: the line to name."""
+def _station(values: dict, path: str, where: str, line_of, text: bool = False) -> Station:
+    """A Station from a row (``text``: its cells are strings) or a table; ``line_of(key)``: the line to name."""
     unknown = [k for k in values if k not in STATION_FIELDS]
     if unknown:
         raise StationError(f"unknown field (known: {', '.join(STATION_FIELDS)})", path, line_of(unknown[0]),
@@ -114,7 +119,7 @@ def _station(values: dict, path: str, where: str, line_of) -> Station:
     name = values["name"]
     if not isinstance(name, str) or not name.strip():
         raise StationError("expected a non-empty name", path, line_of("name"), f"{where}name")
-    got = {k: _number(values[k], path, line_of(k), f"{where}{k}")
+    got = {k: _number(values[k], path, line_of(k), f"{where}{k}", text)
            for k in STATION_FIELDS[1:] if values.get(k) not in (None, "")}
     lon = got["lon_deg"]
     got["lon_deg"] = (lon + 180.0) % 360.0 - 180.0 if lon > 180.0 else lon
@@ -197,10 +202,13 @@ def _read_csv(text: str, path: str) -> GroundNetwork:
         raise StationError("no stations (expected a header row: name,lat_deg,lon_deg[,alt_km,...])", path)
     head_line, head = rows[0]
     head = [h.strip().lower() for h in head]
-    for h in head:
+    for j, h in enumerate(head):
         if h not in STATION_FIELDS:
             raise StationError(f"unknown column {h!r} (known: {', '.join(STATION_FIELDS)})", path, head_line,
                                "header")
+        if h in head[:j]:
+            raise StationError(f"column {h!r} appears twice (columns {head.index(h) + 1} and {j + 1})", path,
+                               head_line, "header")
     for k in ("name", "lat_deg", "lon_deg"):
         if k not in head:
             raise StationError(f"the header needs a {k} column", path, head_line, "header")
@@ -209,7 +217,7 @@ def _read_csv(text: str, path: str) -> GroundNetwork:
         if len(r) > len(head):
             raise StationError(f"{len(r)} values for {len(head)} columns", path, line)
         values = {h: (r[j].strip() if j < len(r) else "") for j, h in enumerate(head)}
-        stations.append(_station(values, path, "", lambda k, line=line: line))
+        stations.append(_station(values, path, "", lambda k, line=line: line, text=True))
         lines.append(line)
     stations = _check_network(stations, path, lambda i: lines[i])
     return GroundNetwork(Path(path).stem, stations, path)

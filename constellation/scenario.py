@@ -23,7 +23,7 @@ from .ground import GroundNetwork, StationError, load_network
 from .orbits import sso_inclination_deg
 from .patterns import split_evenly, sso_planes, walker
 from .sensor import NO_LIMIT, SENSOR_KINDS, Sensor
-from .validate import check_off_nadir
+from .validate import check_off_nadir, check_swath
 
 NUMBER = (int, float)
 # [grid] kind: a regular latitude/longitude grid or an equal-area one (sim.engine.grid.Grid.build).
@@ -172,6 +172,10 @@ def _range(lo, hi, incl_lo=True, incl_hi=True):
             return f"must be in {'[' if incl_lo else '('}{lo}, {hi}{']' if incl_hi else ')'}, got {v}"
         return None
     return check
+
+
+def _finite(v):
+    return None if math.isfinite(v) else f"must be a finite number, got {v}"
 
 
 def _one_of(known, what):
@@ -342,6 +346,9 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
     beyond_limb = check_off_nadir(sensor.max_off_nadir_deg, alt)
     if beyond_limb:
         raise ScenarioError(beyond_limb, tab.path, field=tab.key("sensor.max_off_nadir_deg"))
+    too_wide = check_swath(sensor.swath_km, alt)
+    if too_wide:
+        raise ScenarioError(too_wide, tab.path, field=tab.key("sensor.swath_km"))
     if pattern == "sso_planes":
         lts, node = _local_times(tab)
         if lts is None:
@@ -367,8 +374,8 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
         if total is not None and sum(per) != total:
             raise ScenarioError(f"sats_per_plane adds up to {sum(per)}, not total = {total}", tab.path,
                                 field=tab.key("total"))
-        phasing = float(tab.get("phasing", NUMBER, 0.0))
-        u0 = float(tab.get("arg_lat0_deg", NUMBER, 0.0))
+        phasing = float(tab.get("phasing", NUMBER, 0.0, check=_finite))
+        u0 = float(tab.get("arg_lat0_deg", NUMBER, 0.0, check=_finite))
         try:
             orbits = sso_planes(alt, lts, per, epoch, node, phasing, u0)
         except ValueError as exc:
@@ -391,14 +398,14 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
         elif not 0 <= inc <= 180:
             raise ScenarioError(f"must be in [0, 180], got {inc}", tab.path, field=tab.key("inclination_deg"))
         lts, node = _local_times(tab)
-        raan0 = tab.get("raan0_deg", NUMBER, 0.0)
+        raan0 = tab.get("raan0_deg", NUMBER, 0.0, check=_finite)
         if lts is not None:
             if len(lts) != 1:
                 raise ScenarioError("a Walker pattern takes one local time (its first plane's)", tab.path,
                                     field=tab.key("ltdn_hours" if node == "descending" else "ltan_hours"))
             from .orbits import raan_from_local_time_deg
             raan0 = raan_from_local_time_deg(epoch, lts[0], node)
-        u0 = float(tab.get("arg_lat0_deg", NUMBER, 0.0))
+        u0 = float(tab.get("arg_lat0_deg", NUMBER, 0.0, check=_finite))
         spread = 360.0 if pattern == "walker_delta" else 180.0
         orbits = walker(total, planes, phasing, alt, float(inc), epoch, float(raan0), u0, spread)
     tab.finish()
@@ -502,7 +509,7 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     if "days" in win.data and "hours" in win.data:
         raise ScenarioError("give days or hours, not both", spath, field=win.key("hours"))
     if "hours" in win.data:
-        duration = win.get("hours", NUMBER, check=_positive) * 3600.0
+        duration = win.get("hours", NUMBER, check=_range(0, 366 * 24, incl_lo=False)) * 3600.0
     else:
         duration = win.get("days", NUMBER, 1.0, check=_range(0, 366, incl_lo=False)) * SECONDS_PER_DAY
     step = float(win.get("step_s", NUMBER, 60.0, check=_range(0.01, 3600)))
@@ -545,6 +552,11 @@ def scenario_from_dict(raw: dict, spath: str = "<scenario>") -> Scenario:
     satnum = 1
     for i, g in enumerate(raw_groups):
         grp = _read_group(_Table(g, spath, f"group[{i + 1}]"), start, i, satnum)
+        same = next((j for j, other in enumerate(groups) if other.name == grp.name), None)
+        if same is not None:
+            # Group names label the per-group figures and the satellites' names: they must differ.
+            raise ScenarioError(f"the name {grp.name!r} is group[{same + 1}]'s too: give each group its own",
+                                spath, field=f"group[{i + 1}].name")
         satnum += len(grp.satellites)
         groups.append(grp)
     cap = top.sub("capacity", None)

@@ -83,7 +83,16 @@ def _check_line(path, lineno, line, expected):
             raise CatalogError(f"cannot read {text!r} as a number (columns {a + 1}-{b})", path, lineno, name)
         if name == "epoch day" and not 1.0 <= float(text) < 367.0:
             raise CatalogError(f"day of year {text} is outside 1-366 (columns {a + 1}-{b})", path, lineno, name)
+        if name in _ANGLE_RANGES:
+            lo, hi = _ANGLE_RANGES[name]
+            if not lo <= float(text) <= hi:
+                raise CatalogError(f"{text} deg is outside {lo:g}-{hi:g} deg (columns {a + 1}-{b})", path, lineno,
+                                   name)
 
+
+# Line 2's angles (deg); the same bounds as an OMM's (inclination 0-180, the others one turn).
+_ANGLE_RANGES = {"inclination": (0.0, 180.0), "RAAN": (0.0, 360.0), "argument of perigee": (0.0, 360.0),
+                 "mean anomaly": (0.0, 360.0)}
 
 # TLE "implied decimal point" fields such as ' 96759-4' (= 0.96759e-4).
 _IMPLIED_FIELDS = ("bstar", "mean motion second derivative")

@@ -51,17 +51,38 @@ def check_off_nadir(max_off_nadir_deg: float | None, alt_km: float) -> str | Non
     return None
 
 
+def check_swath(swath_km: float | None, alt_km: float) -> str | None:
+    """A one-line problem when a nadir swath ``swath_km`` wide reaches past the
+    horizon of a circular orbit at ``alt_km``; None if fine (and for None)."""
+    if swath_km is None:
+        return None
+    widest = horizon_swath_km(WGS84_A_KM + alt_km)
+    if swath_km > widest:
+        return (f"a {swath_km:g} km swath reaches past the horizon, which is {widest:.0f} km wide (limb to limb) "
+                f"at {alt_km:g} km: points beyond it cannot be imaged (use at most {widest:.0f} km)")
+    return None
+
+
+def horizon_swath_km(radius_km: float) -> float:
+    """Ground width (km, along the equatorial radius's great circle) from limb to
+    limb seen from ``radius_km`` from the Earth's centre: 2 R acos(R / r)."""
+    if not (radius_km > WGS84_A_KM):
+        raise ValueError(f"radius {radius_km} km is not above the Earth's surface")
+    return 2.0 * WGS84_A_KM * math.acos(WGS84_A_KM / radius_km)
+
+
 def perigee_radius_km(satrec) -> float:
     """Smallest distance (km) from the Earth's centre along an sgp4 ``Satrec``'s mean orbit."""
     return satrec.a * (1.0 - satrec.ecco) * satrec.radiusearthkm
 
 
 def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir") -> None:
-    """Refuse a group whose off-nadir limit is beyond the limb for all its satellites.
+    """Refuse a group whose off-nadir limit is beyond the limb, or whose nadir
+    swath is wider than the horizon, for all its satellites.
 
     The test uses each group's lowest perigee, where the limb is furthest from
     nadir, so a mixed catalog (LEO and higher) is refused only when no satellite
-    of the group can use the angle.  ``option`` names what set the angle.
+    of the group can use the sensor.  ``option`` names what set the sensor.
     """
     for g in constellation.groups:
         if not g.satellites:
@@ -69,6 +90,14 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
         r = min(perigee_radius_km(s.satrec) for s in g.satellites)
         if r <= WGS84_A_KM:
             continue  # below the surface: sgp4 reports the satellite as decayed
+        if g.sensor.kind == "swath":
+            widest = horizon_swath_km(r)
+            if g.sensor.swath_km > widest:
+                lowest = "" if len(g.satellites) == 1 else "the lowest satellite of "
+                raise InputError(f"a {g.sensor.swath_km:g} km swath reaches past the horizon for every satellite of "
+                                 f"group {g.name!r} ({lowest}it, at {r - WGS84_A_KM:.0f} km, sees {widest:.0f} km "
+                                 f"from limb to limb): use at most {widest:.0f} km", field=option)
+            continue
         if g.sensor.kind != "off_nadir" or g.sensor.max_off_nadir_deg is None:
             continue
         limb = horizon_off_nadir_deg(r)
@@ -121,17 +150,19 @@ def epoch_range_utc(constellation: Constellation) -> tuple[datetime, datetime]:
 
 def check_window_near_epochs(constellation: Constellation, start: datetime, duration_s: float,
                              max_days: float = MAX_DAYS_FROM_EPOCH, option: str = "--start") -> None:
-    """Refuse a window more than ``max_days`` from every element set's epoch."""
+    """Refuse a window that reaches more than ``max_days`` past the newest element
+    set's epoch or before the oldest one's (its end and its start: every
+    instant of it is propagated)."""
     if not constellation.satellites:
         return
     oldest, newest = epoch_range_utc(constellation)
     end = start + timedelta(seconds=duration_s)
-    late = (start - newest).total_seconds() / SECONDS_PER_DAY
-    early = (oldest - end).total_seconds() / SECONDS_PER_DAY
+    late = (end - newest).total_seconds() / SECONDS_PER_DAY
+    early = (oldest - start).total_seconds() / SECONDS_PER_DAY
     if late > max_days or early > max_days:
         days = late if late > max_days else early
         side = "after the newest" if late > max_days else "before the oldest"
-        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / SECONDS_PER_DAY:g} d) is {days:.0f} days "
+        raise InputError(f"the window ({start:%Y-%m-%d} + {duration_s / SECONDS_PER_DAY:g} d) reaches {days:.0f} days "
                          f"{side} element-set epoch ({newest if late > max_days else oldest:%Y-%m-%d}); sgp4 positions "
                          f"that far from the epoch are meaningless (limit {max_days:g} days): use a catalog from "
                          f"the window's time or a start near its epochs", field=option)

@@ -54,7 +54,7 @@ def test_builtin_networks_state_their_sites():
     ('[[station]]\nname = "A"\nlon_deg = 20\n', 1, "station[1].lat_deg", "missing"),
     ('[[station]]\nname = "A"\nlat_deg = 1\nlon_deg = 2\nmin_elevation = 5\n', 5, "station[1].min_elevation",
      "unknown field"),
-    ('[[station]]\nname = "A"\nlat_deg = 1\nlon_deg = 2\nsetup_s = "x"\n', 5, "station[1].setup_s", "cannot read"),
+    ('[[station]]\nname = "A"\nlat_deg = 1\nlon_deg = 2\nsetup_s = "x"\n', 5, "station[1].setup_s", "got the string 'x'"),
     ('[[station]]\nname = "A"\nlat_deg = 1\nlon_deg = 2\n[[station]]\nname = "A"\nlat_deg = 3\nlon_deg = 4\n', 6,
      "name", "given twice"),
 ])
@@ -114,7 +114,7 @@ def test_scenario_ground_table(tmp_path):
                                 '[window]') + '\n[ground]\nnetwork = "china-rs"\n')
     sc = load_scenario(tgt)
     assert [(t.name, t.threshold_s) for t in sc.delivery_targets] == [("on the ground within 6 h", 21600.0)]
-    assert [t.name for t in sc.targets] == ["within 12 h"]
+    assert [t.name for t in sc.targets] == ["within 1 h"]
     g = Study.from_scenario(tgt).with_overrides(grid_res_deg=30).run(progress=False).summary()["ground"]
     assert g["network"] == "china-rs" and [t["name"] for t in g["targets"]] == ["on the ground within 6 h"]
     no_net = tmp_path / "no_net.toml"
@@ -361,7 +361,8 @@ def test_contacts_command_csv_json_and_summary(tmp_path):
     assert len(objs) == len(rows) and objs[0]["los_s"] > objs[0]["aos_s"]
     summary = json.loads(r.stdout)
     assert [s["station"] for s in summary["stations"]] == ["Miyun", "Kashi", "Sanya", "Mohe"]
-    assert sum(s["contacts_per_day"] for s in summary["stations"]) * 0.5 == pytest.approx(len(objs))
+    # A half-day window gives its own count a day (a lower bound), not twice it.
+    assert sum(s["contacts_per_day"] for s in summary["stations"]) == pytest.approx(len(objs))
 
 
 def test_contacts_command_errors(tmp_path):
