@@ -458,10 +458,22 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
             raise click.UsageError("--assets sets the N of the time series: give --timeseries FILE.csv too")
         if series_path and options.get("device") == "gpu":
             raise click.UsageError("--timeseries runs on the CPU only: give --device cpu or auto")
+        if series_path:
+            from sim.outputs.io import check_series_path
+
+            check_series_path(series_path)
+        to_stdout = [opt for opt, on in (("--out -", out_path == "/dev/stdout"),
+                                         ("--timeseries -", series_path == "/dev/stdout"), ("--json", as_json)) if on]
+        if len(to_stdout) > 1:
+            raise click.ClickException(f"{' and '.join(to_stdout)} write to standard output together: send all but "
+                                   "one to a file")
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
         out_paths = run_output_paths(out_path, [s.name for s in studies])
         series_paths = run_output_paths(series_path, [s.name for s in studies])
-        check_outputs([("--out", p) for p in out_paths] + [("--timeseries", p) for p in series_paths]
+        from sim.outputs.io import series_files, written_files
+
+        check_outputs([("--out", f) for p in out_paths if p for f in written_files(p)]
+                      + [("--timeseries", f) for p in series_paths if p for f in series_files(p)]
                       + plot_outputs(plots_dir, studies), inputs=[*scenarios, tle_path, options.get("points")])
         cluster = run_cluster(scheduler, workers)
         client = stack.enter_context(cluster).client if cluster is not None else None
@@ -472,14 +484,12 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
             result = simulate(study, client=client, timeseries=bool(series_out), n_assets=n_assets, **options)
             summary = result.summary()
             if series_out:
-                from sim.outputs.io import to_series_csv, written_files
-
-
                 from constellation.files import is_stream
+                from sim.outputs.io import to_series_csv
 
                 written = to_series_csv(result, series_out)
                 if not is_stream(written):
-                    click.echo(f"wrote {' and '.join(map(str, written_files(written)))}", err=True)
+                    click.echo(f"wrote {' and '.join(map(str, series_files(written)))}", err=True)
                 if as_json:
                     summary["timeseries"] = dict(summary["timeseries"], **result.series.to_dict())
             summary.update(study.check_claims(log=lambda text: click.echo(text, err=True)))
@@ -487,8 +497,6 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
                 summary["point_figures"] = result.point_figures()
             results.append(summary)
             if path:
-                from sim.outputs.io import written_files
-
                 click.echo(f"wrote {' and '.join(map(str, written_files(result.save(path))))}", err=True)
             if plots_dir:
                 runs.append(result)
@@ -788,6 +796,8 @@ def export_cmd(scenario, tle_path, select, out_path, start, hours, days, step_s)
     with user_errors():
         check_outputs([("--out", out_path)], inputs=[*scenario, tle_path])
         const = one_study(scenario, tle_path, "export", select).constellation
+        # KVN writes one file per satellite: every one is checked before the first is written.
+        check_outputs([("--out", f) for f in catalog_files(const, out_path)], inputs=[*scenario, tle_path])
         fmt = write_catalog(const, out_path)
     files = catalog_files(const, out_path, fmt)
     if len(files) > 1:  # KVN: one message per file
@@ -1231,6 +1241,8 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
         click.echo(f"wrote {p}", err=True)
     click.echo(f"{st.ran} configurations run, {st.reused} taken from the journal {outcome.journal}, "
                f"{st.failed} failed", err=True)
+    if outcome.rows and all(r["status"] != "ok" for r in outcome.rows):
+        raise click.ClickException(f"every configuration failed (the first: {outcome.rows[0]['error']})")
 
 
 def _parse_planes(text: str) -> list[int]:
@@ -1331,6 +1343,8 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
         click.echo(f"wrote {p}", err=True)
     click.echo(f"{res.stats.ran} configurations run in {res.rounds} rounds, {res.stats.reused} taken from the "
                f"journal {journal.path}", err=True)
+    if res.rows and all(r["status"] != "ok" for r in res.rows):
+        raise click.ClickException(f"every configuration failed ({res.rows[0]['error']}): nothing was sized")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ DATA = Path(__file__).resolve().parent / "data"
 CATALOG_SAMPLES = {fmt: DATA / "catalog" / f"sample.{fmt}" for fmt in ("tle", "csv", "json", "xml", "kvn")}
 SAMPLE_TLE = CATALOG_SAMPLES["tle"]
 TINY_TOML = DATA / "tiny.toml"  # 4 satellites, 3 hours, 10 deg grid; also the golden files' scenario
-TINY_2H_TOML = DATA / "tiny_2h.toml"  # the same constellation, 2 hours, a 6 h target
+TINY_2H_TOML = DATA / "tiny_2h.toml"  # the same constellation, 2 hours, a 30 min target
 
 
 def read_sample(path: Path) -> str:

@@ -39,7 +39,7 @@ def test_run_json_has_the_documented_fields(runner, tmp_path, tiny_scenario):
     assert set(out["max_revisit_s"]) == {"p50", "p90", "p95", "p99", "max"}
     assert out["satellites"] == 4 and out["points"] == 648 and out["step_s"] == 120
     t = out["targets"][0]
-    assert t["name"] == "within 12 h" and t["threshold_s"] == 43200 and t["verdict"] in ("met", "not met")
+    assert t["name"] == "within 1 h" and t["threshold_s"] == 3600 and t["verdict"] in ("met", "not met")
 
 
 def test_run_table_and_overrides(runner, tmp_path, tiny_scenario):

@@ -12,6 +12,7 @@ character devices are made in tmp_path; the fake Dask server listens on
 
 import errno
 import json
+import math
 import os
 import re
 import socket
@@ -528,3 +529,161 @@ def test_dev_zero_as_a_scenario_in_a_real_process():
                        timeout=120, preexec_fn=_limited_memory)
     assert r.returncode != 0
     assert r.stderr.strip().splitlines() == ["Error: /dev/zero: is a device, not a file to read"], r.stderr
+
+
+# ---------------------------------------------------------------- what a careless user gives
+@pytest.fixture
+def fleet(tmp_path):
+    """The two-satellite OMM JSON sample, copied into tmp_path."""
+    p = tmp_path / "fleet.json"
+    p.write_text((ROOT / "tests" / "data" / "catalog" / "sample.json").read_text())
+    return p
+
+
+def test_run_checks_the_sidecars_and_the_time_series_before_running(fleet, tmp_path, monkeypatch, no_simulation):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.csv.json").write_text(fleet.read_text())
+    before = snapshot(tmp_path)
+    # FILE.csv writes FILE.csv.json beside it: never over an input, nor over another output.
+    assert "would replace the input" in error_line(invoke("run", "--tle", tmp_path / "r.csv.json", "-o", "r.csv"))
+    assert "a time series is CSV" in error_line(invoke("run", "--tle", fleet, "--timeseries", "fleet"))
+    assert "a time series is CSV" in error_line(invoke("run", "--tle", fleet, "--timeseries", "ts.txt"))
+    line = error_line(invoke("run", "--tle", fleet, "-o", "ts.csv.json", "--timeseries", "ts.csv"))
+    assert "written by --out and --timeseries" in line
+    line = error_line(invoke("run", "--tle", fleet, "-o", "-", "--timeseries", "-"))
+    assert "--out - and --timeseries - write to standard output together" in line
+    assert "--json write to standard output" in error_line(invoke("run", "--tle", fleet, "-o", "-", "--json"))
+    assert snapshot(tmp_path) == before
+
+
+def test_export_checks_every_kvn_file_before_writing_one(tiny, tmp_path):
+    (tmp_path / "p-00003.kvn").mkdir()
+    before = snapshot(tmp_path)
+    assert "p-00003.kvn" in error_line(invoke("export", tiny, "-o", tmp_path / "p.kvn"))
+    assert snapshot(tmp_path) == before
+    r = invoke("export", tiny, "-o", tmp_path / "t.kvn")
+    assert r.exit_code == 0, r.output
+    both = tmp_path / "c-00001.kvn"  # two messages in one file: exporting them writes c-00001.kvn again
+    both.write_text((tmp_path / "t-00001.kvn").read_text() + "\n" + (tmp_path / "t-00002.kvn").read_text())
+    before = snapshot(tmp_path)
+    assert "would replace the input" in error_line(invoke("export", "--tle", both, "-o", tmp_path / "c.kvn"))
+    assert snapshot(tmp_path) == before
+
+
+def test_a_target_the_window_cannot_test_is_not_judged(tiny):
+    # Every gap of a 3 h window is within 3 h: the claim could not fail, so it is not judged.
+    r = invoke("run", tiny, "--target", "3h", "--json")
+    assert r.exit_code == 0, r.output
+    assert "Warning: tiny: target 'within 3h' not tested: the window (3 h) is not longer than the claim" in r.output
+    t = json.loads(r.output.strip().splitlines()[-1])["targets"][-1]
+    assert t["verdict"] == "untestable" and t["share_met"] is None and "give a longer window" in t["reason"]
+    table = invoke("run", tiny, "--target", "3h").output
+    assert "within 3h" in table and "untestable" in table
+    t = json.loads(invoke("run", tiny, "--target", "179min", "--json").output.strip().splitlines()[-1])["targets"][-1]
+    assert t["verdict"] in ("met", "not met") and 0.0 <= t["share_met"] <= 1.0
+    (Path(tiny).parent / "fam.toml").write_text(FAMILY_TOML)
+    line = error_line(invoke("size", "fam.toml", "--sequential", "--target", "2h", "--planes", "1"))
+    assert "cannot size for 'within 2h': the window (2 h) is not longer than the claim" in line
+
+
+def test_a_sweep_or_search_where_every_configuration_fails_exits_non_zero(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bad.toml").write_text(SWEEP_TOML.replace("alt_km = 535", "alt_km = 53500"))
+    line = error_line(invoke("sweep", "bad.toml", "--sequential"), late=True)
+    assert "every configuration failed" in line and "alt_km" in line
+    (tmp_path / "fam.toml").write_text(FAMILY_TOML.replace("alt_km = 535", "alt_km = 53500"))
+    r = invoke("size", "fam.toml", "--sequential", "--planes", "1,2", "--max-per-plane", "2")
+    assert "every configuration failed" in error_line(r, late=True)
+    assert "runs failed at [1, 2] planes" in r.output and "none up to" not in r.output
+
+
+@pytest.mark.parametrize("edit, field", [
+    (("alt_km = 535\ninclination_deg = \"sso\"\n[group.sensor]\nmax_off_nadir_deg = 45",
+      'alt_km = 300\ninclination_deg = "sso"\n[group.sensor]\nkind = "swath"\nswath_km = 3900'), "sensor.swath_km"),
+    (("hours = 3", "hours = 400000"), "window.hours"),
+    (("hours = 3", "hours = 1e308"), "window.hours"),
+    (("phasing = 1", "phasing = 1\nraan0_deg = nan"), "raan0_deg"),
+    (("phasing = 1", "phasing = 1\narg_lat0_deg = inf"), "arg_lat0_deg"),
+])
+def test_scenario_values_beyond_what_flies_name_their_key(tiny, edit, field, no_simulation):
+    tiny.write_text(tiny.read_text().replace(*edit))
+    line = error_line(invoke("run", tiny))
+    assert f"tiny.toml: {field}:" in line or f"tiny.toml: group[1].{field}:" in line
+
+
+def test_two_groups_of_one_name_are_refused(tiny, no_simulation):
+    text = tiny.read_text()
+    group = text[text.index("[[group]]"):]
+    tiny.write_text(text + "\n" + group.replace("alt_km = 535", "alt_km = 700"))
+    assert "group[2].name: the name 'g' is group[1]'s too" in error_line(invoke("run", tiny, "--per-group"))
+
+
+def test_a_swath_wider_than_the_horizon_is_refused(tiny, no_simulation):
+    from constellation.constants import WGS84_A_KM
+    from constellation.validate import horizon_swath_km
+
+    # Limb to limb from 300 km: 2 R acos(R / (R + h)) = 3,838 km (cos 17.239 deg = 6378.137 / 6678.137).
+    assert horizon_swath_km(WGS84_A_KM + 300.0) == pytest.approx(2 * WGS84_A_KM * math.radians(17.2389), rel=1e-5)
+    tiny.write_text(tiny.read_text().replace("alt_km = 535", "alt_km = 300"))
+    line = error_line(invoke("run", tiny, "--swath-km", "3900"))
+    assert line.startswith("Error: --swath-km: a 3900 km swath reaches past the horizon") and "3838 km" in line
+
+
+def test_a_stored_summary_is_checked_before_it_is_shown(tiny, tmp_path):
+    r = invoke("run", tiny, "-o", tmp_path / "r.json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "r.json").read_text())
+    for path, value, expect in ((("max_revisit_s",), None, "summary.max_revisit_s: missing"),
+                                (("satellites",), "many", "summary.satellites: must be a whole number"),
+                                (("max_revisit_s", "p50"), float("nan"), "summary.max_revisit_s.p50: must be a finite")):
+        bad = json.loads(json.dumps(doc))
+        where = bad["summary"]
+        for key in path[:-1]:
+            where = where[key]
+        if value is None:
+            del where[path[-1]]
+        else:
+            where[path[-1]] = value
+        (tmp_path / "bad.json").write_text(json.dumps(bad))
+        assert expect in error_line(invoke("show", tmp_path / "bad.json"))
+    assert invoke("show", tmp_path / "r.json").exit_code == 0
+
+
+def test_files_that_name_one_column_twice_are_refused(tiny, tmp_path, no_simulation):
+    (tmp_path / "st.csv").write_text("name,lat_deg,lon_deg,lon_deg\nA,10,20,117\n")
+    assert "column 'lon_deg' appears twice" in error_line(invoke("contacts", tiny, "--stations", tmp_path / "st.csv"))
+    (tmp_path / "p.csv").write_text("lat,lon,latitude\n10,20,30\n")
+    line = error_line(invoke("run", tiny, "--points", tmp_path / "p.csv"))
+    assert "p.csv:1: header: the header names the latitude twice" in line
+
+
+def test_tle_angles_out_of_range_are_refused(tmp_path, tle_lines):
+    l2 = tle_lines.L2[:17] + "999.0000" + tle_lines.L2[25:68]
+    from constellation.tle import tle_checksum
+
+    l2 += str(tle_checksum(l2 + "0"))
+    (tmp_path / "raan.tle").write_text(f"SAT\n{tle_lines.L1}\n{l2}\n")
+    line = error_line(invoke("catalog", tmp_path / "raan.tle"))
+    assert "raan.tle:3: RAAN: 999.0000 deg is outside 0-360 deg" in line
+
+
+def test_a_window_reaching_a_year_past_the_epochs_is_refused(tle):
+    line = error_line(invoke("run", "--tle", tle, "--start", "2026-08-01", "--days", "200", "--grid-res", "30"))
+    assert "days after the newest element-set epoch" in line
+
+
+def test_figures_a_day_are_not_scaled_up_from_a_shorter_window(tiny):
+    r = invoke("targets", tiny, "--random", "5", "--json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    # Each target counts once a day: 3 h cannot give more than the 5 targets.
+    assert out["duration_s"] == 3 * 3600 and out["scheduled_per_day"] == out["scheduled_images"] <= 5
+
+
+def test_a_station_file_error_names_the_file_s_field(tiny, tmp_path, no_simulation):
+    (tmp_path / "st.toml").write_text('[[station]]\nname = "A"\nlat_deg = "40"\nlon_deg = 116\n')
+    line = error_line(invoke("contacts", tiny, "--stations", tmp_path / "st.toml"))
+    assert "st.toml:3: station[1].lat_deg: expected a number, got the string '40'" in line
+    (tmp_path / "st.csv").write_text("name,lat_deg,lon_deg,min_elevation_deg\nA,40,116,95\n")
+    line = error_line(invoke("contacts", tiny, "--stations", tmp_path / "st.csv"))
+    assert "st.csv:2: min_elevation_deg: must be within [0, 89]" in line

@@ -25,11 +25,11 @@ RUN_MODULE = sys.modules["sim.engine.run"]  # `sim.engine.run` the attribute is 
 TINY = """
 [scenario]
 name = "tiny"
-claim = "anywhere within 12 hours"
+claim = "anywhere within 2 hours"
 
 [[target]]
-name = "within 12 h"
-max_revisit_h = 12
+name = "within 2 h"
+max_revisit_h = 2
 
 [window]
 start = 2026-01-01T00:00:00Z

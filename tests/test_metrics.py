@@ -57,3 +57,13 @@ def test_target_share_and_verdict():
     assert r["verdict"] == "not met"
     r = Target("within 1 h", 3600).evaluate(mrt, np.array([True, True, True]), w)
     assert r["share_met"] == 1.0 and r["verdict"] == "met"
+
+
+def test_a_target_no_shorter_than_the_window_is_not_judged():
+    w = np.array([0.5, 0.5])
+    mrt = np.array([100.0, 7200.0])  # in a 2 h window every gap is <= 2 h: a 2 h claim could not fail
+    seen = np.array([True, False])
+    r = Target("within 2 h", 7200).evaluate(mrt, seen, w, mrt, window_s=7200.0)
+    assert r["verdict"] == "untestable" and r["share_met"] is None and r["share_mean_response_met"] is None
+    r = Target("within 2 h", 7200).evaluate(mrt, seen, w, mrt, window_s=7200.5)
+    assert r["verdict"] == "not met" and r["share_met"] == 0.5

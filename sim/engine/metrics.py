@@ -128,6 +128,15 @@ def distribution(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
     return out
 
 
+UNTESTABLE = "untestable"
+
+
+def untestable_reason(threshold_s: float, window_s: float) -> str:
+    """Why a claim "within threshold_s" is not judged over a window of ``window_s``."""
+    return (f"the window ({window_s / 3600:g} h) is not longer than the claim ({threshold_s / 3600:g} h), so every "
+            "gap in it is within the claim; give a longer window")
+
+
 @dataclass(frozen=True)
 class Target:
     """A claim such as 'revisit anywhere within 30 minutes': met where max revisit <= threshold_s."""
@@ -137,7 +146,16 @@ class Target:
     claim: str = ""
 
     def evaluate(self, max_revisit_s: np.ndarray, seen: np.ndarray, weights: np.ndarray,
-                 mean_response_s: np.ndarray | None = None) -> dict:
+                 mean_response_s: np.ndarray | None = None, window_s: float | None = None) -> dict:
+        """The share of the area (``weights``) that meets the claim and the verdict.
+        Over a window of ``window_s`` no longer than the threshold every gap is within
+        it, so the claim cannot fail: the verdict is then "untestable", the shares None."""
+        if window_s is not None and window_s <= self.threshold_s:
+            out = {"name": self.name, "threshold_s": self.threshold_s, "share_met": None, "verdict": UNTESTABLE,
+                   "reason": untestable_reason(self.threshold_s, window_s)}
+            if mean_response_s is not None:
+                out["share_mean_response_met"] = None
+            return out
         met = seen & (max_revisit_s <= self.threshold_s)
         share = float(np.sum(weights[met]) / np.sum(weights))
         out = {

@@ -140,7 +140,8 @@ class Result:
                 ("mean response", _span(s["mean_response_s"])),
                 ("coverage", f"{100 * s['coverage_fraction']:.2f} % of the time; never seen: "
                              f"{100 * s['unseen_share']:.2f} % of the area")]
-        rows += [(t["name"], f"{t['verdict']} ({100 * t['share_met']:.2f} % of the area)") for t in s["targets"]]
+        rows += [(t["name"], f"{t['verdict']}" + (f" ({100 * t['share_met']:.2f} % of the area)"
+                                                  if t["share_met"] is not None else "")) for t in s["targets"]]
         body = "".join(f"<tr><th style=\"text-align:left\">{escape(k)}</th><td style=\"text-align:left\">"
                        f"{escape(v)}</td></tr>" for k, v in rows)
         return (f"<table><caption style=\"text-align:left\"><b>Result</b> {escape(self.name)}</caption>"
@@ -148,7 +149,7 @@ class Result:
 
     def target_results(self) -> list[dict]:
         return [t.evaluate(self.figures["max_revisit_s"], self.seen, self.grid.weight,
-                           self.figures["mean_response_s"]) for t in self.targets]
+                           self.figures["mean_response_s"], self.window.duration_s) for t in self.targets]
 
     def point_figures(self) -> list[dict]:
         """Each point's figures, in the grid's order (a point list's own), JSON-ready:

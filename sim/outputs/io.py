@@ -855,7 +855,59 @@ def load_summary(path: str | Path) -> dict:
     and GeoTIFF files)."""
     path = Path(path)
     doc = _read_document(path)
-    return doc["summary"] if doc is not None else load_result(path).summary()
+    if doc is None:
+        return load_result(path).summary()
+    _check_summary(doc.get("summary"), path)
+    return doc["summary"]
+
+
+def _check_summary(summary, path: Path) -> None:
+    """InputError naming the field unless a stored summary holds what the tables
+    print, with the right types: times and shares finite numbers >= 0 (or null)."""
+    def fail(field, why):
+        raise InputError(why, str(path), field=field)
+
+    def number(value, field):
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail(field, f"must be a number, got {value!r}")
+        if not (math.isfinite(value) and value >= 0):
+            fail(field, f"must be a finite number >= 0, got {value!r}")
+
+    def figures(s, where, with_scenario):
+        if not isinstance(s, dict):
+            fail(where, "missing or not an object")
+        if with_scenario and not isinstance(s.get("scenario"), str):
+            fail(f"{where}.scenario", "missing or not a string")
+        if isinstance(s.get("satellites"), bool) or not isinstance(s.get("satellites"), int):
+            fail(f"{where}.satellites", f"must be a whole number, got {s.get('satellites')!r}")
+        mrt = s.get("max_revisit_s")
+        if not isinstance(mrt, dict):
+            fail(f"{where}.max_revisit_s", "missing or not an object")
+        for q in ("p50", "p95", "max"):
+            if q not in mrt:
+                fail(f"{where}.max_revisit_s.{q}", "missing")
+            number(mrt[q], f"{where}.max_revisit_s.{q}")
+        for key in ("mean_revisit_s", "mean_response_s"):
+            if key not in s:
+                fail(f"{where}.{key}", "missing")
+            number(s[key], f"{where}.{key}")
+        targets = s.get("targets")
+        if not isinstance(targets, list):
+            fail(f"{where}.targets", "missing or not a list")
+        for j, t in enumerate(targets):
+            at = f"{where}.targets[{j}]"
+            if not (isinstance(t, dict) and isinstance(t.get("name"), str) and isinstance(t.get("verdict"), str)):
+                fail(at, "needs a name and a verdict (strings)")
+            number(t.get("share_met", -1), f"{at}.share_met")
+
+    figures(summary, "summary", True)
+    groups = summary.get("groups", [])
+    if not isinstance(groups, list):
+        fail("summary.groups", "not a list")
+    for j, g in enumerate(groups):
+        figures(g, f"summary.groups[{j}]", False)
 
 
 def load_provenance(path: str | Path) -> dict:
@@ -873,6 +925,20 @@ SERIES_FORMAT_VERSION = 1
 def series_columns(series: TimeSeries) -> list[str]:
     """The columns of a time-series CSV: ``time_utc`` then the series."""
     return ["time_utc", *SERIES]
+
+
+def check_series_path(path: str | Path) -> None:
+    """Fail early on a time-series path :func:`to_series_csv` cannot write: one
+    not ending in ``.csv`` (a stream excepted), or one :func:`check_writable` refuses."""
+    check_writable(path)
+    if not is_stream(path) and Path(path).suffix.lower() != ".csv":
+        raise InputError(f"a time series is CSV: name the file FILE.csv, not {Path(path).suffix or '(no extension)'!r}",
+                         str(path))
+
+
+def series_files(path: str | Path) -> list[Path]:
+    """The files :func:`to_series_csv` writes for ``path``: the CSV and its sidecar (a stream: the CSV alone)."""
+    return [Path(path)] if is_stream(path) else [Path(path), csv_sidecar(path)]
 
 
 def to_series_csv(result: Result, path: str | Path) -> Path:

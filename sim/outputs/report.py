@@ -30,7 +30,10 @@ def format_duration(seconds) -> str:
 
 
 def format_share(share: float, unit: str = "%") -> str:
-    """Percent, never rounded up to 100 % (or down to 0 %) when it is not; ``unit`` " %" for '12.3 %'."""
+    """Percent, never rounded up to 100 % (or down to 0 %) when it is not; ``unit`` " %" for '12.3 %';
+    '-' for None (a claim not judged)."""
+    if share is None:
+        return "-"
     pct = 100.0 * share
     text = f"{pct:.1f}{unit}"
     if text == f"100.0{unit}" and share < 1.0:
@@ -141,6 +144,9 @@ def ground_lines(results: list[dict]) -> list[str]:
     return lines
 
 
+SHORT_WINDOW_NOTE = "window shorter than a day: the figures a day are the window's own totals, a lower bound of a day's"
+
+
 def contacts_text(s: dict) -> str:
     """`revisit contacts --summary` as text: one row per station."""
     head = (f"{'station':<14} {'lat':>7} {'lon':>8} {'mask':>5} {'contacts/d':>10} {'usable/d':>8} {'min/d':>7} "
@@ -156,6 +162,8 @@ def contacts_text(s: dict) -> str:
                  f"max {format_duration(g['max'])}")
     lines.append("usable: longer than the station's setup time; longest gap: no satellite in contact (window "
                  "edges count); mask: minimum elevation (deg).")
+    if s["duration_s"] < 86400.0:
+        lines.append(SHORT_WINDOW_NOTE + ".")
     return "\n".join(lines)
 
 
@@ -220,6 +228,8 @@ def capacity_text(s: dict) -> str:
     else:
         lines.append(f"{'all targets imaged once':<30} not within the window: {s['once_imaged']:,} of {n:,} imaged, "
                      f"{n - reach:,} never reachable (lighting, latitude, short windows)")
+    if s["duration_s"] < 86400.0:
+        lines.append(SHORT_WINDOW_NOTE + ".")
     if s["scheduled_per_day"] >= s["reachable_per_day"]:
         lines.append("Every reachable target was imaged: the list, not the constellation, is the limit "
                      "(more targets give more a day).")
@@ -285,7 +295,11 @@ def size_text(title: str, grid: dict, percentile: int, threshold_s: float, best:
     reading = ("every point's max revisit" if percentile == 100
                else f"the max revisit of {percentile} % of the area")
     lines = [f"{title}: {reading} within {format_duration(threshold_s)} over {region}"]
-    if best is None:
+    failed = [p["planes"] for p in per_planes if p.get("status", "").startswith("not searched")]
+    if best is None and failed:
+        lines.append(f"no member found that meets it: runs failed at {failed} planes (below), so the search is "
+                     "incomplete")
+    elif best is None:
         lines.append(f"no member up to {max_per_plane} per plane at {planes} planes meets it")
     else:
         lines.append(f"smallest: {best['planes']} planes x {best['sats_per_plane']} = {best['satellites']} "

@@ -119,6 +119,11 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
     first_line, first = rows[0]
     if not _is_number(first[0]):
         head = [c.strip().lower() for c in first]
+        for what, names in (("latitude", _LAT_NAMES), ("longitude", _LON_NAMES), ("name", ("name",))):
+            given = [h for h in head if h in names]
+            if len(given) > 1:
+                raise InputError(f"the header names the {what} twice ({', '.join(given)}): keep one column", spath,
+                                 first_line, "header")
         try:
             i_lat = next(head.index(h) for h in _LAT_NAMES if h in head)
             i_lon = next(head.index(h) for h in _LON_NAMES if h in head)
@@ -378,7 +383,10 @@ class CapacityResult:
 
     @property
     def days(self) -> float:
-        return self.window.duration_s / DAY_S
+        """The window's length in days, at least 1: the divisor of the figures a day.
+        A window shorter than a day gives its own counts, a lower bound of a day's
+        (each target counts once a day, so scaling them up would overcount)."""
+        return max(self.window.duration_s / DAY_S, 1.0)
 
     def summary(self) -> dict:
         """Targets imaged a day (bound and scheduled), per satellite, time to image all once; JSON-ready."""

@@ -219,7 +219,9 @@ def contact_summary(contacts: Contacts) -> dict:
     satellite in contact; per satellite, the longest time without a contact.
     JSON-ready."""
     T = contacts.window.duration_s
-    days = T / SECONDS_PER_DAY
+    # A window shorter than a day gives its own totals, a lower bound of a day's:
+    # scaling them up would count a contact cut by the window's ends several times.
+    days = max(T / SECONDS_PER_DAY, 1.0)
     rows = []
     for j, s in enumerate(contacts.network.stations):
         m = contacts.station == j

@@ -72,14 +72,23 @@ def family_target(spec: SweepSpec, target: str | None = None) -> tuple[str, floa
     """The sizing target: ``target`` ("10min", seconds) when given, else the
     family's first ``[[target]]``: -> (name, threshold in seconds)."""
     from constellation.scenario import read_target
+    from sim.engine.metrics import untestable_reason
     from sim.studies.study import parse_duration_s
 
     if target:
-        return f"within {target}", parse_duration_s(target)
-    if not spec.targets:
+        name, threshold_s = f"within {target}", parse_duration_s(target)
+    elif not spec.targets:
         raise InputError("the family has no [[target]]: give one (e.g. 10min)", spec.path, field="--target")
-    t = read_target(spec.targets[0], spec.path, "target[1]")
-    return t.name, t.threshold_s
+    else:
+        t = read_target(spec.targets[0], spec.path, "target[1]")
+        name, threshold_s = t.name, t.threshold_s
+    w = spec.window
+    window_s = float(w["hours"]) * 3600.0 if "hours" in w else float(w.get("days", 1.0)) * 86400.0
+    if window_s <= threshold_s:
+        # No member could fail the target, so none could be told apart.
+        raise InputError(f"cannot size for {name!r}: {untestable_reason(threshold_s, window_s)}", spec.path,
+                         field="window")
+    return name, threshold_s
 
 
 def family_spec(spec: SweepSpec, target_name: str, threshold_s: float) -> SweepSpec:
@@ -132,6 +141,8 @@ def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor,
     spec = family_spec(spec, target_name, threshold_s)
     known = {} if known is None else known
     meets, fails = {p: set() for p in planes}, {p: set() for p in planes}
+    # A member whose run failed says nothing of the target: its plane count's search stops there.
+    errors: dict[int, str] = {}
     confs, rows_by_key = {}, {}
     stats = RunStats()
     best = None  # (total, planes, sats_per_plane)
@@ -155,7 +166,7 @@ def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor,
         for p in planes:
             lo, hi = bounds(p)
             wanted[p] = (lo, hi, cap_of(p))
-        active = [p for p in planes if _probes(*wanted[p], 1)]
+        active = [p for p in planes if p not in errors and _probes(*wanted[p], 1)]
         if not active:
             break
         k = max(1, executor.slots // len(active))
@@ -177,12 +188,13 @@ def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor,
             row = table_rows([c], [rec])[0]
             rows_by_key[c.key] = row
             p, s = c.params["planes"], c.params["sats_per_plane"]
-            if meets_target(row, target_name, threshold_s, percentile):
+            if row["status"] != "ok":
+                errors.setdefault(p, f"{p}x{s} failed: {row['error']}")
+                warnings.append(f"{p}x{s} failed: {row['error']}")
+            elif meets_target(row, target_name, threshold_s, percentile):
                 meets[p].add(s)
             else:
                 fails[p].add(s)
-                if row["status"] != "ok":
-                    warnings.append(f"{p}x{s} failed: {row['error']}")
         for p in active:
             lo, hi = bounds(p)
             if hi is not None and hi - lo == 1 and hi <= cap_of(p):
@@ -195,7 +207,10 @@ def size_search(spec: SweepSpec, target_name: str, threshold_s: float, executor,
         bad = sorted(s for s in fails[p] if hi is not None and s > hi)
         if bad:
             warnings.append(f"not monotone at {p} planes: {hi} per plane meet the target but {bad} do not")
-        if hi is not None and hi - lo == 1:
+        if p in errors:
+            per_planes.append({"planes": p, "sats_per_plane": None, "satellites": None,
+                               "status": f"not searched further: {errors[p]}"})
+        elif hi is not None and hi - lo == 1:
             per_planes.append({"planes": p, "sats_per_plane": hi, "satellites": p * hi, "status": "smallest"})
         elif cap_of(p) < max_sats_per_plane and best is not None:
             per_planes.append({"planes": p, "sats_per_plane": None, "satellites": None,

@@ -35,7 +35,7 @@ from constellation.sensor import off_nadir_limit
 from constellation.validate import check_sensor_reach, check_window_near_epochs, unused_limit_warnings
 from sim.engine.grid import Grid, count_points
 from sim.engine.memory import plan_chunk_samples
-from sim.engine.metrics import Target
+from sim.engine.metrics import Target, untestable_reason
 from sim.engine.propagate import Window
 from sim.engine.provenance import build_provenance, utc_now
 from sim.engine.result import Result
@@ -301,6 +301,8 @@ class Study:
             const = const.with_sensor_changes(**sensor)
             if off_nadir_deg is not None:
                 check_sensor_reach(const, "off_nadir_deg")
+            if swath_km is not None:
+                check_sensor_reach(const, "swath_km")
             if swath_km is None and (off_nadir_deg is None) != (min_elevation_deg is None):
                 alone = "off_nadir" if off_nadir_deg is not None else "min_elevation"
                 changes["warnings"] = self.warnings + tuple(unused_limit_warnings(const, alone))
@@ -378,6 +380,8 @@ class Study:
             found = [*found, f"{len(self.delivery_targets)} delivery-time target(s) ("
                      f"{', '.join(t.name for t in self.delivery_targets)}) not judged: no ground network "
                      f"(a [ground] table, or --stations)"]
+        found = [*found, *(f"target {t.name!r} not tested: {untestable_reason(t.threshold_s, window.duration_s)}"
+                            for t in self.targets if window.duration_s <= t.threshold_s)]
         return dataclasses.replace(self, constellation=const, warnings=self.warnings + tuple(found),
                                    is_validated=True)
 
@@ -540,8 +544,9 @@ def kernels_cold(point_bands: bool = False) -> bool:
 
 def option_error(exc: InputError, names: dict[str, str]) -> InputError:
     """``exc`` with its field renamed through ``names`` (a study keyword -> how
-    the caller spells it, e.g. 'off_nadir_deg' -> '--off-nadir')."""
-    if exc.field in names:
+    the caller spells it, e.g. 'off_nadir_deg' -> '--off-nadir'); an error that
+    names a file is about that file's field, and stays as it is."""
+    if exc.field in names and exc.path is None:
         return type(exc)(exc.reason, exc.path, exc.line, names[exc.field])
     return exc
 
