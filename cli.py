@@ -1306,7 +1306,7 @@ def size_cmd(family, target, percentile, planes_text, min_per_plane, max_per_pla
             raise click.ClickException(f"{sp.path}: a sizing family varies only planes and sats_per_plane: remove "
                                        "[vary] and [[point]]")
         tname, thr = family_target(sp, target)
-        planes = _parse_planes(planes_text) if planes_text else sp.size.get("planes")
+        planes = _parse_planes(planes_text) if planes_text is not None else sp.size.get("planes")
         if not planes:
             raise click.UsageError("give --planes (e.g. 4-24): the family has no [size] planes")
         lo = min_per_plane or sp.size.get("min_sats_per_plane", 1)

@@ -233,6 +233,13 @@ def test_absurd_sizing_searches_are_refused(tmp_path, monkeypatch, no_simulation
     assert [p.name for p in tmp_path.iterdir()] == ["fam.toml"]
 
 
+def test_empty_plane_counts_are_refused_not_replaced_by_the_default(tmp_path, monkeypatch, no_simulation):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fam.toml").write_text(FAMILY_TOML)
+    r = invoke("size", tmp_path / "fam.toml", "--target", "1h", "--sequential", "--planes", "")
+    assert r.exit_code == 2 and "'': give plane counts like 4,6,8" in r.output
+
+
 def test_a_sweep_of_too_many_configurations_is_refused(tmp_path, monkeypatch, no_simulation):
     monkeypatch.chdir(tmp_path)
     spec = tmp_path / "big.toml"
