@@ -464,9 +464,18 @@ def build_configuration(conf: Configuration | dict, where: str = "") -> Scenario
         for g in raw["group"]:
             eta = sensor.max_off_nadir_deg
             g["sensor"] = {"max_off_nadir_deg": NO_LIMIT if eta is None else eta}
-    sc = scenario_from_dict(raw, where)
+    try:
+        sc = scenario_from_dict(raw, where)
+    except InputError as exc:
+        # A sweep has one [group]: name its keys as the sweep file spells them.
+        field = exc.field
+        if field and field.startswith("group[1]."):
+            field = "group." + field[len("group[1]."):]
+            if field == "group.total":
+                field = "group.sats_per_plane (or total)"
+        raise type(exc)(exc.reason, exc.path, exc.line, field) from None
     sc.constellation = sc.constellation.with_sensor(sensor)
-    check_sensor_reach(sc.constellation, "sensor.max_off_nadir_deg")
+    check_sensor_reach(sc.constellation, "sensor.swath_km" if sensor.kind == "swath" else "sensor.max_off_nadir_deg")
     return sc
 
 
