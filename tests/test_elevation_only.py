@@ -297,3 +297,45 @@ def test_cli_catalog_min_elevation_with_and_without_an_off_nadir_limit(tmp_path)
     assert only["accesses_per_day"] > plain["accesses_per_day"]
     _, err = call("--min-elevation", "45")  # above the 45 deg cone's edge (~40.5 deg): elevation binds
     assert "Warning" not in err
+
+
+# ---------------------------------------------------------------------------- grazing passes at coarse steps
+def grazing_points(const, window: Window, min_elevation_deg: float, n_times: int = 12) -> Grid:
+    """Points beside the ground track of the first satellite, at several instants,
+    from 30 km inside its elevation footprint's edge (on a sphere) to 5 km outside
+    it in 250 m steps: passes from ~30 s long down to grazing ones and misses."""
+    t, pos, vel, _ = propagate_ecef(SatrecArray([const.satellites[0].satrec]), window, 0, window.n_samples)
+    r = np.linalg.norm(pos[0], axis=1)
+    eps = math.radians(min_elevation_deg)
+    lat, lon = [], []
+    for k in np.linspace(5, t.size - 6, n_times).astype(int):
+        u = pos[0, k] / r[k]
+        across = np.cross(u, vel[0, k])
+        across /= np.linalg.norm(across)
+        edge = math.acos(WGS84_A_KM * math.cos(eps) / r[k]) - eps  # central angle of the limit
+        for inside_km in np.arange(-5.0, 30.0, 0.25):
+            d = edge - inside_km / WGS84_A_KM
+            p = math.cos(d) * u + math.sin(d) * across
+            lat.append(math.degrees(math.asin(p[2])))
+            lon.append(math.degrees(math.atan2(p[1], p[0])))
+    return Grid.points(np.array(lat), np.array(lon))
+
+
+@pytest.mark.parametrize("step_s", [60.0, 300.0])
+def test_grazing_passes_are_kept_at_coarse_steps(step_s):
+    """A pass between two samples below the limit is found from a cubic model of
+    the margin; at a coarse step the run samples finer (sim.engine.sampling), so
+    that only passes within the tolerance of grazing (~100 m deep, ~5 s long at
+    10 deg) may be lost, whatever the step asked for."""
+    const = Constellation.from_orbits("one", [CircularOrbit(START, 535.0, 97.5, 30.0, 0.0)],
+                                      Sensor(max_off_nadir_deg="none", min_elevation_deg=10.0))
+    duration = 6 * 3600.0
+    grid = grazing_points(const, Window(START, duration, 60.0), 10.0)
+    ref = elevation_accesses(const, grid, Window(START, duration, 0.25), 10.0, "geodetic")
+    shortest = np.array([min(b - a for a, b in r) if r else np.inf for r in ref])
+    assert ((shortest > 5.0) & (shortest < 40.0)).sum() > 50  # the passes that test the model
+    f = run(const, grid, Window(START, duration, step_s), device="cpu").figures
+    n_ref = np.array([len(r) for r in ref])
+    sure = shortest >= 10.0  # deeper than ~400 m: well beyond the tolerance
+    assert np.array_equal(f["n_access"][sure], n_ref[sure])
+    assert np.abs(f["n_access"] - n_ref).sum() <= (shortest < 10.0).sum()

@@ -38,6 +38,19 @@ the lit boundary moves on the ground by that over cos(minimum Sun elevation):
 
     dt_sun = (8 cos(el_min) * tol / SAFETY)^(1/2) / w_earth.
 
+Where the elevation limit binds, the kernel decides on its own margin: a pass
+between two samples below the limit is found from the cubic Hermite of
+up |up| - sin(eps) |sin(eps)| |S - P|^2 (up = n . (S - P); the sign of
+sin(elevation) - sin(eps)).  Its error is not bounded by the rule above (the
+margin is quadratic in the satellite's position), so for such sensors the step
+is also held to ``elevation_safe_step_s``: the largest step at which the cubic
+loses no pass deeper than the tolerance, measured on the exact margin of a
+circular orbit's pass that peaks at the limit (its peak anywhere in the step),
+the depth being the margin lost over its growth per km across the track.  At
+535 km that is ~65 s at a 10 deg limit, ~70 s at 20-30 deg: a 60 s step stands.
+(The cubic of sin(elevation) itself, which turns at the line of sight's rate
+seen from the ground, would need 30-55 s.)
+
 The run samples at the user's step divided into the fewest equal parts that are
 each no longer than the smallest of these over the satellites (sample_step_s),
 so the user's samples stay samples.  Measured against exact geometry
@@ -46,7 +59,10 @@ so the user's samples stay samples.  Measured against exact geometry
 
 from __future__ import annotations
 
+import functools
 import math
+
+import numpy as np
 
 from constellation.constants import EARTH_ROTATION_RAD_S, WGS72_RADIUS_KM, WGS84_A_KM
 from constellation.core import Constellation
@@ -93,6 +109,87 @@ def footprint_angle_rad(sensor, r_km: float) -> float:
     return math.acos(c) if c < 1.0 else 0.0
 
 
+def _grazing_margin(r_km: float, cos_gc: float, sin_eps: float, w: float, t_s: np.ndarray, R: float = WGS84_A_KM):
+    """The kernel's elevation margin where both ends of a step are below the limit
+    (:func:`sim.kernels.coverage.elevation_margin_sq`: up |up| - sin(eps) |sin(eps)|
+    |S - P|^2, km^2) and its rate at times ``t_s`` (0: closest approach) of a
+    satellite on a circular orbit of radius ``r_km`` turning at ``w`` rad/s, seen
+    from a point of a sphere of radius R whose closest central angle to the track
+    is acos(cos_gc)."""
+    cos_g = cos_gc * np.cos(w * t_s)
+    dcos_g = -cos_gc * w * np.sin(w * t_s)
+    d2 = r_km * r_km + R * R - 2.0 * r_km * R * cos_g
+    up = r_km * cos_g - R
+    se2 = sin_eps * abs(sin_eps)
+    return up * np.abs(up) - se2 * d2, 2.0 * np.abs(up) * r_km * dcos_g + se2 * 2.0 * r_km * R * dcos_g
+
+
+def grazing_loss_km(r_km: float, eps_rad: float, w: float, dt_s: float, R: float = WGS84_A_KM) -> float:
+    """How deep (km across the track) a pass may reach inside the elevation limit
+    ``eps_rad`` and still be lost by the cubic Hermite of its margin over a step
+    of ``dt_s``: the largest amount by which the cubic's peak falls short of the
+    true one, for a pass whose peak is at the limit and anywhere in the step,
+    over the peak margin's growth per km nearer the track."""
+    c = R * math.cos(eps_rad) / r_km
+    if c >= 1.0:
+        return 0.0  # the satellite never rises to eps
+    gc = math.acos(c) - eps_rad
+    sin_eps = math.sin(eps_rad)
+    s = np.linspace(0.0, 1.0, 65)
+    h00, h10 = 2 * s ** 3 - 3 * s ** 2 + 1, s ** 3 - 2 * s ** 2 + s
+    h01, h11 = 3 * s ** 2 - 2 * s ** 3, s ** 3 - s ** 2
+    lost = 0.0
+    for offset in np.linspace(0.0, 0.5, 11):  # where the peak falls in the step (symmetric beyond 0.5)
+        t0 = -offset * dt_s
+        ends = np.array([t0, t0 + dt_s])
+        m, dm = _grazing_margin(r_km, math.cos(gc), sin_eps, w, ends, R)
+        model = h00 * m[0] + h10 * dm[0] * dt_s + h01 * m[1] + h11 * dm[1] * dt_s
+        lost = max(lost, -float(model.max()))  # the true peak is 0
+    # The peak margin's growth as the point moves 1 km nearer the track.
+    d = 1e-6
+    nearer, _ = _grazing_margin(r_km, math.cos(gc - d), sin_eps, w, np.zeros(1), R)
+    per_km = float(nearer[0]) / (d * R)
+    return lost / per_km
+
+
+@functools.lru_cache(maxsize=4096)
+def elevation_safe_step_s(r_km: float, eps_rad: float, w: float) -> float:
+    """The largest step (s, at least MIN_SAMPLE_STEP_S) at which
+    :func:`grazing_loss_km` is within GROUND_TOLERANCE_KM / SAFETY."""
+    tol_km = GROUND_TOLERANCE_KM / SAFETY
+    lo, hi = MIN_SAMPLE_STEP_S, 3600.0
+    if grazing_loss_km(r_km, eps_rad, w, hi) <= tol_km:
+        return hi
+    if grazing_loss_km(r_km, eps_rad, w, lo) > tol_km:
+        return lo
+    for _ in range(40):
+        mid = math.sqrt(lo * hi)
+        if grazing_loss_km(r_km, eps_rad, w, mid) <= tol_km:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-3 * lo:
+            break
+    return lo
+
+
+def elevation_binds(sensor, r_km: float) -> bool:
+    """Whether ``sensor``'s elevation limit can exclude a point its off-nadir
+    limit admits, for a satellite at radius ``r_km`` (with room for the tilt of
+    the geodetic vertical and the Earth's flattening)."""
+    if sensor.kind == "swath":
+        return False
+    if sensor.max_off_nadir_deg is None:
+        return True
+    eta = math.radians(sensor.max_off_nadir_deg)
+    eps = math.radians(sensor.min_elevation_deg) - 0.01
+    c_on, _ = K.cos_reach_off_nadir(r_km, WGS84_A_KM, math.cos(eta), math.sin(eta))
+    if c_on <= -2.0:
+        return True  # the cone reaches past the limb
+    c_el = K.cos_reach_elevation(r_km, WGS84_A_KM, math.cos(eps), math.sin(eps))
+    return c_el >= c_on  # the elevation footprint is the smaller one somewhere
+
+
 def satellite_safe_step_s(satrec, sensor) -> float:
     """The largest sample step (s) at which the kernel's model of a step keeps
     this satellite's edges within the tolerance (see the module's docstring);
@@ -104,6 +201,9 @@ def satellite_safe_step_s(satrec, sensor) -> float:
     step = math.inf
     if lam > 0.0 and w > 0.0:
         step = (math.sin(lam) * tol / HERMITE_REMAINDER) ** 0.25 / w
+    if lam > 0.0 and w > 0.0 and elevation_binds(sensor, r_perigee):
+        step = min(step, elevation_safe_step_s(round(r_perigee, 1), math.radians(sensor.min_elevation_deg),
+                                               round(w, 9)))
     if sensor.lit_only:
         cos_el = math.cos(math.radians(sensor.min_sun_elevation_deg))
         step = min(step, math.sqrt(8.0 * cos_el * tol) / EARTH_ROTATION_RAD_S)
@@ -142,4 +242,5 @@ def sample_window(constellation: Constellation, window: Window) -> Window:
 
 
 __all__ = ["GROUND_TOLERANCE_KM", "SAFETY", "safe_step_s", "sample_step_s", "sample_window",
-           "satellite_safe_step_s", "footprint_angle_rad", "perigee_rate_rad_s"]
+           "satellite_safe_step_s", "footprint_angle_rad", "perigee_rate_rad_s", "elevation_safe_step_s",
+           "grazing_loss_km", "elevation_binds"]

@@ -349,9 +349,9 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     horizon.  The elevation margin's signs at the step's ends decide
     (:func:`elevation_margin_sq`): one edge in the step is the zero of the
     margin on the satellite's path (:func:`_elevation_edge`); with both ends
-    below, :func:`interval_access` on :func:`elevation_margin`'s cubic model
-    says whether a pass peaks between the samples, and its edges are refined
-    on the path (:func:`_refine_elevation_edge`)."""
+    below, :func:`interval_access` on the cubic model of
+    :func:`elevation_margin_sq` says whether a pass peaks between the samples,
+    and its edges are refined on the path (:func:`_refine_elevation_edge`)."""
     sa = 0.0
     sb = 1.0
     ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
@@ -378,14 +378,16 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
         ea = 0.0 if q0 >= 0.0 else e
         eb = e if q0 >= 0.0 else 1.0
     else:
-        m0, dm0 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
-        m1, dm1 = elevation_margin(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
-        # interval_access's first tests for two ends below, which most steps beside the track stop
-        # at, without a call (m, unlike q, may round to >= 0: then interval_access decides).
-        if m0 < 0.0 and m1 < 0.0 and (not (dm0 * dt > 0.0 and dm1 * dt < 0.0)
-                                      or max(m0, m1) + (4.0 / 27.0) * (dm0 * dt - dm1 * dt) < 0.0):
+        # Both ends below: whether a pass peaks between the samples is read from the cubic
+        # model of q, not of sin(elevation): q is a polynomial in the satellite's position,
+        # as smooth in time as its orbit, while sin(elevation) turns at the line of sight's
+        # rate seen from the ground (several times faster), and its cubic misses the peaks
+        # of grazing passes kilometres deep (sim.engine.sampling.grazing_loss_km).
+        # interval_access's first tests, which most steps beside the track stop at, come
+        # without a call.
+        if not (dq0 * dt > 0.0 and dq1 * dt < 0.0) or max(q0, q1) + (4.0 / 27.0) * (dq0 * dt - dq1 * dt) < 0.0:
             return -1.0, -1.0
-        ea, eb = interval_access_call(m0, dm0, m1, dm1, dt)
+        ea, eb = interval_access_call(q0, dq0, q1, dq1, dt)
         if ea < 0.0:
             return -1.0, -1.0
         if ea < eb:
