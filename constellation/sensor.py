@@ -53,9 +53,9 @@ class Sensor:
         eta = self.max_off_nadir_deg
         if isinstance(eta, str) and eta.strip().lower() == NO_LIMIT:
             object.__setattr__(self, "max_off_nadir_deg", None)
-        elif eta is not None and not (isinstance(eta, numbers.Real) and 0.0 < eta <= 90.0):
+        elif eta is not None and (isinstance(eta, bool) or not (isinstance(eta, numbers.Real) and 0.0 < eta <= 90.0)):
             raise ValueError(f"max_off_nadir_deg must be in (0, 90] or \"none\", got {eta!r}")
-        if not (0.0 <= self.min_elevation_deg < 90.0):
+        if isinstance(self.min_elevation_deg, bool) or not (0.0 <= self.min_elevation_deg < 90.0):
             raise ValueError(f"min_elevation_deg must be in [0, 90), got {self.min_elevation_deg}")
         if self.kind == "swath":
             if self.swath_km is None or not (0.0 < self.swath_km <= 5000.0) or math.isnan(self.swath_km):
@@ -158,6 +158,8 @@ def off_nadir_limit(value) -> float | None:
     """An off-nadir limit as a user gives it: degrees, or "none" (no limit) -> None."""
     if isinstance(value, str) and value.strip().lower() == NO_LIMIT:
         return None
+    if isinstance(value, bool):
+        raise ValueError(f"an off-nadir limit is a number of degrees or \"none\", not {value!r}")
     try:
         return float(value)
     except (TypeError, ValueError):

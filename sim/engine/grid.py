@@ -73,8 +73,10 @@ class Grid:
             raise ValueError("a grid needs at least one point")
         if np.any(np.abs(self.lat_deg) > 90) or not np.all(np.isfinite(self.lat_deg + self.lon_deg)):
             raise ValueError("latitudes must be finite and within [-90, 90]")
-        if np.any(self.weight < 0) or self.weight.sum() <= 0:
-            raise ValueError("weights must be non-negative and not all zero")
+        if not np.all(np.isfinite(self.weight)) or np.any(self.weight < 0) or self.weight.sum() <= 0:
+            raise ValueError("weights must be finite, non-negative and not all zero")
+        if self.labels is not None and len(self.labels) != self.lat_deg.size:
+            raise ValueError(f"{len(self.labels)} labels for {self.lat_deg.size} points: give one label per point")
         if self.kind == "points":
             order = np.lexsort((_kernel_lon(self.lon_deg), self.lat_deg))
             in_order = np.array_equal(order, np.arange(order.size)) and not np.any(self.lon_deg == 180.0)

@@ -12,6 +12,7 @@ The "interior" variants leave the two edge gaps out.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,6 +145,13 @@ class Target:
     name: str
     threshold_s: float
     claim: str = ""
+
+    def __post_init__(self):
+        t = self.threshold_s
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.floating, np.integer)) or not (
+                math.isfinite(t) and t > 0):
+            raise ValueError(f"target {self.name!r}: threshold_s must be a positive finite number of seconds, "
+                             f"got {t!r}")
 
     def evaluate(self, max_revisit_s: np.ndarray, seen: np.ndarray, weights: np.ndarray,
                  mean_response_s: np.ndarray | None = None, window_s: float | None = None) -> dict:

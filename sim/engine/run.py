@@ -13,7 +13,7 @@ from constellation.core import Constellation
 from constellation.sensor import NO_OFF_NADIR_LIMIT_DEG
 from sim.engine.grid import Grid
 from sim.engine.memory import GPU_CHUNK_BUDGET_BYTES, estimate_chunk_samples, plan_chunk_samples
-from sim.engine.metrics import MIN_GAP_S, REFINEMENT, per_point_figures
+from sim.engine.metrics import MIN_GAP_S, REFINEMENT, Target, per_point_figures
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.result import Result
 from sim.engine.sampling import sample_window
@@ -106,6 +106,10 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         raise ValueError("the constellation has no satellites")
     if device not in ("auto", "cpu", "gpu"):
         raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
+    for t in targets:
+        if not isinstance(t, Target):
+            raise TypeError(f"targets are Target objects, e.g. Target('within 30 min', 1800.0), not {t!r} "
+                            "(Study.with_overrides(targets=['30min']) reads text)")
     again = dict(targets=targets, name=name, progress=progress, chunk_samples=chunk_samples, n_blocks=n_blocks,
                  memory_limit_bytes=memory_limit_bytes, per_group=per_group, prune_overlap=prune_overlap,
                  timeseries=timeseries, n_assets=n_assets)

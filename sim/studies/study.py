@@ -16,6 +16,7 @@ or overridden), the revisit targets, and the scenario's claims beyond revisit
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import sys
 import time
@@ -24,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
+
+import numpy as np
 
 from constellation.catalog import DEFAULT_MAX_EPOCH_AGE_DAYS, default_start, read_catalog, select_satellites
 from constellation.constants import SECONDS_PER_DAY
@@ -55,6 +58,11 @@ class StudyWarning(UserWarning):
     """Something about a study's inputs worth knowing (old element sets, satellites dropped)."""
 
 
+# The step's range, as the command line and the scenario files take it.
+MIN_STEP_S = 0.01
+MAX_STEP_S = 3600.0
+
+
 def parse_duration_s(text) -> float:
     """'30min', '10 m', '1day', '2h', '600' (seconds) or a number of seconds -> seconds."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
@@ -64,8 +72,8 @@ def parse_duration_s(text) -> float:
         if not m or (m.group(2) and m.group(2) not in DURATION_UNITS):
             raise ValueError(f"{text!r} is not a duration like 30min, 1day, 2h or 600s")
         seconds = float(m.group(1)) * DURATION_UNITS.get(m.group(2) or "s", 1)
-    if not seconds > 0:
-        raise ValueError(f"{text!r}: a duration must be positive")
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ValueError(f"{text!r}: a duration must be positive and finite")
     return seconds
 
 
@@ -105,12 +113,18 @@ class PointList:
 
             lat, lon, names = read_points_csv(points)
             return cls(tuple(lat), tuple(lon), tuple(names), str(points))
+        if isinstance(points, np.ndarray) and points.ndim == 2 and points.shape[0] != 2 and points.shape[1] == 2:
+            points = points.T  # one (lat, lon) row per point
         try:
             lat, lon, *rest = points
             lat = [float(v) for v in lat]
             lon = [float(v) for v in lon]
         except (TypeError, ValueError):
-            raise ValueError("points: give a CSV file's path or (lat, lon[, names]) sequences of degrees")
+            raise ValueError("points: give a CSV file's path or (lat, lon[, names]) sequences of degrees "
+                             "(or an array of (lat, lon) rows)")
+        if rest and rest[0] is not None and not all(isinstance(n, str) for n in rest[0]):
+            raise ValueError("points: names are text; give (lats, lons, names), three sequences of one length, "
+                             "not (lat, lon) pairs")
         names = [str(n) for n in rest[0]] if rest and rest[0] is not None else \
             [f"T{i + 1:04d}" for i in range(len(lat))]
         if len(rest) > 1 or not (len(lat) == len(lon) == len(names)):
@@ -263,6 +277,9 @@ class Study:
         names]) sequences; see :class:`PointList`): per-point figures come back
         in the list's order, with its coordinates and names.
         """
+        # One target or one selection pattern as a bare string is one, not its characters.
+        targets = [targets] if isinstance(targets, (str, int, float, Target)) else targets
+        select = [select] if isinstance(select, (str, int)) else select
         given = {k: v for k, v in dict(start=start, days=days, duration_s=duration_s, step_s=step_s,
                                        grid_res_deg=grid_res_deg, grid_kind=grid_kind, lat_min_deg=lat_min_deg,
                                        lat_max_deg=lat_max_deg, land_only=land_only, off_nadir_deg=off_nadir_deg,
@@ -271,7 +288,7 @@ class Study:
                                        targets=tuple(targets or ()), select=tuple(select or ()),
                                        max_epoch_age_days=max_epoch_age_days, points=points,
                                        name=name, stations=stations).items()
-                 if v is not None and v is not False and v != ()}
+                 if v is not None and (v is not False or k == "land_only") and v != ()}
         if not given:
             return self
         if off_nadir_deg is not None and swath_km is not None:
@@ -294,7 +311,8 @@ class Study:
         const = self.constellation
         if select:
             const = select_satellites(const, select, self.source)
-            if self.is_catalog and start is None:
+            # A catalog's default start (its latest epoch) follows the selection, unless a start was given.
+            if self.is_catalog and start is None and not any(k == "start" for k, _ in self.overrides):
                 changes["start"] = default_start(const)
         sensor = {k: given[k] for k in SENSOR_KEYWORDS if k in given}
         if sensor:
@@ -314,6 +332,8 @@ class Study:
         if duration_s is not None:
             changes["duration_s"] = float(duration_s)
         if step_s is not None:
+            if not (MIN_STEP_S <= float(step_s) <= MAX_STEP_S):
+                raise ValueError(f"step_s must be in [{MIN_STEP_S:g}, {MAX_STEP_S:g}] s, got {step_s}")
             changes["step_s"] = float(step_s)
         grid = {k2: given[k1] for k1, k2 in (("grid_res_deg", "res_deg"), ("grid_kind", "kind"),
                                               ("lat_min_deg", "lat_min_deg"), ("lat_max_deg", "lat_max_deg"),
