@@ -465,15 +465,16 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
         to_stdout = [opt for opt, on in (("--out -", out_path == "/dev/stdout"),
                                          ("--timeseries -", series_path == "/dev/stdout"), ("--json", as_json)) if on]
         if len(to_stdout) > 1:
-            raise click.ClickException(f"{' and '.join(to_stdout)} write to standard output together: send all but "
-                                   "one to a file")
+            raise click.ClickException(f"{' and '.join(to_stdout)} write to standard output together: send all "
+                                       "but one to a file")
         studies = [with_options(s, **options) for s in load_studies(scenarios, tle_path, select, max_epoch_age)]
         out_paths = run_output_paths(out_path, [s.name for s in studies])
         series_paths = run_output_paths(series_path, [s.name for s in studies])
-        from sim.outputs.io import series_files, written_files
+        from sim.outputs.io import written_files
+        from sim.outputs.tables import table_files  # a CSV and its sidecar, as a time series is written
 
         check_outputs([("--out", f) for p in out_paths if p for f in written_files(p)]
-                      + [("--timeseries", f) for p in series_paths if p for f in series_files(p)]
+                      + [("--timeseries", f) for p in series_paths if p for f in table_files(p)]
                       + plot_outputs(plots_dir, studies), inputs=[*scenarios, tle_path, options.get("points")])
         cluster = run_cluster(scheduler, workers)
         client = stack.enter_context(cluster).client if cluster is not None else None
@@ -489,7 +490,7 @@ def run_cmd(scenarios, tle_path, select, max_epoch_age, as_json, plots_dir, out_
 
                 written = to_series_csv(result, series_out)
                 if not is_stream(written):
-                    click.echo(f"wrote {' and '.join(map(str, series_files(written)))}", err=True)
+                    click.echo(f"wrote {' and '.join(map(str, table_files(written)))}", err=True)
                 if as_json:
                     summary["timeseries"] = dict(summary["timeseries"], **result.series.to_dict())
             summary.update(study.check_claims(log=lambda text: click.echo(text, err=True)))

@@ -936,11 +936,6 @@ def check_series_path(path: str | Path) -> None:
                          str(path))
 
 
-def series_files(path: str | Path) -> list[Path]:
-    """The files :func:`to_series_csv` writes for ``path``: the CSV and its sidecar (a stream: the CSV alone)."""
-    return [Path(path)] if is_stream(path) else [Path(path), csv_sidecar(path)]
-
-
 def to_series_csv(result: Result, path: str | Path) -> Path:
     """The run's time series as CSV, one row per sample: ``time_utc`` (UTC ISO-8601,
     milliseconds, Z) and the figures of :data:`sim.engine.timeseries.SERIES`;
