@@ -100,14 +100,12 @@ def _compile():
     d_shifted = _device(cuda, K.shifted)
     d_elevation_may_bind = _device(cuda, K.elevation_may_bind, cos_reach=d_cos_reach, cos_reach_off_nadir=d_off_nadir,
                                    shifted=d_shifted)
-    d_elevation_margin = _device(cuda, K.elevation_margin)
     d_elevation_margin_sq = _device(cuda, K.elevation_margin_sq)
     d_path_offset = _device(cuda, K._path_offset)
     d_refine_edge = _device(cuda, K._refine_elevation_edge, _path_offset=d_path_offset)
     d_elevation_edge = _device(cuda, K._elevation_edge, _path_offset=d_path_offset)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
-                                interval_access_call=d_interval_access, elevation_margin=d_elevation_margin,
-                                elevation_margin_sq=d_elevation_margin_sq, _elevation_edge=d_elevation_edge,
+                                interval_access_call=d_interval_access, elevation_margin_sq=d_elevation_margin_sq, _elevation_edge=d_elevation_edge,
                                 _edge_guess=d_edge_guess, _refine_elevation_edge=d_refine_edge)
 
     @cuda.jit(device=True, inline=True)
