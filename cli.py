@@ -218,10 +218,12 @@ def _out_path(ctx, param, value):
     return "/dev/stdout" if value == "-" else value
 
 
-def out_option(help_text: str, required: bool = False):
-    """-o/--out: the file a command writes (the same spelling on every command); ``-``: standard output."""
-    return click.option("-o", "--out", "out_path", type=click.Path(allow_dash=True), metavar="FILE",
-                        required=required, callback=_out_path, help=help_text + " '-': standard output.")
+def out_option(help_text: str, required: bool = False, stdout: bool = True):
+    """-o/--out: the file a command writes (the same spelling on every command); ``-``: standard
+    output, unless ``stdout`` is False (what the command writes needs a file name)."""
+    return click.option("-o", "--out", "out_path", type=click.Path(allow_dash=stdout), metavar="FILE",
+                        required=required, callback=_out_path,
+                        help=help_text + (" '-': standard output." if stdout else ""))
 
 
 def simulation_options(f):
@@ -302,6 +304,14 @@ def check_outputs(outputs, inputs=()) -> None:
             raise click.ClickException(f"{path}: written {what} ({first} and {path} are one file); give each "
                                        "output its own file")
         seen[key] = (option, str(path))
+
+
+def check_png(path, option: str = "--out") -> None:
+    """A plot's file must say it is a PNG (a stream, such as standard output, excepted)."""
+    from constellation.files import is_stream
+
+    if path and not is_stream(path) and Path(path).suffix.lower() != ".png":
+        raise click.ClickException(f"{path}: {option} draws a PNG: name the file FILE.png")
 
 
 def load_studies(scenarios, tle_path, select=(), max_epoch_age=None) -> list:
@@ -618,6 +628,7 @@ def map_cmd(scenario, tle_path, select, max_epoch_age, out_path, figure, **optio
             raise click.UsageError(f"--figure {figure} needs ground stations: give --stations (e.g. china-rs)")
         path = Path(out_path or f"{safe_name(study.name)}-{figure}.png")
         check_outputs([("--out", path)], inputs=[*scenario, tle_path])
+        check_png(path)
         result = simulate(study, **options)
         result.plot_map(path, figure=figure)
     click.echo(f"wrote {path}", err=True)
@@ -640,6 +651,7 @@ def plot_time_cmd(source, out_path, title):
     with user_errors():
         path = Path(out_path or f"{safe_name(Path(source).stem)}-time.png")
         check_outputs([("--out", path)], inputs=[source])
+        check_png(path)
         series, name = load_series(source)
         plot_timeseries(series, path, title=title or (f"{name}: coverage over time" if name else None))
     click.echo(f"wrote {path}", err=True)
@@ -680,7 +692,11 @@ def tracks_cmd(scenario, tle_path, start, hours, step_s, out_path):
         study = one_study(scenario, tle_path, "tracks")
         path = Path(out_path or f"{safe_name(study.name)}-tracks.png")
         check_outputs([("--out", path)], inputs=[*scenario, tle_path])
-        plot_tracks(study.constellation, start or study.start, path, hours=hours, step_s=step_s)
+        check_png(path)
+        # As every command: a catalog's window near its epochs, the satellites sgp4 cannot fly dropped (said).
+        study = validated(study.with_overrides(start=start, duration_s=hours * 3600.0,
+                                               step_s=min(study.step_s, hours * 3600.0)))
+        plot_tracks(study.constellation, study.start, path, hours=hours, step_s=step_s)
     click.echo(f"wrote {path}", err=True)
 
 
@@ -775,7 +791,7 @@ def catalog_cmd(path, select, plane_tol, as_json):
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
 @out_option("File to write: .tle/.3le (3LE, with names), .2le (TLE), .csv/.json/.xml/.kvn (OMM; .kvn with "
             "several satellites: one file each, FILE's name + '-NORAD ID'), .czml (positions over a window, for "
-            "Cesium).", required=True)
+            "Cesium).", required=True, stdout=False)
 @click.option("--start", callback=_check_start,
               help="CZML: window start, ISO UTC. Default: the scenario's, or the catalog's latest epoch.")
 @click.option("--hours", type=click.FloatRange(min=0, min_open=True, max=24 * 366),
@@ -1067,6 +1083,10 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
         if min_sun_elevation is not None and day_and_night:
             raise click.UsageError("give --min-sun-elevation or --day-and-night, not both")
         check_outputs([("--out", out_path)], inputs=[*scenario, tle_path, region])
+        check_png(out_path)
+        if as_json and out_path == "/dev/stdout":
+            raise click.ClickException("--out - and --json write to standard output together: send the plot to a "
+                                       "file")
         study = one_study(scenario, tle_path, "survey")
         spec = study.survey
         if bbox:
@@ -1076,11 +1096,16 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
         else:
             raise click.UsageError("give --region (e.g. china, or a GeoJSON file) or --bbox: the scenario has no "
                                    "[survey]")
+        changed = tuple(opt for opt, v in (("--region", region if spec and region != spec.region else None),
+                                           ("--bbox", bbox), ("--swath-km", swath_km), ("--off-nadir", off_nadir),
+                                           ("--min-sun-elevation", min_sun_elevation),
+                                           ("--day-and-night", day_and_night or None), ("--select", select or None))
+                        if v is not None)
         study = validated(survey_study(study, start, days, step_s, swath_km, off_nadir, min_sun_elevation,
                                        day_and_night, select, max_epoch_age))
         label = f"{study.name} ({len(study.constellation)} sats, survey of {reg.name})"
         with sample_bar(label, study.window().n_samples - 1) as progress:
-            res, summary = run_survey(study, reg, grid_res, progress=progress)
+            res, summary = run_survey(study, reg, grid_res, progress=progress, changed=changed)
         if out_path:
             from sim.outputs.plot import plot_survey
 
@@ -1177,7 +1202,7 @@ def _plot_table(rows, plot_path) -> Path | None:
 @main.command("sweep")
 @click.argument("spec", callback=_input_file)
 @out_option("Table to write: .csv, or .nc (NetCDF) / .parquet with the .csv beside it. Default: the sweep's name "
-            "+ .csv here. Its journal (FILE with .jsonl) records each finished configuration.")
+            "+ .csv here. Its journal (FILE with .jsonl) records each finished configuration.", stdout=False)
 @click.option("--plot", "plot_path", type=click.Path(), metavar="PNG",
               help="Also draw the trade space: satellites vs MRT p95, coloured by the first target's met share.")
 @click.option("--target", "targets", multiple=True, callback=_check_targets,
@@ -1280,7 +1305,7 @@ def _parse_planes(text: str) -> list[int]:
 @click.option("--max-per-plane", type=click.IntRange(min=1), help="Most satellites per plane to try (default: the "
                                                                   "family's, else 40).")
 @out_option("Table of every configuration evaluated (.csv, .nc or .parquet; journal beside it). Default: "
-            "FAMILY-size.csv here.")
+            "FAMILY-size.csv here.", stdout=False)
 @click.option("--plot", "plot_path", type=click.Path(), metavar="PNG",
               help="Also draw the evaluated configurations: satellites vs MRT p95.")
 @sweep_options

@@ -432,7 +432,8 @@ def write_catalog(constellation: Constellation, path: str | Path, fmt: str | Non
     fmt = fmt or EXTENSIONS.get(ext)
     if fmt not in FORMATS:
         raise CatalogError(f"cannot tell which format to write from the extension {ext or '(none)'!r} (use .tle, "
-                           ".csv, .json, .xml or .kvn)", str(path), None, "format")
+                           ".3le, .2le, .csv, .json, .xml or .kvn; export also writes .czml)", str(path), None,
+                           "format")
     if not len(constellation):
         raise CatalogError("nothing to write: the constellation has no satellites", str(path))
     seen: dict[int, str] = {}

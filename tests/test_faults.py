@@ -694,3 +694,30 @@ def test_a_station_file_error_names_the_file_s_field(tiny, tmp_path, no_simulati
     (tmp_path / "st.csv").write_text("name,lat_deg,lon_deg,min_elevation_deg\nA,40,116,95\n")
     line = error_line(invoke("contacts", tiny, "--stations", tmp_path / "st.csv"))
     assert "st.csv:2: min_elevation_deg: must be within [0, 89]" in line
+
+
+def test_plots_must_be_named_png_and_not_share_standard_output(tiny, tmp_path, no_simulation):
+    before = snapshot(tmp_path)
+    for cmd in (["map", tiny], ["tracks", tiny], ["survey", "jilin1-2019"]):
+        line = error_line(invoke(*cmd, "-o", tmp_path / "m.jpg"))
+        assert "m.jpg: --out draws a PNG: name the file FILE.png" in line, cmd
+    line = error_line(invoke("survey", "jilin1-2019", "-o", "-", "--json"))
+    assert "--out - and --json write to standard output together" in line
+    assert snapshot(tmp_path) == before
+
+
+def test_tracks_of_a_catalog_far_from_its_epochs_are_refused(tle, tmp_path, no_simulation):
+    line = error_line(invoke("tracks", "--tle", tle, "--start", "2040-01-01T00:00:00Z", "-o", tmp_path / "t.png"))
+    assert "days after the newest element-set epoch" in line and not (tmp_path / "t.png").exists()
+
+
+def test_a_survey_claim_is_not_judged_on_a_run_that_changes_it(tmp_path):
+    from sim.studies.study import Study
+    from sim.studies.survey import load_region, run_survey, survey_study
+
+    study = survey_study(Study.from_scenario("jilin1-2019"), days=0.25).validated()
+    region = load_region(study.survey.region)
+    _, short = run_survey(study, region, 2.0)
+    assert short["verdict"] == "not tested" and "shorter than the claim's 31 d" in short["reason"]
+    _, changed = run_survey(study, region, 2.0, changed=("--swath-km",))
+    assert changed["verdict"] == "not tested" and "(--swath-km)" in changed["reason"]

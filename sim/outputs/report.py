@@ -256,7 +256,8 @@ def survey_text(s: dict) -> str:
     if "verdict" in s:
         t = s["time_to_required_s"]
         lines.append(f"claim '{s['claim']}' ({100 * s['required_share']:g} % within {s['claimed_days']:g} d): "
-                     f"{s['verdict']}" + (f" ({format_duration(t)})" if t is not None else ""))
+                     f"{s['verdict']}" + (f" ({format_duration(t)})" if t is not None else "")
+                     + (f": {s['reason']}" if "reason" in s else ""))
     if "note" in s:
         lines.append("Note: " + s["note"] + ".")
     lines.append("Shares are measured at the grid points, area-weighted; " + s["clouds"] + ".")

@@ -357,13 +357,24 @@ def check_survey_claim(spec, constellation: Constellation, start, name: str | No
     return summ
 
 
-def survey_verdict(spec, res: SurveyResult) -> dict:
+def survey_verdict(spec, res: SurveyResult, changed: tuple[str, ...] = ()) -> dict:
     """The [survey] claim's verdict: met when ``spec.required_share`` of the
-    region is imaged within ``spec.days``."""
+    region is imaged within ``spec.days``.  "not tested" (with its reason) when
+    the run changed what the claim assumes (``changed``: what, e.g. the
+    region or the sensors), or when its window is shorter than the claim's days
+    and the share was not reached in it (a longer window might still reach it)."""
     t = res.time_to(spec.required_share)
-    met = t is not None and t <= spec.days * SECONDS_PER_DAY
-    return {"claim": spec.claim, "claimed_days": spec.days, "required_share": spec.required_share,
-            "time_to_required_s": t, "verdict": "met" if met else "not met"}
+    out = {"claim": spec.claim, "claimed_days": spec.days, "required_share": spec.required_share,
+           "time_to_required_s": t}
+    window_days = res.window.duration_s / SECONDS_PER_DAY
+    if changed:
+        reason = f"this run changes what the claim assumes ({', '.join(changed)})"
+    elif t is None and window_days < spec.days:
+        reason = f"the window ({window_days:g} d) is shorter than the claim's {spec.days:g} d"
+    else:
+        met = t is not None and t <= spec.days * SECONDS_PER_DAY
+        return {**out, "verdict": "met" if met else "not met"}
+    return {**out, "verdict": "not tested", "reason": reason}
 
 
 def survey_study(study, start=None, days: float | None = None, step_s: float | None = None,
@@ -384,17 +395,19 @@ def survey_study(study, start=None, days: float | None = None, step_s: float | N
                                 day_and_night=day_and_night, select=select, max_epoch_age_days=max_epoch_age_days)
 
 
-def run_survey(study, region: Region, grid_res_deg: float | None = None, progress=None) -> tuple[SurveyResult, dict]:
+def run_survey(study, region: Region, grid_res_deg: float | None = None, progress=None,
+               changed: tuple[str, ...] = ()) -> tuple[SurveyResult, dict]:
     """Survey ``region`` with a (validated) study on a ``grid_res_deg`` grid
     (default: the [survey] spec's, else 0.5 deg): -> (result, its summary, with
     the [survey] claim's verdict when the scenario states one, and each
-    group's sensor)."""
+    group's sensor).  ``changed``: what the caller changed of the claim's
+    assumptions (region, sensors, satellites): the claim is then not tested."""
     spec = study.survey
     res = survey(study.constellation, region, study.window(), grid_res_deg or (spec.grid_res_deg if spec else 0.5),
                  name=study.name, progress=progress)
     summary = res.summary()
     if spec:
-        summary.update(survey_verdict(spec, res))
+        summary.update(survey_verdict(spec, res, changed))
     summary["sensors_by_group"] = {g.name: g.describe_sensor() for g in study.constellation.groups}
     return res, summary
 
