@@ -239,6 +239,44 @@ def _check_grid_kind(key: str, values: list, path: str, where: str) -> None:
                                  field=f"{where}.{key}" if where else key)
 
 
+def _value_identity(v):
+    """What makes two values of a key the same configuration: 535 and 535.0 are one altitude."""
+    if isinstance(v, bool):
+        return ("bool", v)
+    if isinstance(v, (int, float)):
+        return ("number", float(v))
+    if isinstance(v, list):
+        return ("list", tuple(_value_identity(x) for x in v))
+    return ("other", json.dumps(v, sort_keys=True, default=str))
+
+
+def _check_distinct_values(key: str, values: list, path: str) -> None:
+    """A [vary] list naming one value twice would run it twice: refuse it."""
+    seen = {}
+    for v in values:
+        ident = _value_identity(v)
+        if ident in seen:
+            raise SweepError(f"{seen[ident]!r} and {v!r} are the same value: list each value once",
+                             path, field=f"vary.{key}")
+        seen[ident] = v
+
+
+def _check_distinct_keys(keys: list[str], path: str, where: str) -> None:
+    """Two spellings of one key (``sensor.x`` and ``group.sensor.x``), or both window
+    lengths (``window.days`` and ``window.hours``), in one table: refuse them, naming both."""
+    seen = {}
+    for k in keys:
+        target = split_key(k)
+        if target in seen:
+            raise SweepError(f"{seen[target]!r} and {k!r} name the same key: give it once", path,
+                             field=f"{where}.{k}")
+        seen[target] = k
+    lengths = [k for k in seen.values() if split_key(k) in (("window", "days"), ("window", "hours"))]
+    if len(lengths) == 2:
+        raise SweepError(f"{lengths[0]!r} and {lengths[1]!r} both set the window's length: give one", path,
+                         field=f"{where}.{lengths[1]}")
+
+
 def _canonical(v):
     if isinstance(v, datetime):
         if v.tzinfo is None:
@@ -322,6 +360,8 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
             raise SweepError("expected a non-empty list of values", path, field=f"vary.{k}")
         _check_grid_kind(k, v, path, "vary")
         vary[k] = _canonical(v)
+        _check_distinct_values(k, vary[k], path)
+    _check_distinct_keys(list(vary), path, "vary")
     points = raw.get("point", [])
     if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
         raise SweepError("use [[point]] (an array of tables)", path, field="point")
@@ -329,6 +369,8 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
         for k in p:
             check_key(k, path, f"point[{i + 1}]")
             _check_grid_kind(k, [p[k]], path, f"point[{i + 1}]")
+        _check_distinct_keys([*p, *(k for k in vary if split_key(k) not in {split_key(q) for q in p})], path,
+                             f"point[{i + 1}]")
     size = _table(raw, "size", path)
     for k, v in size.items():
         if k not in SIZE_KEYS:

@@ -129,6 +129,37 @@ def test_spec_errors_name_the_key():
         parse_sweep(raw, "s.toml")
 
 
+def test_one_configuration_is_listed_once():
+    # A value listed twice (535 and 535.0 hash apart), two spellings of one key, or both
+    # window lengths would run a configuration twice or let one value silently win.
+    raw = walker_raw()
+    raw["vary"]["alt_km"] = [535, 600, 535.0]
+    with pytest.raises(SweepError, match=r"s.toml: vary.alt_km: 535 and 535.0 are the same value"):
+        parse_sweep(raw, "s.toml")
+    raw = walker_raw()
+    raw["vary"].update({"sensor.max_off_nadir_deg": [30], "group.sensor.max_off_nadir_deg": [40]})
+    with pytest.raises(SweepError, match=r"vary.group.sensor.max_off_nadir_deg: 'sensor.max_off_nadir_deg' and "
+                                         r"'group.sensor.max_off_nadir_deg' name the same key"):
+        parse_sweep(raw, "s.toml")
+    raw = walker_raw()
+    with pytest.raises(SweepError, match=r"'window.hours' and 'window.days' both set the window's length"):
+        parse_sweep(dict(raw, window={"start": "2026-01-01T00:00:00Z", "step_s": 60}, vary={
+            "window.hours": [6], "window.days": [1]}), "s.toml")
+    raw = walker_raw()
+    raw["point"] = [{"window.days": 1}]
+    raw["vary"]["window.hours"] = [3, 6]
+    with pytest.raises(SweepError, match=r"point\[1\].window.hours: 'window.days' and 'window.hours'"):
+        parse_sweep(raw, "s.toml")
+    raw = walker_raw()
+    raw["point"] = [{"group.alt_km": 600, "alt_km": 500}]
+    with pytest.raises(SweepError, match=r"point\[1\].alt_km: 'group.alt_km' and 'alt_km' name the same key"):
+        parse_sweep(raw, "s.toml")
+    # Distinct values and one spelling per key still expand as before.
+    raw = walker_raw()
+    raw["vary"]["window.hours"] = [3, 6]
+    assert len(parse_sweep(raw, "s.toml").configurations()) == 3 * 4 * 2
+
+
 def test_sensor_fields_pass_through():
     """Every Sensor field can be set from a sweep (Sensor(**table)), including ones added later."""
     from dataclasses import fields
