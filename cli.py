@@ -1044,9 +1044,14 @@ def _parse_bbox(text: str):
     except ValueError:
         raise click.BadParameter(f"{text!r}: give LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees", param_hint="'--bbox'")
     try:
-        return bbox_region(*vals)
+        region = bbox_region(*vals)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--bbox'")
+    if vals[0] > vals[2]:
+        click.echo(f"Warning: --bbox: LON_MIN {vals[0]:g} > LON_MAX {vals[2]:g}, read as a box across the "
+                   f"antimeridian, {360.0 - (vals[0] - vals[2]):g} deg wide (swap them for the "
+                   f"{vals[0] - vals[2]:g} deg box)", err=True)
+    return region
 
 
 @main.command("survey")
@@ -1076,8 +1081,12 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
     from sim.studies.survey import load_region, run_survey, survey_study
 
     with user_errors():
-        if region and bbox:
+        if region is not None and bbox is not None:
             raise click.UsageError("give --region or --bbox, not both")
+        if region is not None and not region.strip():
+            raise click.ClickException("--region is empty: give a built-in region (china) or a GeoJSON file")
+        if bbox is not None and not bbox.strip():
+            raise click.ClickException("--bbox is empty: give LON_MIN,LAT_MIN,LON_MAX,LAT_MAX in degrees")
         if swath_km is not None and off_nadir is not None:
             raise click.UsageError("give --off-nadir (an agile sensor) or --swath-km (a push-broom), not both")
         if min_sun_elevation is not None and day_and_night:
@@ -1089,10 +1098,10 @@ def survey_cmd(scenario, tle_path, select, max_epoch_age, region, bbox, start, d
                                        "file")
         study = one_study(scenario, tle_path, "survey")
         spec = study.survey
-        if bbox:
+        if bbox is not None:
             reg = _parse_bbox(bbox)
-        elif region or spec:
-            reg = load_region(region or spec.region)
+        elif region is not None or spec:
+            reg = load_region(region if region is not None else spec.region)
         else:
             raise click.UsageError("give --region (e.g. china, or a GeoJSON file) or --bbox: the scenario has no "
                                    "[survey]")

@@ -721,3 +721,29 @@ def test_a_survey_claim_is_not_judged_on_a_run_that_changes_it(tmp_path):
     assert short["verdict"] == "not tested" and "shorter than the claim's 31 d" in short["reason"]
     _, changed = run_survey(study, region, 2.0, changed=("--swath-km",))
     assert changed["verdict"] == "not tested" and "(--swath-km)" in changed["reason"]
+
+
+def test_an_empty_region_or_box_is_refused_not_replaced(no_simulation):
+    # An empty --region fell back to the scenario's own region, and an empty --bbox to it too.
+    line = error_line(invoke("survey", "jilin1-2019", "--region", ""))
+    assert "--region is empty: give a built-in region (china) or a GeoJSON file" in line
+    line = error_line(invoke("survey", "jilin1-2019", "--bbox", " "))
+    assert "--bbox is empty" in line
+
+
+def test_a_box_across_the_antimeridian_says_so(monkeypatch):
+    import sim.studies.survey
+
+    seen = {}
+
+    def fake_run_survey(study, region, *args, **kwargs):
+        seen["bbox"] = region.bbox
+        raise ValueError("stopped before the run")
+
+    monkeypatch.setattr(sim.studies.survey, "run_survey", fake_run_survey)
+    r = invoke("survey", "jilin1-2019", "--bbox", "20,10,10,20", "--days", "1")
+    assert seen["bbox"] == (20.0, 10.0, 10.0, 20.0)
+    assert ("Warning: --bbox: LON_MIN 20 > LON_MAX 10, read as a box across the antimeridian, 350 deg wide "
+            "(swap them for the 10 deg box)") in r.output
+    r = invoke("survey", "jilin1-2019", "--bbox", "10,10,20,20", "--days", "1")
+    assert "antimeridian" not in r.output
