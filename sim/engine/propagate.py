@@ -48,7 +48,8 @@ class Window:
         if not (self.duration_s > 0) or not math.isfinite(self.duration_s):
             raise ValueError(f"window duration must be positive, got {self.duration_s} s")
         if not (self.step_s > 0) or self.step_s > self.duration_s:
-            raise ValueError(f"step must be positive and no longer than the window, got {self.step_s} s")
+            raise ValueError(f"step must be positive and no longer than the window ({self.duration_s:g} s), "
+                             f"got {self.step_s:g} s")
         if not (1957 <= self.start.year <= 2056):
             raise ValueError(f"start {self.start.isoformat()} is outside the years sgp4 handles (1957-2056)")
 
