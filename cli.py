@@ -356,9 +356,11 @@ def with_options(study, start=None, days=None, step_s=None, grid_res=None, grid_
                                 targets=targets, points=points, stations=stations)
 
 
-def validated(study):
-    """The study with what sgp4 cannot fly dropped; its warnings on stderr."""
-    study = study.validated()
+def validated(study, judge_targets: bool = False):
+    """The study with what sgp4 cannot fly dropped; its warnings on stderr (those on
+    the scenario's revisit and delivery-time targets only where the command judges
+    them: ``judge_targets``)."""
+    study = study.validated(judge_targets)
     for text in study.warnings:
         click.echo(f"Warning: {study.name}: {text}", err=True)
     return study
@@ -401,7 +403,7 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, client=No
              **_overrides):
     """Run one study with a progress bar on stderr: -> sim.Result (with its provenance);
     on the Dask cluster of ``client`` when given; with its time series when ``timeseries``."""
-    study = validated(study)
+    study = validated(study, judge_targets=True)
     study.check_memory(memory_limit)  # from the sizes alone: a run too big for memory builds nothing
     grid = study.grid()
     label = f"{study.name} ({len(study.constellation)} sats, {len(grid):,} points)"
@@ -696,8 +698,24 @@ def tracks_cmd(scenario, tle_path, start, hours, step_s, out_path):
         # As every command: a catalog's window near its epochs, the satellites sgp4 cannot fly dropped (said).
         study = validated(study.with_overrides(start=start, duration_s=hours * 3600.0,
                                                step_s=min(study.step_s, hours * 3600.0)))
+        _warn_coarse_track_step(study.constellation, step_s, "--step", "the tracks are drawn as straight chords "
+                                "between samples")
         plot_tracks(study.constellation, study.start, path, hours=hours, step_s=step_s)
     click.echo(f"wrote {path}", err=True)
+
+
+# A track sampled coarser than this share of an orbit no longer looks like one.
+SAMPLES_PER_ORBIT_MIN = 24
+
+
+def _warn_coarse_track_step(constellation, step_s: float, option: str, consequence: str) -> None:
+    """Warn when ``step_s`` samples the fastest satellite's orbit fewer than
+    SAMPLES_PER_ORBIT_MIN times."""
+    period_s = constellation.shortest_period_s()
+    if period_s is not None and step_s > period_s / SAMPLES_PER_ORBIT_MIN:
+        click.echo(f"Warning: {option} {step_s:g} s is {step_s / period_s:.0%} of the shortest orbit "
+                   f"({period_s / 60:.1f} min): {consequence}; use at most {period_s / SAMPLES_PER_ORBIT_MIN:.0f} s",
+                   err=True)
 
 
 def _parse_size_in(ctx, param, value):
@@ -839,6 +857,8 @@ def _export_czml(scenario, tle_path, select, out_path, start, hours, days, step_
         duration_s = hours * 3600.0 if hours is not None else days * 86400.0 if days is not None else study.duration_s
         study = validated(study.with_overrides(start=start, duration_s=duration_s))
         step = min(step_s or CZML_STEP_S, study.duration_s)
+        _warn_coarse_track_step(study.constellation, step, "--step", "Cesium's degree-5 interpolation between "
+                                "samples so far apart draws no orbit")
         write_czml(study.constellation, out_path, study.start, study.duration_s, step, name=study.name)
     click.echo(f"wrote {len(study.constellation)} satellites to {out_path} (CZML, Earth-fixed positions every "
                f"{step:g} s from {study.start:%Y-%m-%d %H:%M:%S} UTC for {study.duration_s / 3600:g} h)", err=True)

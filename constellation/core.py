@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copyreg
+import math
 from dataclasses import dataclass, field
 
 from sgp4.api import WGS72, Satrec
@@ -81,6 +82,12 @@ class Constellation:
 
     def sensors_per_satellite(self) -> list[Sensor]:
         return [g.sensor for g in self.groups for _ in g.satellites]
+
+    def shortest_period_s(self) -> float | None:
+        """The shortest orbital period (s) among the satellites (sgp4's mean motion);
+        None without satellites."""
+        rates = [s.satrec.no_kozai for s in self.satellites if s.satrec.no_kozai > 0.0]  # rad/min
+        return 2.0 * math.pi / max(rates) * 60.0 if rates else None
 
     @classmethod
     def from_orbits(cls, name: str, orbits: list[CircularOrbit], sensor: Sensor | None = None,

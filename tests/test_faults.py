@@ -747,3 +747,33 @@ def test_a_box_across_the_antimeridian_says_so(monkeypatch):
             "(swap them for the 10 deg box)") in r.output
     r = invoke("survey", "jilin1-2019", "--bbox", "10,10,20,20", "--days", "1")
     assert "antimeridian" not in r.output
+
+
+def test_commands_that_judge_no_target_do_not_warn_about_them(tiny, tmp_path, monkeypatch):
+    # tiny's 1 h claim over a 30 min track: `run` says the claim is not tested; `tracks` judges
+    # no claim and says nothing of it.
+    import sim.outputs.plot
+
+    monkeypatch.setattr(sim.outputs.plot, "plot_tracks", lambda *a, **k: None)
+    r = invoke("tracks", tiny, "--hours", "0.5", "-o", tmp_path / "t.png")
+    assert r.exit_code == 0, r.output
+    assert "not tested" not in r.output and "Warning" not in r.output
+    study = Study.from_scenario(tiny).with_overrides(duration_s=1800.0)
+    assert any("not tested" in w for w in study.validated().warnings)
+    assert not any("not tested" in w for w in study.validated(judge_targets=False).warnings)
+
+
+def test_tracks_sampled_coarser_than_an_orbit_allows_are_flagged(tiny, tmp_path, monkeypatch):
+    import sim.outputs.czml
+    import sim.outputs.plot
+
+    monkeypatch.setattr(sim.outputs.plot, "plot_tracks", lambda *a, **k: None)
+    monkeypatch.setattr(sim.outputs.czml, "write_czml", lambda *a, **k: None)
+    period_min = Study.from_scenario(tiny).constellation.shortest_period_s() / 60.0
+    assert 90.0 < period_min < 100.0  # tiny flies at ~535 km
+    r = invoke("tracks", tiny, "--step", "3600", "--hours", "3", "-o", tmp_path / "t.png")
+    assert r.exit_code == 0 and "Warning: --step 3600 s is 6" in r.output and "straight chords" in r.output
+    r = invoke("export", tiny, "--step", "600", "-o", tmp_path / "t.czml")
+    assert r.exit_code == 0 and "Warning: --step 600 s is 10% of the shortest orbit" in r.output
+    for cmd in (["tracks", tiny, "-o", tmp_path / "t.png"], ["export", tiny, "-o", tmp_path / "t.czml"]):
+        assert "shortest orbit" not in invoke(*cmd).output

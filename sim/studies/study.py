@@ -383,11 +383,13 @@ class Study:
         return plan_chunk_samples(len(self.constellation), self.grid_spec.n_points(), self.duration_s,
                                   self.step_s, memory_limit_bytes)
 
-    def validated(self) -> "Study":
+    def validated(self, judge_targets: bool = True) -> "Study":
         """The study with the satellites sgp4 cannot propagate over the window
         dropped, and one-line ``warnings`` (old element sets of a catalog,
-        satellites dropped).  Raises :class:`InputError` for a window far from a
-        catalog's epochs or a constellation with nothing left to fly."""
+        satellites dropped, and, unless ``judge_targets`` is False for a use
+        that judges no target, the targets this window cannot judge).  Raises
+        :class:`InputError` for a window far from a catalog's epochs or a
+        constellation with nothing left to fly."""
         if self.is_validated:
             return self
         window = self.window()
@@ -396,12 +398,12 @@ class Study:
         age = (self.max_epoch_age_days if self.max_epoch_age_days is not None else DEFAULT_MAX_EPOCH_AGE_DAYS) \
             if self.is_catalog else None
         const, found = check_constellation(self.constellation, window, age)
-        if self.delivery_targets and self.ground is None:
+        if judge_targets and self.delivery_targets and self.ground is None:
             found = [*found, f"{len(self.delivery_targets)} delivery-time target(s) ("
                      f"{', '.join(t.name for t in self.delivery_targets)}) not judged: no ground network "
                      f"(a [ground] table, or --stations)"]
         found = [*found, *(f"target {t.name!r} not tested: {untestable_reason(t.threshold_s, window.duration_s)}"
-                            for t in self.targets if window.duration_s <= t.threshold_s)]
+                            for t in self.targets if judge_targets and window.duration_s <= t.threshold_s)]
         return dataclasses.replace(self, constellation=const, warnings=self.warnings + tuple(found),
                                    is_validated=True)
 
