@@ -99,6 +99,25 @@ def test_region_files_and_errors(tmp_path):
         bbox_region(0, 10, 5, 10)
 
 
+def test_a_ring_round_the_whole_parallel_is_a_polar_cap(tmp_path):
+    # From -180 to 180 the ring is unambiguous: the cap north of 60 deg, whose area is
+    # 2 pi R^2 (1 - sin 60 deg).  A ring merely wider than 180 deg is still refused.
+    f = tmp_path / "cap.geojson"
+    f.write_text(json.dumps({"type": "Polygon", "coordinates": [[[-180, 60], [180, 60], [180, 90], [-180, 90],
+                                                                 [-180, 60]]]}))
+    cap = load_region(f)
+    g = region_grid(cap, 2.0)
+    assert len(g) == 180 * 15 and g.lat_deg.min() > 60.0
+    r_km = 6371.0088
+    assert cell_area_km2(g).sum() == pytest.approx(2 * math.pi * r_km ** 2 * (1 - math.sin(math.radians(60))),
+                                                   rel=1e-3)
+    assert cap.contains(np.array([61.0, 61.0, 59.0]), np.array([-179.5, 179.5, 0.0])).tolist() == [True, True, False]
+    f.write_text(json.dumps({"type": "Polygon", "coordinates": [[[-179, 60], [180, 60], [180, 90], [-179, 90],
+                                                                 [-179, 60]]]}))
+    with pytest.raises(InputError, match="split it at the antimeridian"):
+        load_region(f)
+
+
 def test_time_to_share_by_hand():
     t = np.array([10.0, np.nan, 5.0, 20.0])
     w = np.ones(4)

@@ -163,9 +163,13 @@ def _polygon(coords, path, where):
                 raise InputError(f"[lon, lat] out of range: {pos[:2]}", path, field=f"{f}[{j}]")
             pts.append((lon, lat))
         arr = np.array(pts)
-        if np.ptp(arr[:, 0]) > 180.0:
-            raise InputError("the ring spans more than 180 deg of longitude: split it at the antimeridian", path,
-                             field=f)
+        # A ring from -180 to 180 goes round the whole parallel (a polar cap, a band):
+        # unambiguous.  Any other ring wider than 180 deg is most likely one that crosses
+        # the antimeridian unsplit, which RFC 7946's planar reading would turn inside out.
+        full_circle = arr[:, 0].min() == -180.0 and arr[:, 0].max() == 180.0
+        if np.ptp(arr[:, 0]) > 180.0 and not full_circle:
+            raise InputError("the ring spans more than 180 deg of longitude: split it at the antimeridian (a ring "
+                             "round the whole parallel runs from -180 to 180)", path, field=f)
         rings.append(arr)
     return rings
 
