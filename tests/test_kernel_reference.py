@@ -45,3 +45,23 @@ def test_pieces_sort_by_start_as_numpy_does():
         _sort_by_start(sa, sb, m)
         assert np.array_equal(sa[:m], np.sort(a)) and sa[m] == -1.0 and sb[m] == -2.0
         assert sorted(zip(sa[:m], sb[:m])) == sorted(zip(a, b))  # each end moved with its start
+
+
+def test_binary_searches_agree_with_numpy():
+    """The kernels' binary searches against np.searchsorted, both sides, on sorted
+    arrays with repeats, infinities and NaN (sorted last, as numpy sorts), for keys
+    between, on and beyond the values."""
+    from numba import njit
+
+    from sim.kernels.coverage import search_left, search_right
+
+    @njit
+    def both(a, x):
+        return search_left(a, x), search_right(a, x)
+
+    rng = np.random.default_rng(11)
+    for n in [0, 1, 2, 3, 7, 8, 64, 257]:
+        a = np.sort(np.concatenate([rng.integers(-5, 5, n).astype(float), [-np.inf, np.inf, np.nan][:n % 4]]))
+        keys = np.concatenate([a, a + 0.5, a - 0.5, [-np.inf, np.inf, np.nan, -99.0, 99.0]])
+        for x in keys:
+            assert both(a, x) == (np.searchsorted(a, x, side="left"), np.searchsorted(a, x, side="right")), (a, x)

@@ -731,6 +731,37 @@ def _sort_by_start(a, b, m):
         gap //= 3
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def search_left(a, x):
+    """``np.searchsorted(a, x, side="left")`` for a sorted 1-d array (NaN last, as
+    numpy sorts): the first index i with a[i] >= x.  Written out because numpy's
+    generic version compiles complex-number comparisons into every first run."""
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x or (x != x and a[mid] == a[mid]):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def search_right(a, x):
+    """``np.searchsorted(a, x, side="right")`` (see :func:`search_left`): the first
+    index i with a[i] > x."""
+    lo = 0
+    hi = a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if x < a[mid] or (a[mid] != a[mid] and x == x):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 @njit(cache=True, error_model="numpy")
 def _lon_index_range(lon_c, half, lon0, dlon):
     """Integer index range (may exceed [0, n)) of a uniform row within lon_c +- half."""
@@ -770,12 +801,12 @@ def _row_span(r, sin_lat_m, cos_lat_m, cos_rho, lon_m, rows):
     lo_l = lon_m - half
     hi_l = lon_m + half
     if lo_l < -math.pi:
-        return (np.searchsorted(lons, lo_l + 2 * math.pi), count - 1,
-                0, np.searchsorted(lons, hi_l, side="right") - 1)
+        return (search_left(lons, lo_l + 2 * math.pi), count - 1,
+                0, search_right(lons, hi_l) - 1)
     if hi_l >= math.pi:
-        return (np.searchsorted(lons, lo_l), count - 1,
-                0, np.searchsorted(lons, hi_l - 2 * math.pi, side="right") - 1)
-    return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right") - 1, 0, -1
+        return (search_left(lons, lo_l), count - 1,
+                0, search_right(lons, hi_l - 2 * math.pi) - 1)
+    return search_left(lons, lo_l), search_right(lons, hi_l) - 1, 0, -1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -787,10 +818,10 @@ def _lon_ranges(lons, lo_l, hi_l):
     if hi_l - lo_l >= 2.0 * math.pi:
         return 0, n, 0, 0
     if lo_l < -math.pi:
-        return np.searchsorted(lons, lo_l + 2.0 * math.pi), n, 0, np.searchsorted(lons, hi_l, side="right")
+        return search_left(lons, lo_l + 2.0 * math.pi), n, 0, search_right(lons, hi_l)
     if hi_l >= math.pi:
-        return np.searchsorted(lons, lo_l), n, 0, np.searchsorted(lons, hi_l - 2.0 * math.pi, side="right")
-    return np.searchsorted(lons, lo_l), np.searchsorted(lons, hi_l, side="right"), 0, 0
+        return search_left(lons, lo_l), n, 0, search_right(lons, hi_l - 2.0 * math.pi)
+    return search_left(lons, lo_l), search_right(lons, hi_l), 0, 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -1531,8 +1562,8 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap, bands)
                 n_buf = _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, passes, prune_overlap,
                                      buf, n_buf, R_lo, R_hi, max_deflection)
                 continue
-            r_lo = np.searchsorted(rows.row_geoc_lat, lat_m - rho)
-            r_hi = np.searchsorted(rows.row_geoc_lat, lat_m + rho, side="right")
+            r_lo = search_left(rows.row_geoc_lat, lat_m - rho)
+            r_hi = search_right(rows.row_geoc_lat, lat_m + rho)
             buf = _with_room(buf, n_buf, n_buf + before[r_hi] - before[r_lo])
             n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
                                prune_overlap, buf, n_buf, cand, bands)
@@ -1590,8 +1621,8 @@ def step_row_ranges(u, reach, valid, row_geoc_lat):
             if reach[s, k] < 0.0 and reach[s, k + 1] < 0.0:
                 continue
             lat_m, _, rho, _, _ = _step_disc(u, reach, s, k)
-            r_lo[s, k] = np.searchsorted(row_geoc_lat, lat_m - rho)
-            r_hi[s, k] = np.searchsorted(row_geoc_lat, lat_m + rho, side="right")
+            r_lo[s, k] = search_left(row_geoc_lat, lat_m - rho)
+            r_hi[s, k] = search_right(row_geoc_lat, lat_m + rho)
     return r_lo, r_hi
 
 

@@ -35,6 +35,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernels import run_blocks
+from sim.kernels import coverage as K
 from sim.kernels import windows as W
 
 INF = math.inf
@@ -45,7 +46,7 @@ def delivery_at(c_lo, c_aos, c_sufmin, s, x):
     """D_s(x): the earliest end of the contacts of satellite ``s`` starting at or after ``x``."""
     lo = c_lo[s]
     hi = c_lo[s + 1]
-    k = lo + np.searchsorted(c_aos[lo:hi], x, side="left")
+    k = lo + K.search_left(c_aos[lo:hi], x)
     return c_sufmin[k] if k < hi else INF
 
 
@@ -55,7 +56,7 @@ def delivery_after(c_lo, c_aos, c_sufmin, s, x):
     and the next contact start, where it steps (inf: none)."""
     lo = c_lo[s]
     hi = c_lo[s + 1]
-    k = lo + np.searchsorted(c_aos[lo:hi], x, side="right")
+    k = lo + K.search_right(c_aos[lo:hi], x)
     if k < hi:
         return c_sufmin[k], c_aos[k]
     return INF, INF
@@ -262,7 +263,7 @@ def hist_percentiles(h, cens, qs, bw):
     cum = np.cumsum(h)
     for m in range(qs.shape[0]):
         target = qs[m] / 100.0 * total
-        k = np.searchsorted(cum, target, side="left")
+        k = K.search_left(cum, target)
         if k >= h.shape[0]:
             out[m] = INF
             continue

@@ -32,7 +32,8 @@ from numba import njit
 from sim.kernels import run_blocks
 from sim.kernels.coverage import (KIND_SWATH, MAX_VERTICAL_DEFLECTION_RAD, NO_LIGHTING, S_COS_EPS, S_COS_ETA,
                                   S_KIND, S_SIN_EPS, S_SIN_ETA, S_SIN_SUN, _disc_points, _row_span, cos_reach,
-                                  cos_reach_off_nadir, elevation_margin, elevation_may_bind)
+                                  cos_reach_off_nadir, elevation_margin, elevation_may_bind, search_left,
+                                  search_right)
 
 # Columns of the per-point accumulator (float64, shape (npts, NCOUNT)).
 N_SEEN, MIN_SEEN, MAX_COUNT, SUM_COUNT, N_AT_LEAST = range(5)
@@ -113,8 +114,8 @@ def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min):
                     continue
             lat_m = math.asin(max(-1.0, min(1.0, uz)))
             lon_m = math.atan2(uy, ux)
-            r_lo = np.searchsorted(rows.row_geoc_lat, lat_m - rho)
-            r_hi = np.searchsorted(rows.row_geoc_lat, lat_m + rho, side="right")
+            r_lo = search_left(rows.row_geoc_lat, lat_m - rho)
+            r_hi = search_right(rows.row_geoc_lat, lat_m + rho)
             sin_lat_m = math.sin(lat_m)
             cos_lat_m = math.cos(lat_m)
             cos_rho = math.cos(rho)

@@ -236,7 +236,7 @@ def sat_position(pos, vel, t, s, x):
     """Position (km) of satellite ``s`` at time ``x`` (s): the cubic Hermite
     through the samples' positions and velocities on either side."""
     nk = t.shape[0]
-    k = np.searchsorted(t, x, side="right") - 1
+    k = K.search_right(t, x) - 1
     k = min(max(k, 0), nk - 2)
     dt = t[k + 1] - t[k]
     tau = (x - t[k]) / dt
