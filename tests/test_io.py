@@ -5,6 +5,7 @@ import csv
 import hashlib
 import json
 import os
+import shlex
 import sys
 
 import numpy as np
@@ -195,10 +196,12 @@ def scenario(tmp_path):
 
 
 @pytest.mark.parametrize("ext", ["nc", "csv", "geojson", "json"])
-def test_show_prints_what_run_printed(ext, scenario, tmp_path):
+def test_show_prints_what_run_printed(ext, scenario, tmp_path, monkeypatch):
     runner = CliRunner()
     out = tmp_path / f"tiny.{ext}"
-    r = runner.invoke(main, ["run", str(scenario), "--json", "--out", str(out)])
+    args = ["run", str(scenario), "--json", "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", ["/usr/bin/revisit", *args])  # what a shell would have run
+    r = runner.invoke(main, args)
     assert r.exit_code == 0, r.output
     run_json = r.stdout.strip().splitlines()[-1]
     shown = runner.invoke(main, ["show", str(out), "--json"])
@@ -211,7 +214,7 @@ def test_show_prints_what_run_printed(ext, scenario, tmp_path):
     prov = json.loads(runner.invoke(main, ["show", str(out), "--provenance"]).stdout)
     assert prov["scenario"]["text"] == TINY
     assert prov["scenario"]["sha256"] == hashlib.sha256(TINY.encode()).hexdigest()
-    assert prov["command_line"].startswith("revisit ") and prov["wall_s"] > 0
+    assert prov["command_line"] == shlex.join(["revisit", *args]) and prov["wall_s"] > 0
     assert prov["started_utc"].endswith("Z") and prov["window"]["duration_s"] == 21600
     assert prov["groups"][0]["sensor"]["max_off_nadir_deg"] == 45
 
