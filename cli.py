@@ -611,7 +611,7 @@ MAP_FIGURES = ("max_revisit", "mean_revisit", "mean_response", "accesses", "cove
 
 
 @main.command("map")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @simulation_options
 @out_option("PNG to write (default: SCENARIO-FIGURE.png here).")
 @click.option("--figure", type=click.Choice(MAP_FIGURES), default="max_revisit", show_default=True,
@@ -676,7 +676,7 @@ def load_series(source: str):
 
 
 @main.command("tracks")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE",
               help="A satellite catalog (TLE/3LE or OMM) instead of a scenario.")
 @click.option("--start", callback=_check_start,
@@ -727,7 +727,7 @@ def _parse_size_in(ctx, param, value):
 
 
 @main.command("animate")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @catalog_options()
 @click.option("--start", callback=_check_start,
               help="First frame, ISO UTC. Default: the scenario's start, or the catalog's latest epoch.")
@@ -803,7 +803,7 @@ def catalog_cmd(path, select, plane_tol, as_json):
 
 
 @main.command("export")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @click.option("--tle", "--catalog", "tle_path", type=InputPath(), metavar="FILE",
               help="Convert a catalog (any format `revisit catalog` reads) instead of a scenario.")
 @click.option("--select", "select", multiple=True, help=SELECT_HELP)
@@ -868,7 +868,7 @@ def _export_czml(scenario, tle_path, select, out_path, start, hours, days, step_
 
 
 @main.command("contacts")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @catalog_options()
 @click.option("--stations", "stations", metavar="NETWORK|FILE", callback=_input_file,
               help=STATIONS_HELP + ". Default: the scenario's [ground].")
@@ -923,7 +923,7 @@ def contacts_cmd(scenario, tle_path, select, max_epoch_age, stations, start, day
 
 
 @main.command("targets")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @catalog_options()
 @click.option("--targets", "targets_csv", type=InputPath(), metavar="FILE.csv",
               help="Targets: rows lat,lon[,name] in degrees, or a header naming lat and lon (and name) columns.")
@@ -1000,7 +1000,7 @@ def _check_sites(ctx, param, values):
 
 
 @main.command("access")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @catalog_options()
 @click.option("--site", "sites", multiple=True, callback=_check_sites, metavar="LAT,LON[,NAME]",
               help="A site: geodetic latitude and longitude in degrees, and a name (default S1, S2, ...); "
@@ -1075,7 +1075,7 @@ def _parse_bbox(text: str):
 
 
 @main.command("survey")
-@click.argument("scenario", nargs=-1, callback=_input_files)
+@click.argument("scenario", nargs=-1, callback=_input_files, metavar="[SCENARIO]")
 @catalog_options()
 @click.option("--region", callback=_input_file,
               help="The region: 'china' (built-in, coarse) or a GeoJSON file of Polygons/MultiPolygons (default: "

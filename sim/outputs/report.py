@@ -241,7 +241,7 @@ def capacity_text(s: dict) -> str:
 
 def survey_text(s: dict) -> str:
     """`revisit survey` as text."""
-    by_day = "   ".join(f"{d} d {format_share(v)}" for d, v in s["share_imaged_by_day"].items())
+    by_day = "".join(f"{d} d {format_share(v)}   " for d, v in s["share_imaged_by_day"].items())
     times = "   ".join(f"{q} %: {format_duration(s[f'time_to_{q}_s']) if s[f'time_to_{q}_s'] is not None else 'never'}"
                        for q in (50, 90, 95, 100))
     lines = [
@@ -250,7 +250,7 @@ def survey_text(s: dict) -> str:
         f"{format_duration(s['duration_s'])} from {s['start']}, step {s['step_s']:g} s{sampled_text(s)}",
         "sensors: " + "; ".join(f"{g}: {d}" for g, d in s["sensors_by_group"].items()),
         "",
-        f"share imaged at least once:  {by_day}   end {format_share(s['share_imaged'])}",
+        f"share imaged at least once:  {by_day}end {format_share(s['share_imaged'])}",
         f"time to reach:  {times}",
     ]
     if "verdict" in s:
