@@ -86,8 +86,11 @@ def _brute_force_sorted(const, grid, window):
             open_a = None
             for k in range(t.size - 1):
                 dt = t[k + 1] - t[k]
-                if K.elevation_may_bind.py_func(rad[s, k], rad[s, k + 1], radius[i], ce, se, cp, sp, deflection[i]):
-                    # the elevation limit from the point's geodetic horizon, without any outer bound
+                if (K.cone_near_limb.py_func(rad[s, k], rad[s, k + 1], rdot[s, k], rdot[s, k + 1], dt, radius[i], ce,
+                                             se)
+                        or K.elevation_may_bind.py_func(rad[s, k], rad[s, k + 1], radius[i], ce, se, cp, sp,
+                                                        deflection[i])):
+                    # the margins on the satellite's path, without any outer bound
                     sa, sb = K.geodetic_access.py_func(*phat[i], *up[i], radius[i], *u[s, k], *u[s, k + 1],
                                                        *du[s, k], *du[s, k + 1], rad[s, k], rad[s, k + 1],
                                                        rdot[s, k], rdot[s, k + 1], ce, se, sp, dt)
@@ -212,3 +215,28 @@ def sample_counts(const, grid, window):
                 by_geometry[k, i] += ok
                 closest[k, i] = min(closest[k, i], min(gaps))
     return by_margins, by_geometry, closest
+
+
+# ---------------------------------------------------------------------------- eccentric orbits
+LIMB_START = datetime(2024, 3, 20, tzinfo=timezone.utc)
+
+
+def satrec_from_elements(satnum, ecc, argp_deg, inc_deg, mo_deg, rev_per_day, raan_deg):
+    """An sgp4 satellite from mean elements at LIMB_START (no drag)."""
+    from sgp4.api import WGS72, Satrec
+
+    s = Satrec()
+    epoch = (LIMB_START - datetime(1949, 12, 31, tzinfo=timezone.utc)).total_seconds() / 86400.0
+    s.sgp4init(WGS72, "i", satnum, epoch, 0.0, 0.0, 0.0, ecc, math.radians(argp_deg), math.radians(inc_deg),
+               math.radians(mo_deg), rev_per_day * 2 * math.pi / 1440.0, math.radians(raan_deg))
+    return s
+
+
+# Orbits whose radius sweeps through where a 45 deg cone meets the limb (r = R / sin 45 deg),
+# and a near-GEO one where an 8.6 deg cone does.
+MOLNIYA = satrec_from_elements(11, 0.7, 270.0, 63.4, 0.0, 2.00563, 40.0)
+HEO_A_KM = (6378.137 * 2 + 500.0 + 20000.0) / 2
+HEO = satrec_from_elements(13, 19500.0 / (2 * HEO_A_KM), 90.0, 63.4, 200.0,
+                           86400.0 / (2 * math.pi * math.sqrt(HEO_A_KM ** 3 / 398600.4418)), 250.0)
+NEAR_GEO = satrec_from_elements(17, 0.02, 90.0, 5.0, 30.0, 1.00273791, 60.0)
+

@@ -9,8 +9,11 @@ what cannot be seen.
 
 import numpy as np
 import pytest
-from reference import START, assert_kernel_matches_brute_force, random_constellation
+from reference import (HEO, LIMB_START, MOLNIYA, START, assert_kernel_matches_brute_force,
+                       random_constellation)
 
+from constellation.core import Constellation, Group, Satellite
+from constellation.sensor import Sensor
 from sim import Grid, Window
 
 
@@ -65,3 +68,16 @@ def test_binary_searches_agree_with_numpy():
         keys = np.concatenate([a, a + 0.5, a - 0.5, [-np.inf, np.inf, np.nan, -99.0, 99.0]])
         for x in keys:
             assert both(a, x) == (np.searchsorted(a, x, side="left"), np.searchsorted(a, x, side="right")), (a, x)
+
+
+def test_kernel_equals_brute_force_where_cones_reach_the_limb():
+    """Molniya and a 500 x 20,000 km HEO with the default 45 deg cone, whose steps
+    near the limb are solved on the satellite's path (coverage.cone_near_limb):
+    grid rows and point bands, in several chunkings, against the reference."""
+    const = Constellation("limb", [Group("g", [Satellite("molniya", MOLNIYA, "g"), Satellite("heo", HEO, "g")],
+                                         Sensor())])
+    rng = np.random.default_rng(5)
+    for grid in (Grid.regular(15.0), Grid.points(rng.uniform(-89, 89, 80), rng.uniform(-180, 180, 80))):
+        ref = assert_kernel_matches_brute_force(const, grid, Window(LIMB_START, 6 * 3600, 60.0),
+                                                ((None, 1), (17, 2)))
+        assert sum(r[0] for r in ref) > 0

@@ -201,6 +201,60 @@ def elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection
     return not ce1 >= ci1
 
 
+# The off-nadir limit is taken as a central angle Lambda(r) of the satellite's radius, which
+# turns steeply where the cone nears the Earth's limb (r sin(eta) = R) and stops binding past
+# it.  Within X_NEAR_LIMB of the limb (r sin(eta) / R), a step over which cos(Lambda) departs
+# from its cubic model by more than CONE_MODEL_TOL at the middle, or in which the cone crosses
+# the limb, has its off-nadir margin evaluated on the satellite's path (cone_near_limb).
+X_NEAR_LIMB = 0.9
+CONE_MODEL_TOL = 1e-8
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
+    """Whether, in a step of ``dt`` s with the satellite at radius r0 and r1 (km)
+    and radial rates rd0 and rd1 (km/s), the off-nadir limit's cos(Lambda) at a
+    point of radius R (km) is too far from cubic for the step's model: the cone
+    reaches past X_NEAR_LIMB of the way to the limb and either crosses it during
+    the step or its cos(Lambda) at the middle of the step (radius from the
+    radius's cubic Hermite) is more than CONE_MODEL_TOL from the cubic Hermite
+    of cos(Lambda).  Never for no off-nadir limit (cos_eta = 0) nor for a radius
+    that does not move."""
+    if not cos_eta > 1e-12 or max(r0, r1) * sin_eta < X_NEAR_LIMB * R:
+        return False
+    r_mid = 0.5 * (r0 + r1) + 0.125 * dt * (rd0 - rd1)
+    c0, dc0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+    c1, dc1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+    c_mid, _ = cos_reach_off_nadir(r_mid, R, cos_eta, sin_eta)
+    past = c0 <= -2.0
+    if past != (c1 <= -2.0) or past != (c_mid <= -2.0):
+        return True  # the cone reaches the limb during the step
+    if past:
+        return False  # past the limb throughout: the limit excludes nothing
+    model = 0.5 * (c0 + c1) + 0.125 * dt * (dc0 * rd0 - dc1 * rd1)
+    return abs(c_mid - model) > CONE_MODEL_TOL
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta):
+    """A margin with the sign of cos(off-nadir angle) - cos(eta) for the
+    satellite at S = L + R h seen from the point R h (L = S - P, km) and its
+    rate along W = dS (any unit of time): a |a| - cos(eta)^2 |S|^2 |L|^2 with
+    a = S . L = |S| |L| cos(off-nadir angle); a polynomial in S, so as smooth
+    as the orbit whatever the cone's place on the Earth."""
+    sx = lx + R * hx
+    sy = ly + R * hy
+    sz = lz + R * hz
+    a = sx * lx + sy * ly + sz * lz
+    ss = sx * sx + sy * sy + sz * sz
+    ll = lx * lx + ly * ly + lz * lz
+    c2 = cos_eta * cos_eta
+    da = wx * (lx + sx) + wy * (ly + sy) + wz * (lz + sz)
+    dss = 2.0 * (sx * wx + sy * wy + sz * wz)
+    dll = 2.0 * (lx * wx + ly * wy + lz * wz)
+    return a * abs(a) - c2 * ss * ll, 2.0 * abs(a) * da - c2 * (dss * ll + ss * dll)
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def elevation_margin(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd, sin_eps):
     """sin(elevation) - sin(eps) of a satellite seen from a ground point, the
@@ -339,14 +393,104 @@ def _elevation_edge(m_lo, guess, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, 
     return s
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _path_ends(u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rd0, rd1):
+    """The satellite's cubic Hermite path over a step: position S0 and velocity
+    V0 at its start, S1 and V1 at its end (km, km/s), from the unit vectors u,
+    their rates d (1/s), the radii r (km) and radial rates rd (km/s)."""
+    return (r0 * u0x, r0 * u0y, r0 * u0z, rd0 * u0x + r0 * d0x, rd0 * u0y + r0 * d0y, rd0 * u0z + r0 * d0z,
+            r1 * u1x, r1 * u1y, r1 * u1z, rd1 * u1x + r1 * d1x, rd1 * u1y + r1 * d1y, rd1 * u1z + r1 * d1z)
+
+
+@njit(cache=True, error_model="numpy")
+def _off_nadir_root(m_lo, lo, hi, guess, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1,
+                    cos_eta, dt):
+    """The zero in [lo, hi] (fractions of the step) of :func:`off_nadir_margin_sq`
+    on the satellite's cubic Hermite path, where the margin at ``lo`` is
+    ``m_lo`` and at ``hi`` of the other sign: safeguarded Newton from
+    ``guess`` (as :func:`_elevation_edge`), stopping at EDGE_TOL_S."""
+    s = guess
+    if not (lo < s < hi):
+        s = 0.5 * (lo + hi)
+    prev = 0.0
+    for _ in range(60):
+        lx, ly, lz, wx, wy, wz = _path_offset(s, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                                              vx1, vy1, vz1, dt)
+        m, dm = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
+        if m == 0.0:
+            return s
+        if (m > 0.0) == (m_lo > 0.0):
+            lo = s
+        else:
+            hi = s
+        if dm != 0.0:
+            step = m / dm
+            s_new = s - step
+            if lo < s_new < hi:
+                a = abs(step)
+                if a * dt < 1e-9 or (prev > 0.0 and a * a * a * dt < EDGE_TOL_S * prev * prev):
+                    return s_new
+                prev = a
+                s = s_new
+                continue
+        prev = 0.0
+        s = 0.5 * (lo + hi)
+        if (hi - lo) * dt < 1e-9:
+            return s
+    return s
+
+
+@njit(cache=True, error_model="numpy")
+def off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1, cos_eta, dt):
+    """The part (sa, sb) of a step (fractions; sa < 0: none) in which the point
+    R h sees the satellite within the off-nadir limit, from
+    :func:`off_nadir_margin_sq` on the satellite's cubic Hermite path (S0, V0
+    dt, S1, V1 dt): for steps where the limit's central angle is not cubic
+    (:func:`cone_near_limb`).  One end inside: the edge on the path; both
+    outside: the margin's cubic model says whether a pass peaks between the
+    samples, and its edges are then found on the path."""
+    lx, ly, lz, wx, wy, wz = _path_offset(0.0, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                                          vx1, vy1, vz1, dt)
+    m0, dm0 = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
+    lx, ly, lz, wx, wy, wz = _path_offset(1.0, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                                          vx1, vy1, vz1, dt)
+    m1, dm1 = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
+    if m0 >= 0.0 and m1 >= 0.0:
+        return 0.0, 1.0
+    if m0 >= 0.0 or m1 >= 0.0:
+        e = _off_nadir_root(m0, 0.0, 1.0, _edge_guess(m0, dm0, m1, dm1), hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0,
+                            vz0, sx1, sy1, sz1, vx1, vy1, vz1, cos_eta, dt)
+        return (0.0, e) if m0 >= 0.0 else (e, 1.0)
+    # Both ends outside (dm0, dm1 are per step): a pass between the samples needs the margin to rise then fall.
+    if not (dm0 > 0.0 and dm1 < 0.0) or max(m0, m1) + (4.0 / 27.0) * (dm0 - dm1) < 0.0:
+        return -1.0, -1.0
+    ea, eb = interval_access_call(m0, dm0 / dt, m1, dm1 / dt, dt)
+    if ea < 0.0:
+        return -1.0, -1.0
+    if ea < eb:
+        # The model's peak lies between its edges; the path's margin there decides the pass.
+        mid = 0.5 * (ea + eb)
+        lx, ly, lz, wx, wy, wz = _path_offset(mid, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                                              vx1, vy1, vz1, dt)
+        m_mid, _ = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
+        if not m_mid > 0.0:
+            return -1.0, -1.0  # a graze the model sees and the path does not reach
+        ea = _off_nadir_root(m0, 0.0, mid, ea, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                             vx1, vy1, vz1, cos_eta, dt)
+        eb = _off_nadir_root(m_mid, mid, 1.0, eb, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                             vx1, vy1, vz1, cos_eta, dt)
+    return ea, eb
+
+
 @njit(cache=True, error_model="numpy")
 def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
                     r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
     """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
-    where the elevation limit can bind (:func:`elevation_may_bind`): the part
-    inside the off-nadir limit (its exact margin, located by
-    :func:`interval_access`) and above the elevation limit from the geodetic
-    horizon.  The elevation margin's signs at the step's ends decide
+    where the elevation limit can bind (:func:`elevation_may_bind`) or the
+    off-nadir cone nears the limb (:func:`cone_near_limb`): the part inside the
+    off-nadir limit (its exact margin, located by :func:`interval_access`, or
+    on the satellite's path near the limb: :func:`off_nadir_path_access`) and
+    above the elevation limit from the geodetic horizon.  The elevation margin's signs at the step's ends decide
     (:func:`elevation_margin_sq`): one edge in the step is the zero of the
     margin on the satellite's path (:func:`_elevation_edge`); with both ends
     below, :func:`interval_access` on the cubic model of
@@ -354,24 +498,30 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     and its edges are refined on the path (:func:`_refine_elevation_edge`)."""
     sa = 0.0
     sb = 1.0
-    ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
-    ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
-    if ce0 > -2.0 or ce1 > -2.0:
-        sa, sb = interval_access_call(hx * u0x + hy * u0y + hz * u0z - ce0,
-                                      hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
-                                      hx * u1x + hy * u1y + hz * u1z - ce1,
-                                      hx * d1x + hy * d1y + hz * d1z - dce1 * rd1, dt)
+    if cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
+        # Near the limb the off-nadir limit is no cubic central angle: on the satellite's path.
+        sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1 = _path_ends(
+            u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rd0, rd1)
+        sa, sb = off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1,
+                                       cos_eta, dt)
         if sa < 0.0:
             return -1.0, -1.0
+    else:
+        ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
+        ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
+        if ce0 > -2.0 or ce1 > -2.0:
+            sa, sb = interval_access_call(hx * u0x + hy * u0y + hz * u0z - ce0,
+                                          hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
+                                          hx * u1x + hy * u1y + hz * u1z - ce1,
+                                          hx * d1x + hy * d1y + hz * d1z - dce1 * rd1, dt)
+            if sa < 0.0:
+                return -1.0, -1.0
     q0, dq0 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
     q1, dq1 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
     if q0 >= 0.0 and q1 >= 0.0:
         return sa, sb
-    # The satellite's cubic Hermite path: positions S and velocities V (km, km/s) at both ends.
-    sx0, sy0, sz0 = r0 * u0x, r0 * u0y, r0 * u0z
-    sx1, sy1, sz1 = r1 * u1x, r1 * u1y, r1 * u1z
-    vx0, vy0, vz0 = rd0 * u0x + r0 * d0x, rd0 * u0y + r0 * d0y, rd0 * u0z + r0 * d0z
-    vx1, vy1, vz1 = rd1 * u1x + r1 * d1x, rd1 * u1y + r1 * d1y, rd1 * u1z + r1 * d1z
+    sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1 = _path_ends(u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y,
+                                                                            d0z, d1x, d1y, d1z, r0, r1, rd0, rd1)
     if q0 >= 0.0 or q1 >= 0.0:
         e = _elevation_edge(q0, _edge_guess(q0, dq0 * dt, q1, dq1 * dt), hx, hy, hz, nx, ny, nz, R,
                             sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
@@ -1095,7 +1245,8 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
         C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
         C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
         deflection = rows.row_deflection[r]
-        geodetic = elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+        near_limb = cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta)
+        geodetic = near_limb or elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
         if geodetic:
             cos_out, sin_out = shifted(cos_eps, sin_eps, -2.0 * deflection)
             C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_out, sin_out)
@@ -1117,7 +1268,8 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                         continue
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
                     g1 = hx * d1x + hy * d1y + hz * d1z - e1
-                    if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                    # (Near the limb the row's limit is no cubic: no rejection by its model.)
+                    if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0) and not near_limb:
                         continue
                     sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
                                              u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
@@ -1352,6 +1504,9 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
     out0 = out1 = -3.0
     slope0 = slope1 = 0.0
     mode = BINDS_PER_POINT
+    # The off-nadir cone near the limb while the radius moves: every point's margins on the path,
+    # none rejected by the limit's (then not cubic) model.  R_lo gives the cone's largest reach.
+    near_limb = cone_near_limb(r0, r1, rd0, rd1, dt, R_lo, cos_eta, sin_eta)
     # The bands and longitudes of the step's disc (as _disc_points).
     n_bands = (rows.band_start.shape[0] - 1) // n_blocks
     h = math.pi / n_bands
@@ -1387,6 +1542,9 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                     if n_exact > EXACT_BEFORE_BOUNDS:
                         in0, in1, out0, out1, slope0, slope1, mode = _step_bounds(
                             r0, r1, rd0, rd1, R_lo, R_hi, max_deflection, cos_eta, sin_eta, cos_eps, sin_eps)
+                        if near_limb:
+                            out0 = out1 = -3.0
+                            mode = BINDS_EVERYWHERE
                         ready = True
                 c0 = hx * u0x + hy * u0y + hz * u0z
                 c1 = hx * u1x + hy * u1y + hz * u1z
@@ -1405,8 +1563,8 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                     r = rows.pt_row[i]
                     R = rows.row_radius[r]
                     if mode == BINDS_PER_POINT:
-                        geodetic = elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps,
-                                                      rows.row_deflection[r])
+                        geodetic = near_limb or elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps,
+                                                                   rows.row_deflection[r])
                     else:
                         geodetic = mode == BINDS_EVERYWHERE
                     if geodetic:

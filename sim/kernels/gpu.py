@@ -104,9 +104,19 @@ def _compile():
     d_path_offset = _device(cuda, K._path_offset)
     d_refine_edge = _device(cuda, K._refine_elevation_edge, _path_offset=d_path_offset)
     d_elevation_edge = _device(cuda, K._elevation_edge, _path_offset=d_path_offset)
+    d_path_ends = _device(cuda, K._path_ends)
+    d_off_nadir_margin_sq = _device(cuda, K.off_nadir_margin_sq)
+    d_off_nadir_root = _device(cuda, K._off_nadir_root, _path_offset=d_path_offset,
+                               off_nadir_margin_sq=d_off_nadir_margin_sq)
+    d_off_nadir_path_access = _device(cuda, K.off_nadir_path_access, _path_offset=d_path_offset,
+                                      off_nadir_margin_sq=d_off_nadir_margin_sq, _off_nadir_root=d_off_nadir_root,
+                                      _edge_guess=d_edge_guess, interval_access_call=d_interval_access)
+    d_cone_near_limb = _device(cuda, K.cone_near_limb)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
-                                interval_access_call=d_interval_access, elevation_margin_sq=d_elevation_margin_sq, _elevation_edge=d_elevation_edge,
-                                _edge_guess=d_edge_guess, _refine_elevation_edge=d_refine_edge)
+                                interval_access_call=d_interval_access, elevation_margin_sq=d_elevation_margin_sq,
+                                _elevation_edge=d_elevation_edge, _edge_guess=d_edge_guess,
+                                _refine_elevation_edge=d_refine_edge, _path_ends=d_path_ends,
+                                off_nadir_path_access=d_off_nadir_path_access)
 
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
@@ -183,7 +193,9 @@ def _compile():
                     sin_eps = sensor[s, K.S_SIN_EPS]
                     r0 = rad[s, k]
                     r1 = rad[s, k + 1]
-                    geodetic = d_elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+                    near_limb = d_cone_near_limb(r0, r1, rdot[s, k], rdot[s, k + 1], dt, R, cos_eta, sin_eta)
+                    geodetic = near_limb or d_elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps,
+                                                                 deflection)
                     if geodetic:
                         cos_eps, sin_eps = d_shifted(cos_eps, sin_eps, -2.0 * deflection)
                     C0, dC0 = d_cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
@@ -195,7 +207,7 @@ def _compile():
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
                     g1 = hx * d1x + hy * d1y + hz * d1z - e1
                     if geodetic:
-                        if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0):
+                        if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0) and not near_limb:
                             continue
                         sa, sb = d_geodetic_access(hx, hy, hz, nxyz[i, 0], nxyz[i, 1], nxyz[i, 2], R, u0x, u0y, u0z,
                                                    u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k],

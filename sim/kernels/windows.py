@@ -158,7 +158,8 @@ def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radi
         else:
             r0 = rad[s, k]
             r1 = rad[s, k + 1]
-            if K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection):
+            if (K.cone_near_limb(r0, r1, rdot[s, k], rdot[s, k + 1], dt, R, cos_eta, sin_eta)
+                    or K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)):
                 # The coverage kernel's geodetic-horizon margins (sim.kernels.coverage._step_rows).
                 u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = K.step_vectors(u, du, s, k)
                 sa, sb = K.geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z,
