@@ -524,6 +524,25 @@ def test_capacity_summary_is_consistent():
         assert s["time_all_reachable_s"] <= s["time_to_image_all_s"]
 
 
+def test_figures_a_day_count_whole_days_only():
+    """Each target counts once a day: a window of a day and a part must not count the
+    part day's images against the whole day's requests (one target imaged on both
+    read as 1.9 a day).  Over 1.5 days the figures are the first day's exactly."""
+    rng = np.random.default_rng(8)
+    const, targets = random_case(rng, "off_nadir", False, n_sat=3, n_tgt=40)
+    longer = capacity(const, targets, Window(START, 1.5 * 86400.0, 60.0), 10.0, 1.5, 5.0)
+    one_day = capacity(const, targets, Window(START, 86400.0, 60.0), 10.0, 1.5, 5.0)
+    s, d = longer.summary(), one_day.summary()
+    assert s["days_counted"] == d["days_counted"] == 1
+    assert s["scheduled_images"] > d["scheduled_images"]  # the part day did image more
+    assert s["reachable_per_day"] == d["reachable_per_day"] <= len(targets)
+    assert s["scheduled_per_day"] == d["scheduled_per_day"] <= s["reachable_per_day"]
+    assert [x["scheduled_per_day"] for x in s["per_satellite"]] == [x["scheduled_per_day"] for x in d["per_satellite"]]
+    from sim.outputs.report import capacity_text
+
+    assert "count the window's 1 whole day(s); its last 12.0 h is left out" in capacity_text(s)
+
+
 def test_cli_targets(tmp_path):
     from click.testing import CliRunner
 

@@ -230,6 +230,10 @@ def capacity_text(s: dict) -> str:
                      f"{n - reach:,} never reachable (lighting, latitude, short windows)")
     if s["duration_s"] < 86400.0:
         lines.append(SHORT_WINDOW_NOTE + ".")
+    elif s["duration_s"] > 86400.0 * s["days_counted"] + 1e-6:
+        lines.append(f"Figures a day count the window's {s['days_counted']} whole day(s); its last "
+                     f"{format_duration(s['duration_s'] - 86400.0 * s['days_counted'])} is left out (each target "
+                     "counts once a day, so a part day would add images without a day's requests).")
     if s["scheduled_per_day"] >= s["reachable_per_day"]:
         lines.append("Every reachable target was imaged: the list, not the constellation, is the limit "
                      "(more targets give more a day).")

@@ -382,11 +382,17 @@ class CapacityResult:
     meta: dict = field(default_factory=dict)
 
     @property
-    def days(self) -> float:
-        """The window's length in days, at least 1: the divisor of the figures a day.
-        A window shorter than a day gives its own counts, a lower bound of a day's
-        (each target counts once a day, so scaling them up would overcount)."""
-        return max(self.window.duration_s / DAY_S, 1.0)
+    def days(self) -> int:
+        """The whole days of the window, at least 1: the days the figures a day
+        count over and divide by.  Each target counts once a day, so a last part
+        day would add its images without a day's worth of requests (a day and an
+        hour could image a target twice in 1.04 days), and it is left out; a
+        window shorter than a day gives its own counts, a lower bound of a day's."""
+        return max(1, int(math.floor(self.window.duration_s / DAY_S + 1e-9)))
+
+    def _in_counted_days(self, period: np.ndarray) -> np.ndarray:
+        """Which of these day indices (0: the window's first day) :attr:`days` counts."""
+        return period < self.days
 
     def summary(self) -> dict:
         """Targets imaged a day (bound and scheduled), per satellite, time to image all once; JSON-ready."""
@@ -394,9 +400,13 @@ class CapacityResult:
         nt = len(self.targets)
         nsat = len(self.constellation)
         codes, pairs = reachable_pairs(self.windows, self.agile, self.dwell_s, DAY_S, T)
+        npd = n_periods(T, DAY_S)
+        codes = codes[self._in_counted_days(codes % npd)]
+        pairs = pairs[self._in_counted_days(pairs[:, 0] % npd)] if pairs.size else pairs
         once_codes, _ = reachable_pairs(self.windows, self.agile, self.dwell_s, T + 1.0, T)
         reach_sat = np.bincount(pairs[:, 1], minlength=nsat) if pairs.size else np.zeros(nsat, np.int64)
-        sched_sat = np.bincount(self.daily.satellite, minlength=nsat)
+        counted = self._in_counted_days(np.floor(self.daily.start_s / DAY_S).astype(np.int64))
+        sched_sat = np.bincount(self.daily.satellite[counted], minlength=nsat)
         names = [s.name for s in self.constellation.satellites]
         # Earliest end of an image of each target (ignoring slews): all imaged by the latest of them.
         ag = self.agile[self.windows.satellite]
@@ -423,8 +433,9 @@ class CapacityResult:
             "settle_s": self.settle_s,
             "access_windows": len(self.windows),
             "targets_reachable": int(once_codes.size),
+            "days_counted": self.days,
             "reachable_per_day": codes.size / self.days,
-            "scheduled_per_day": len(self.daily) / self.days,
+            "scheduled_per_day": int(counted.sum()) / self.days,
             "scheduled_images": len(self.daily),
             "per_satellite_scheduled_per_day": {"mean": float(sched_per_day.mean()),
                                                 "min": float(sched_per_day.min()),
