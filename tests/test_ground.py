@@ -246,12 +246,15 @@ def test_latency_and_response_match_a_hand_integration(seed):
     wins, _ = access_windows(study.constellation, tg, window)
     f = result.figures
     checked = 0
+    all_latencies, any_censored = [], False
     for i in range(len(tg)):
         acc = {}
         for s, a, b in zip(wins.satellite[wins.target == i], wins.start_s[wins.target == i],
                            wins.end_s[wins.target == i]):
             acc.setdefault(int(s), []).append((float(a), float(b)))
         mean, worst, censored, lat = hand_figures(acc, contacts, setup, T)
+        all_latencies.extend(x for x in lat if math.isfinite(x))
+        any_censored = any_censored or censored > 0 or any(not math.isfinite(x) for x in lat)
         assert f["mean_system_response_s"][i] == pytest.approx(mean, rel=1e-6)
         assert f["censored_request_share"][i] == pytest.approx(censored / T, abs=1e-9)
         if worst is None:
@@ -268,6 +271,12 @@ def test_latency_and_response_match_a_hand_integration(seed):
         float(np.sum(w * f["mean_system_response_s"] * (1 - f["censored_request_share"]))
               / np.sum(w * (1 - f["censored_request_share"]))), rel=1e-9)
     assert g["network"] == "china-rs" and checked == 8
+    # The largest values are exact, not a histogram bin's edge.
+    if not any_censored:
+        assert g["system_response_s"]["max"] == pytest.approx(np.nanmax(f["max_system_response_s"]), rel=1e-12)
+        assert g["data_latency_s"]["max"] == pytest.approx(max(all_latencies), rel=1e-6)
+    else:
+        assert g["system_response_s"]["max"] == math.inf
 
 
 def test_delivery_verdicts_read_the_worst_request():

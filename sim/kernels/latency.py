@@ -183,7 +183,7 @@ def point_sweep(i, blk, ws, wa, wb, n, act_s, act_b, t_cur, T, t_end, last, c_lo
 
 def latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, radius_km, blocks, weight,
                   c_lo, c_aos, c_sufmin, T, first, last, bw,
-                  t_cur, resp_int, resp_meas, resp_max, cens_meas, lat_sum, lat_n, lat_cens,
+                  t_cur, resp_int, resp_meas, resp_max, cens_meas, lat_sum, lat_n, lat_max, lat_cens,
                   hist_r, diff_r, cens_r, hist_l, cens_l):
     """Fold one chunk of samples into the per-point latency state.
 
@@ -195,20 +195,20 @@ def latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, ra
     the chunk's first sample continues one of the chunk before.  Per point:
     ``t_cur`` (requests resolved up to it), the integral of the response over
     the resolved requests, their measure, the largest response, the censored
-    measure; the sum, count and censored count of the data latencies.  Per
+    measure; the sum, count, largest and censored count of the data latencies.  Per
     block: histograms (``bw`` s bins) of response (mass weight * dt / T) and
     latency (mass weight per image), censored masses."""
     prune, rho_max, arc_max = W.step_prune_cos(u, reach, valid)
     run_blocks(_latency_block, blocks.shape[0] - 1, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz,
                radius_km, blocks, weight, c_lo, c_aos, c_sufmin, T, first, last, bw, t_cur, resp_int, resp_meas,
-               resp_max, cens_meas, lat_sum, lat_n, lat_cens, hist_r, diff_r, cens_r, hist_l, cens_l, prune, rho_max,
-               arc_max)
+               resp_max, cens_meas, lat_sum, lat_n, lat_max, lat_cens, hist_r, diff_r, cens_r, hist_l, cens_l, prune,
+               rho_max, arc_max)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def _latency_block(blk, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nxyz, radius_km, blocks, weight,
                    c_lo, c_aos, c_sufmin, T, first, last, bw,
-                   t_cur, resp_int, resp_meas, resp_max, cens_meas, lat_sum, lat_n, lat_cens,
+                   t_cur, resp_int, resp_meas, resp_max, cens_meas, lat_sum, lat_n, lat_max, lat_cens,
                    hist_r, diff_r, cens_r, hist_l, cens_l,
                    prune, rho_max, arc_max):
     """One block's points of :func:`latency_chunk`."""
@@ -242,6 +242,7 @@ def _latency_block(blk, u, du, rad, rdot, reach, valid, t, sensor, sun, phat, nx
             if D < INF:
                 lat_sum[i] += D - a
                 lat_n[i] += 1.0
+                lat_max[i] = max(lat_max[i], D - a)
                 hist_point(hist_l[blk], D - a, weight[i], bw)
             else:
                 lat_cens[i] += 1.0

@@ -297,7 +297,7 @@ def ground_latency(constellation: Constellation, grid: Grid, window: Window, net
     blocks = np.linspace(0, npts, nblk + 1).round().astype(np.int64)
     t_cur = np.zeros(npts)
     resp_int, resp_meas, resp_max, cens_meas = (np.zeros(npts) for _ in range(4))
-    lat_sum, lat_n, lat_cens = (np.zeros(npts) for _ in range(3))
+    lat_sum, lat_n, lat_max, lat_cens = (np.zeros(npts) for _ in range(4))
     hist_r, diff_r, hist_l = (np.zeros((nblk, n_bins)) for _ in range(3))
     cens_r, cens_l = np.zeros(nblk), np.zeros(nblk)
     sat_array = SatrecArray([s.satrec for s in sats])
@@ -310,7 +310,7 @@ def ground_latency(constellation: Constellation, grid: Grid, window: Window, net
         sun = sun_unit_ecef(ext, k0, k1) if lit else np.zeros((k1 - k0, 3))
         L.latency_chunk(u, du, rad, rdot, reach, valid, t, sensor, sun, phat, up, radius, blocks, weight,
                         c_lo, c_aos, c_sufmin, T, k0 == 0, k1 == n, bw, t_cur, resp_int, resp_meas, resp_max,
-                        cens_meas, lat_sum, lat_n, lat_cens, hist_r, diff_r, cens_r, hist_l, cens_l)
+                        cens_meas, lat_sum, lat_n, lat_max, lat_cens, hist_r, diff_r, cens_r, hist_l, cens_l)
         if progress is not None:
             progress(k1 - 1, n - 1)
         k0 = k1 - 1
@@ -334,8 +334,15 @@ def ground_latency(constellation: Constellation, grid: Grid, window: Window, net
     resolved = float(np.sum(weight * resp_meas) / T)
     images = float(np.sum(weight * (lat_n + lat_cens)))
 
-    def dist(p, mean):
-        return {"mean": mean, "p50": p[0], "p90": p[1], "p95": p[2], "p99": p[3], "max": p[4]}
+    def dist(p, mean, largest):
+        # The histogram reads percentiles to within a bin; the largest value is known exactly
+        # (inf from the histogram when some of the mass is censored: never delivered).
+        top = p[4] if not np.isfinite(p[4]) or largest is None else largest
+        return {"mean": mean, "p50": p[0], "p90": p[1], "p95": p[2], "p99": p[3], "max": top}
+
+    counted = weight > 0
+    resp_top = resp_max[counted & (resp_meas > 0)]
+    lat_top = lat_max[counted & (lat_n > 0)]
 
     summary = {
         "network": network.name,
@@ -344,9 +351,10 @@ def ground_latency(constellation: Constellation, grid: Grid, window: Window, net
         "tail_s": float(tail_s),
         "searched_to_s": searched,
         "system_response_s": dist(pr, float(np.sum(weight * resp_int) / T / resolved) if resolved > 0
-                                  else float("nan")),
+                                  else float("nan"), float(resp_top.max()) if resp_top.size else None),
         "data_latency_s": dist(pl, float(np.sum(weight * lat_sum) / np.sum(weight * lat_n))
-                               if np.sum(weight * lat_n) > 0 else float("nan")),
+                               if np.sum(weight * lat_n) > 0 else float("nan"),
+                               float(lat_top.max()) if lat_top.size else None),
         "censored_request_share": float(cens_r.sum()),
         "censored_image_share": float(cens_l.sum() / images) if images > 0 else 0.0,
         "mean_system_response_map_s": weighted_mean(mean_resp, weight),
