@@ -47,7 +47,7 @@ def test_readme_opens_with_the_two_commands():
     first_block = re.search(r"```bash\n(.*?)```", text, re.S).group(1).strip().splitlines()
     assert first_block == [
         "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && revisit run",
-        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest -q",
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest -q -n 2",
     ]
     assert text.index("```bash") < text.index("\n## ")
 
