@@ -469,6 +469,13 @@ def test_targets_csv(tmp_path):
     f.write_text("city,x,y\nA,1,2\n")
     with pytest.raises(InputError, match="header"):
         read_targets_csv(f)
+    # Outputs list the points by name: one name, one point.
+    f.write_text("lat,lon,name\n10,20,A\n11,21,B\n12,22,A\n")
+    with pytest.raises(InputError, match=r"t\.csv:4: name: 'A' also names the point on line 2"):
+        read_targets_csv(f)
+    f.write_text("lat,lon,name\n10,20,T0002\n11,21\n")
+    with pytest.raises(InputError, match=r"t\.csv:3: name: unnamed, so 'T0002', which also names the point on line 2"):
+        read_targets_csv(f)
     with pytest.raises(InputError, match="file not found"):
         read_targets_csv(tmp_path / "none.csv")
 

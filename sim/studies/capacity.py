@@ -102,9 +102,9 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
     """(latitudes, longitudes, names) of the points of a CSV file, in its order and
     as written: rows lat,lon[,name] in degrees, or any columns under a header
     naming lat/latitude and lon/lng/longitude (and optionally name); a point
-    without a name is T0001, T0002... by its place in the file.  Blank lines
-    and lines starting with '#' are skipped.  A bad value raises InputError
-    naming the file, line and column."""
+    without a name is T0001, T0002... by its place in the file; names must
+    differ.  Blank lines and lines starting with '#' are skipped.  A bad value
+    raises InputError naming the file, line and column."""
     spath = str(path)
     data = read_limited(path, MAX_TARGETS_BYTES, InputError, "CSV targets file")
     try:
@@ -135,6 +135,7 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
         if not rows:
             raise InputError("no targets below the header", spath)
     lat, lon, names = [], [], []
+    name_line: dict[str, int] = {}
     for line, r in rows:
         vals = []
         for idx, what, lim in ((i_lat, "lat", 90.0), (i_lon, "lon", 180.0)):
@@ -150,8 +151,14 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
             vals.append(v)
         lat.append(vals[0])
         lon.append(vals[1])
-        name = r[i_name].strip() if 0 <= i_name < len(r) else ""
-        names.append(name or f"T{len(names) + 1:04d}")
+        given = r[i_name].strip() if 0 <= i_name < len(r) else ""
+        name = given or f"T{len(names) + 1:04d}"
+        if name in name_line:
+            what = f"{name!r} also names" if given else f"unnamed, so {name!r}, which also names"
+            raise InputError(f"{what} the point on line {name_line[name]}: give each point its own name (outputs "
+                             "list the points by name)", spath, line, "name")
+        name_line[name] = line
+        names.append(name)
     return lat, lon, names
 
 
