@@ -160,8 +160,9 @@ def contacts_text(s: dict) -> str:
     g = s["satellite_longest_gap_s"]
     lines.append(f"longest time a satellite goes without a contact: median {format_duration(g['p50'])}, "
                  f"max {format_duration(g['max'])}")
-    lines.append("usable: longer than the station's setup time; longest gap: no satellite in contact (window "
-                 "edges count); mask: minimum elevation (deg).")
+    lines.append("usable: longer than the station's setup time; min/d: contact minutes of all satellites "
+                 "together (over 1,440 when several are in view at once); longest gap: no satellite in contact "
+                 "(window edges count); mask: minimum elevation (deg).")
     if s["duration_s"] < 86400.0:
         lines.append(SHORT_WINDOW_NOTE + ".")
     return "\n".join(lines)
