@@ -70,13 +70,19 @@ class Region:
             w, s, e, n = self.bbox
             in_lon = (lon >= w) & (lon <= e) if w <= e else (lon >= w) | (lon <= e)
             return in_lon & (lat >= s) & (lat <= n)
-        pts = np.stack([lon, lat], axis=1)
         inside = np.zeros(lat.shape, bool)
         for poly in self.polygons:
+            # Only the points in the polygon's box are tested (a region is mostly a small part of its band).
+            lo = poly[0].min(axis=0)
+            hi = poly[0].max(axis=0)
+            cand = np.flatnonzero((lon >= lo[0]) & (lon <= hi[0]) & (lat >= lo[1]) & (lat <= hi[1]))
+            if cand.size == 0:
+                continue
+            pts = np.stack([lon[cand], lat[cand]], axis=1)
             here = MplPath(poly[0]).contains_points(pts)
             for hole in poly[1:]:
                 here &= ~MplPath(hole).contains_points(pts)
-            inside |= here
+            inside[cand] |= here
         return inside
 
 
