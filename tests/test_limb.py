@@ -138,3 +138,21 @@ def test_only_steps_whose_cone_limit_is_not_cubic_take_the_path():
     eccentric_leo = satrec_from_elements(90002, 0.005, 0.0, 98.6, 0.0, 14.3, 10.0)
     assert flagged(circular, 60.0) == 0 and flagged(eccentric_leo, 60.0) == 0
     assert flagged(MOLNIYA, 45.0) > 10
+
+
+def test_the_point_path_asks_for_every_radius_of_its_points():
+    """A step where the cone crosses the limb only for points at the largest radius
+    (past it at both ends for the smallest) is still solved on the path."""
+    from sim.kernels.coverage import cone_near_limb, cone_near_limb_between
+
+    eta = math.radians(45.0)
+    c, s = math.cos(eta), math.sin(eta)
+    R_lo, R_hi = 6356.75, 6378.14
+    r0, r1 = (R_hi - 5.0) / s, (R_hi + 5.0) / s  # crosses R_hi's limb, past R_lo's throughout
+    rd = (r1 - r0) / 60.0
+    assert not cone_near_limb(r0, r1, rd, rd, 60.0, R_lo, c, s)
+    assert cone_near_limb(r0, r1, rd, rd, 60.0, R_hi, c, s)
+    assert cone_near_limb_between(r0, r1, rd, rd, 60.0, R_lo, R_hi, c, s)
+    # A radius that does not move crosses nowhere, whatever the points' radii.
+    r = (R_lo + R_hi) / 2 / s
+    assert not cone_near_limb_between(r, r, 0.0, 0.0, 60.0, R_lo, R_hi, c, s)

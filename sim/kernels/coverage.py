@@ -236,6 +236,25 @@ def cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def cone_near_limb_between(r0, r1, rd0, rd1, dt, R_lo, R_hi, cos_eta, sin_eta):
+    """:func:`cone_near_limb` for some point radius between R_lo and R_hi (km): at
+    either radius, or the cone crossing the limb at one between them (where
+    r sin(eta) = R for a radius r the satellite passes in the step)."""
+    if not cos_eta > 1e-12 or max(r0, r1) * sin_eta < X_NEAR_LIMB * R_lo:
+        return False
+    if cone_near_limb(r0, r1, rd0, rd1, dt, R_lo, cos_eta, sin_eta):
+        return True
+    if cone_near_limb(r0, r1, rd0, rd1, dt, R_hi, cos_eta, sin_eta):
+        return True
+    # Crossing at R: some of the step's radii (ends, middle) put the cone past the limb and some not,
+    # lo < R <= hi; a radius that does not move crosses nowhere, as cone_near_limb says.
+    r_mid = 0.5 * (r0 + r1) + 0.125 * dt * (rd0 - rd1)
+    lo = min(r0, r1, r_mid) * sin_eta
+    hi = max(r0, r1, r_mid) * sin_eta
+    return lo < hi and lo < R_hi and hi >= R_lo
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta):
     """A margin with the sign of cos(off-nadir angle) - cos(eta) for the
     satellite at S = L + R h seen from the point R h (L = S - P, km) and its
@@ -1504,9 +1523,9 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
     out0 = out1 = -3.0
     slope0 = slope1 = 0.0
     mode = BINDS_PER_POINT
-    # The off-nadir cone near the limb while the radius moves: every point's margins on the path,
-    # none rejected by the limit's (then not cubic) model.  R_lo gives the cone's largest reach.
-    near_limb = cone_near_limb(r0, r1, rd0, rd1, dt, R_lo, cos_eta, sin_eta)
+    # The off-nadir cone near the limb while the radius moves, for any point's radius: every point's
+    # margins on the path, none rejected by the limit's (then not cubic) model.
+    near_limb = cone_near_limb_between(r0, r1, rd0, rd1, dt, R_lo, R_hi, cos_eta, sin_eta)
     # The bands and longitudes of the step's disc (as _disc_points).
     n_bands = (rows.band_start.shape[0] - 1) // n_blocks
     h = math.pi / n_bands
