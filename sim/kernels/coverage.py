@@ -210,7 +210,7 @@ X_NEAR_LIMB = 0.9
 CONE_MODEL_TOL = 1e-8
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
     """Whether, in a step of ``dt`` s with the satellite at radius r0 and r1 (km)
     and radial rates rd0 and rd1 (km/s), the off-nadir limit's cos(Lambda) at a
@@ -235,7 +235,7 @@ def cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
     return abs(c_mid - model) > CONE_MODEL_TOL
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def cone_near_limb_between(r0, r1, rd0, rd1, dt, R_lo, R_hi, cos_eta, sin_eta):
     """:func:`cone_near_limb` for some point radius between R_lo and R_hi (km): at
     either radius, or the cone crossing the limb at one between them (where
