@@ -777,3 +777,57 @@ def test_tracks_sampled_coarser_than_an_orbit_allows_are_flagged(tiny, tmp_path,
     assert r.exit_code == 0 and "Warning: --step 600 s is 10% of the shortest orbit" in r.output
     for cmd in (["tracks", tiny, "-o", tmp_path / "t.png"], ["export", tiny, "-o", tmp_path / "t.czml"]):
         assert "shortest orbit" not in invoke(*cmd).output
+
+
+def test_a_csv_whose_sidecar_cannot_be_written_leaves_the_earlier_pair(tiny, tmp_path, monkeypatch):
+    # The sidecar goes in before the CSV: a full disk on the sidecar keeps the earlier result whole.
+    import sim.outputs.io as io_mod
+
+    out = tmp_path / "r.csv"
+    assert invoke("run", tiny, "-o", out).exit_code == 0
+    before = (out.read_bytes(), (tmp_path / "r.csv.json").read_bytes())
+
+    def full(doc, path):
+        raise files.OutputError("disk full (no space left on device)", path, errno.ENOSPC)
+
+    monkeypatch.setattr(io_mod, "_write_json", full)
+    line = error_line(invoke("run", tiny, "--grid-res", "20", "-o", out), late=True)
+    assert "r.csv.json: disk full" in line
+    assert (out.read_bytes(), (tmp_path / "r.csv.json").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.csv.json", "tiny.toml"]
+
+
+def test_a_netcdf_library_failure_is_one_line_and_keeps_the_old_file(tiny, tmp_path, monkeypatch):
+    import xarray as xr
+
+    out = tmp_path / "r.nc"
+    out.write_bytes(b"the old result")
+
+    def hdf_error(self, *args, **kwargs):
+        raise RuntimeError("NetCDF: HDF error")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", hdf_error)
+    line = error_line(invoke("run", tiny, "-o", out), late=True)
+    assert "r.nc: NetCDF could not write the file (is the disk full?): NetCDF: HDF error" in line
+    assert out.read_bytes() == b"the old result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.nc", "tiny.toml"]
+
+
+def test_a_geotiff_that_does_not_read_back_is_an_error_not_a_success(tiny, tmp_path, monkeypatch):
+    # GDAL reports a full disk as a warning and finishes the write: the file is read back.
+    rasterio = pytest.importorskip("rasterio")
+    pytest.importorskip("rioxarray")
+    out = tmp_path / "r.tif"
+    out.write_bytes(b"the old result")
+    real_open = rasterio.open
+
+    def truncated(path, mode="r", *args, **kwargs):
+        if mode == "r" and str(path).endswith(".tmp"):
+            raise rasterio.errors.RasterioIOError("TIFFReadDirectory: Failed to read directory at offset 20480")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(rasterio, "open", truncated)
+    line = error_line(invoke("run", tiny, "-o", out), late=True)
+    assert "r.tif: the GeoTIFF did not write whole (is the disk full?)" in line
+    assert out.read_bytes() == b"the old result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.tif", "tiny.toml"]

@@ -43,7 +43,7 @@ import numpy as np
 
 from constellation.constants import WGS84_A_KM, WGS84_E2, WGS84_F
 from constellation.errors import InputError
-from constellation.files import atomic_write, check_writable, is_stream
+from constellation.files import OutputError, atomic_write, check_writable, is_stream
 from sim.engine.grid import Grid, equal_area_row_counts, global_shape
 from sim.engine.metrics import FIGURES, REFINEMENT, Target
 from sim.engine.propagate import Window
@@ -431,7 +431,13 @@ def _read_series(ds, start: datetime) -> TimeSeries | None:
 def to_netcdf(result: Result, path: str | Path) -> Path:
     """NetCDF-4, CF-1.10: the Dataset of :func:`to_xarray`."""
     ds = to_xarray(result)
-    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4"))
+    def write(tmp):
+        try:
+            ds.to_netcdf(tmp, mode="w", format="NETCDF4", engine="netcdf4")
+        except RuntimeError as exc:  # netCDF4 reports a failed write (a full disk) as "NetCDF: HDF error"
+            raise OutputError(f"NetCDF could not write the file (is the disk full?): {exc}", path) from exc
+
+    return atomic_write(path, write)
 
 
 def to_dataframe(result: Result):
@@ -489,6 +495,14 @@ def to_geotiff(result: Result, path: str | Path, figure: str | None = None) -> P
             for i, n in enumerate(names, start=1):
                 dst.set_band_unit(i, _units(n))
                 dst.update_tags(i, long_name=_figure_attrs(n, np.asarray(result.figures[n]))["long_name"])
+        # GDAL reports a failed write (a full disk) as a warning and carries on: read it back.
+        try:
+            with rasterio.open(tmp) as src:
+                ok = src.count == len(names) and src.read().shape[1:] == band.shape[1:]
+        except rasterio.errors.RasterioError as exc:
+            raise OutputError(f"the GeoTIFF did not write whole (is the disk full?): {exc}", path) from exc
+        if not ok:
+            raise OutputError("the GeoTIFF did not write whole (is the disk full?)", path)
 
     return atomic_write(path, write)
 
@@ -535,10 +549,9 @@ def to_csv(result: Result, path: str | Path) -> Path:
     read as it is by ``pandas.read_csv(path)`` and any CSV reader.  What rebuilds
     the result, its summary and provenance go to the JSON sidecar
     :func:`csv_sidecar` (the document :func:`to_json` writes, with the CSV's row
-    count, columns and sha256), written after the CSV: :func:`load_result` reads
+    count, columns and sha256), written just before the CSV takes its place: :func:`load_result` reads
     the pair, and refuses a CSV that is not the one its sidecar describes."""
     cols = _csv_columns(result)
-    made = {}
 
     def write(tmp):
         digest = hashlib.sha256()
@@ -555,14 +568,14 @@ def to_csv(result: Result, path: str | Path) -> Path:
             for a in range(0, n, BLOCK_ROWS):
                 b = min(n, a + BLOCK_ROWS)
                 put(zip(*[list(c[1][a:b]) if c[2] == "str" else _text_column(c[1][a:b], c[2]) for c in cols]))
-        made["sha256"] = digest.hexdigest()
+        # The sidecar goes in first: the CSV replaces an earlier one only once its own sidecar is written,
+        # so a failure (a full disk) leaves the earlier pair as it was.
+        doc = _json_doc(result)
+        doc["csv"] = {"file": Path(path).name, "rows": len(result.grid), "columns": [c[0] for c in cols],
+                      "sha256": digest.hexdigest()}
+        _write_json(doc, csv_sidecar(path))
 
-    path = atomic_write(path, write)
-    doc = _json_doc(result)
-    doc["csv"] = {"file": path.name, "rows": len(result.grid), "columns": [c[0] for c in cols],
-                  "sha256": made["sha256"]}
-    _write_json(doc, csv_sidecar(path))
-    return path
+    return atomic_write(path, write)
 
 
 def to_geojson(result: Result, path: str | Path) -> Path:
