@@ -577,15 +577,18 @@ def test_export_checks_every_kvn_file_before_writing_one(tiny, tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_a_target_the_window_cannot_test_is_not_judged(tiny):
-    # Every gap of a 3 h window is within 3 h: the claim could not fail, so it is not judged.
+def test_a_target_the_window_cannot_test_is_judged_only_on_unseen_points(tiny):
+    # Every gap of a 3 h window is within 3 h: the claim can fail only where a point is never seen
+    # (tiny leaves some unseen in 3 h); with every point seen it is "untestable" (tests/test_metrics.py).
     r = invoke("run", tiny, "--target", "3h", "--json")
     assert r.exit_code == 0, r.output
-    assert "Warning: tiny: target 'within 3h' not tested: the window (3 h) is not longer than the claim" in r.output
-    t = json.loads(r.output.strip().splitlines()[-1])["targets"][-1]
-    assert t["verdict"] == "untestable" and t["share_met"] is None and "give a longer window" in t["reason"]
-    table = invoke("run", tiny, "--target", "3h").output
-    assert "within 3h" in table and "untestable" in table
+    assert ("Warning: tiny: target 'within 3h' can fail only where a point is never seen: the window (3 h) is not "
+            "longer than the claim") in r.output
+    out = json.loads(r.output.strip().splitlines()[-1])
+    t = out["targets"][-1]
+    assert out["unseen_share"] > 0.0
+    assert t["verdict"] == "not met" and "never seen" in t["reason"]
+    assert t["share_met"] == pytest.approx(1.0 - out["unseen_share"], abs=1e-12)
     t = json.loads(invoke("run", tiny, "--target", "179min", "--json").output.strip().splitlines()[-1])["targets"][-1]
     assert t["verdict"] in ("met", "not met") and 0.0 <= t["share_met"] <= 1.0
     (Path(tiny).parent / "fam.toml").write_text(FAMILY_TOML)
@@ -750,17 +753,17 @@ def test_a_box_across_the_antimeridian_says_so(monkeypatch):
 
 
 def test_commands_that_judge_no_target_do_not_warn_about_them(tiny, tmp_path, monkeypatch):
-    # tiny's 1 h claim over a 30 min track: `run` says the claim is not tested; `tracks` judges
+    # tiny's 1 h claim over a 30 min track: `run` says what it can judge of the claim; `tracks` judges
     # no claim and says nothing of it.
     import sim.outputs.plot
 
     monkeypatch.setattr(sim.outputs.plot, "plot_tracks", lambda *a, **k: None)
     r = invoke("tracks", tiny, "--hours", "0.5", "-o", tmp_path / "t.png")
     assert r.exit_code == 0, r.output
-    assert "not tested" not in r.output and "Warning" not in r.output
+    assert "never seen" not in r.output and "Warning" not in r.output
     study = Study.from_scenario(tiny).with_overrides(duration_s=1800.0)
-    assert any("not tested" in w for w in study.validated().warnings)
-    assert not any("not tested" in w for w in study.validated(judge_targets=False).warnings)
+    assert any("can fail only where a point is never seen" in w for w in study.validated().warnings)
+    assert not any("never seen" in w for w in study.validated(judge_targets=False).warnings)
 
 
 def test_tracks_sampled_coarser_than_an_orbit_allows_are_flagged(tiny, tmp_path, monkeypatch):

@@ -61,9 +61,12 @@ def test_target_share_and_verdict():
 
 def test_a_target_no_shorter_than_the_window_is_not_judged():
     w = np.array([0.5, 0.5])
-    mrt = np.array([100.0, 7200.0])  # in a 2 h window every gap is <= 2 h: a 2 h claim could not fail
-    seen = np.array([True, False])
-    r = Target("within 2 h", 7200).evaluate(mrt, seen, w, mrt, window_s=7200.0)
+    mrt = np.array([100.0, 7200.0])  # in a 2 h window every gap is <= 2 h: a 2 h claim could not fail...
+    everywhere = np.array([True, True])
+    r = Target("within 2 h", 7200).evaluate(mrt, everywhere, w, mrt, window_s=7200.0)
     assert r["verdict"] == "untestable" and r["share_met"] is None and r["share_mean_response_met"] is None
+    seen = np.array([True, False])  # ...except where a point is never seen
+    r = Target("within 2 h", 7200).evaluate(mrt, seen, w, mrt, window_s=7200.0)
+    assert r["verdict"] == "not met" and r["share_met"] == 0.5 and "never seen" in r["reason"]
     r = Target("within 2 h", 7200).evaluate(mrt, seen, w, mrt, window_s=7200.5)
-    assert r["verdict"] == "not met" and r["share_met"] == 0.5
+    assert r["verdict"] == "not met" and r["share_met"] == 0.5 and "reason" not in r

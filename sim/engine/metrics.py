@@ -157,8 +157,11 @@ class Target:
                  mean_response_s: np.ndarray | None = None, window_s: float | None = None) -> dict:
         """The share of the area (``weights``) that meets the claim and the verdict.
         Over a window of ``window_s`` no longer than the threshold every gap is within
-        it, so the claim cannot fail: the verdict is then "untestable", the shares None."""
-        if window_s is not None and window_s <= self.threshold_s:
+        it, so the claim can fail only where a point is never seen: with every point
+        seen the verdict is "untestable" and the shares None; with some never seen it
+        is "not met", the share met being the share seen."""
+        short = window_s is not None and window_s <= self.threshold_s
+        if short and seen.all():
             out = {"name": self.name, "threshold_s": self.threshold_s, "share_met": None, "verdict": UNTESTABLE,
                    "reason": untestable_reason(self.threshold_s, window_s)}
             if mean_response_s is not None:
@@ -172,6 +175,9 @@ class Target:
             "share_met": share,
             "verdict": "met" if met.all() else "not met",
         }
+        if short:
+            out["reason"] = ("some points are never seen in the window; every other gap is within the claim, as the "
+                             "window is not longer than it")
         if mean_response_s is not None:
             # Which weaker reading of the claim would hold: the mean wait for a
             # random request, rather than the worst-case gap.

@@ -402,7 +402,8 @@ class Study:
             found = [*found, f"{len(self.delivery_targets)} delivery-time target(s) ("
                      f"{', '.join(t.name for t in self.delivery_targets)}) not judged: no ground network "
                      f"(a [ground] table, or --stations)"]
-        found = [*found, *(f"target {t.name!r} not tested: {untestable_reason(t.threshold_s, window.duration_s)}"
+        found = [*found, *(f"target {t.name!r} can fail only where a point is never seen: "
+                           f"{untestable_reason(t.threshold_s, window.duration_s)}"
                             for t in self.targets if judge_targets and window.duration_s <= t.threshold_s)]
         return dataclasses.replace(self, constellation=const, warnings=self.warnings + tuple(found),
                                    is_validated=True)
