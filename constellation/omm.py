@@ -44,7 +44,8 @@ CELESTRAK_FIELDS = ("OBJECT_NAME", "OBJECT_ID", "EPOCH", "MEAN_MOTION", "ECCENTR
                     "CLASSIFICATION_TYPE", "NORAD_CAT_ID", "ELEMENT_SET_NO", "REV_AT_EPOCH", "BSTAR",
                     "MEAN_MOTION_DOT", "MEAN_MOTION_DDOT")
 # Metadata that, when present, must say "SGP4 mean elements in TEME around the Earth, UTC".
-EXPECTED_METADATA = {"MEAN_ELEMENT_THEORY": ("SGP4",), "REF_FRAME": ("TEME",), "CENTER_NAME": ("EARTH",),
+# CelesTrak's KVN always says "SGP/SGP4" (as CCSDS 502.0's own examples do) for the same SGP4 elements.
+EXPECTED_METADATA = {"MEAN_ELEMENT_THEORY": ("SGP4", "SGP/SGP4"), "REF_FRAME": ("TEME",), "CENTER_NAME": ("EARTH",),
                      "TIME_SYSTEM": ("UTC",)}
 MAX_NORAD_ID = 339999  # the largest sgp4 accepts (Alpha-5 'Z9999')
 
@@ -379,7 +380,8 @@ def xml_records(data: bytes, path: str) -> list[Record]:
         if tag == "segment":
             records.append(rec)
             current[0] = None
-        elif rec is not None and not has_children:
+        elif rec is not None and not has_children and tag in XML_FIELDS:
+            # Other leaves (COMMENT, CREATION_DATE, Space-Track's USER_DEFINED parameters...) are not read.
             if tag in rec.values:
                 raise CatalogError(f"appears twice in the segment (first at line {rec.lines[tag]})", path, line, tag)
             rec.values[tag] = "".join(parts)
@@ -404,6 +406,8 @@ def xml_records(data: bytes, path: str) -> list[Record]:
     parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
+    except CatalogError:
+        raise  # raised by a handler above: already names the file, line and field
     except xml.parsers.expat.ExpatError as exc:
         raise CatalogError(f"XML syntax error: {xml.parsers.expat.errors.messages.get(exc.code, exc)}"
                            f" (column {exc.offset + 1})", path, exc.lineno, "XML")
@@ -413,6 +417,20 @@ def xml_records(data: bytes, path: str) -> list[Record]:
     if not records:
         raise CatalogError("no <segment> element (no OMM element set) found", path, None, "XML")
     return records
+
+
+# The OMM fields an XML segment's leaves are read for.
+XML_FIELDS = frozenset(REQUIRED + OPTIONAL + tuple(EXPECTED_METADATA))
+
+# A KVN value's unit, where one is given, must be the CCSDS unit its field is read in
+# (the spellings found in the wild for it): "INCLINATION = 0.6 [rad]" is refused, not read as degrees.
+KVN_UNITS = {"MEAN_MOTION": ("rev/day",), "INCLINATION": ("deg",), "RA_OF_ASC_NODE": ("deg",),
+             "ARG_OF_PERICENTER": ("deg",), "MEAN_ANOMALY": ("deg",), "BSTAR": ("1/er", "er**-1", "1/earthradii"),
+             "MEAN_MOTION_DOT": ("rev/day**2",), "MEAN_MOTION_DDOT": ("rev/day**3",)}
+
+
+def _kvn_unit(unit: str) -> str:
+    return unit.strip()[1:-1].replace(" ", "").replace("^", "**").lower()
 
 
 _KVN_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*(\[[^\]]*\])?\s*$")
@@ -434,6 +452,9 @@ def kvn_records(text: str, path: str) -> list[Record]:
         if key in _TEXT_FIELDS and m.group(3):
             # Text values carry no unit: "OBJECT_NAME = SAT [B]" names "SAT [B]".
             value = f"{value} {m.group(3)}".strip()
+        elif key in KVN_UNITS and m.group(3) and _kvn_unit(m.group(3)) not in KVN_UNITS[key]:
+            raise CatalogError(f"unit {m.group(3)} is not the [{KVN_UNITS[key][0]}] this field is read in (CCSDS "
+                               "502.0): convert the value", path, lineno, key)
         if rec is None or key == "CCSDS_OMM_VERS" or key in rec.values:
             rec = Record(len(records) + 1, lineno)
             records.append(rec)

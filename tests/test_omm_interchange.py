@@ -15,6 +15,7 @@ from sgp4.api import Satrec
 
 from cli import main
 from constellation.catalog import catalog_files, read_catalog, write_catalog
+from constellation.errors import CatalogError
 from constellation.elements import satrec_epoch
 from constellation.omm import PLACEHOLDER_PIECES, format_omm_kvn, omm_fields, placeholder_piece
 from constellation.scenario import load_scenario, resolve_scenario
@@ -181,3 +182,71 @@ def test_sgp4_reads_a_kvn_message_converted_by_ccsds_ndm_to_xml(plan, exported):
     got = Satrec()
     sgp4_omm.initialize(got, row)
     assert_same_elements(plan.satellites[0].satrec, got)
+
+
+# ---------------------------------------------------------------- as the catalogs publish them
+def _same_elements(mine: Satrec, ref: Satrec) -> bool:
+    return all(getattr(mine, a) == getattr(ref, a) for a in ("satnum", "no_kozai", "ecco", "inclo", "nodeo", "argpo",
+                                                              "mo", "bstar", "jdsatepoch", "jdsatepochF"))
+
+
+def test_space_track_xml_with_user_defined_parameters_and_comments():
+    """Space-Track's XML adds a block of USER_DEFINED parameters and COMMENTs in the
+    header, metadata and data; only the OMM fields are read, as sgp4.omm reads them."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "catalog" / "spacetrack_user_defined.xml"
+    (sat,) = read_catalog(path).satellites
+    ref = Satrec()
+    sgp4_omm.initialize(ref, next(iter(sgp4_omm.parse_xml(str(path)))))
+    assert sat.name == "VANGUARD 1" and _same_elements(sat.satrec, ref)
+
+
+CELESTRAK_KVN = """CCSDS_OMM_VERS = 2.0
+CREATION_DATE  =
+ORIGINATOR     =
+
+OBJECT_NAME    = ISS (ZARYA)
+OBJECT_ID      = 1998-067A
+CENTER_NAME    = EARTH
+REF_FRAME      = TEME
+TIME_SYSTEM    = UTC
+MEAN_ELEMENT_THEORY = SGP/SGP4
+
+EPOCH          = 2025-10-03T12:00:00.000000
+MEAN_MOTION    = 15.72125391
+ECCENTRICITY   = .0006703
+INCLINATION    = 51.6416
+RA_OF_ASC_NODE = 247.4627
+ARG_OF_PERICENTER = 130.536
+MEAN_ANOMALY   = 325.0288
+
+EPHEMERIS_TYPE = 0
+CLASSIFICATION_TYPE = U
+NORAD_CAT_ID   = 25544
+ELEMENT_SET_NO = 999
+REV_AT_EPOCH   = 56353
+BSTAR          = .1027E-3
+MEAN_MOTION_DOT = .16717E-3
+MEAN_MOTION_DDOT = 0
+"""
+
+
+def test_celestrak_kvn_says_sgp_sgp4_and_is_read(tmp_path):
+    path = tmp_path / "iss.kvn"
+    path.write_text(CELESTRAK_KVN)
+    (sat,) = read_catalog(path).satellites
+    fields = dict(line.split("=", 1) for line in CELESTRAK_KVN.splitlines() if "=" in line)
+    ref = Satrec()
+    sgp4_omm.initialize(ref, {k.strip(): v.strip() for k, v in fields.items()})  # sgp4's own reading of the values
+    assert _same_elements(sat.satrec, ref)
+
+
+def test_a_kvn_value_in_another_unit_is_refused_not_misread(tmp_path):
+    path = tmp_path / "rad.kvn"
+    path.write_text(CELESTRAK_KVN.replace("INCLINATION    = 51.6416", "INCLINATION    = 0.9013 [rad]"))
+    with pytest.raises(CatalogError, match=r"rad\.kvn:15: INCLINATION: unit \[rad\] is not the \[deg\]"):
+        read_catalog(path)
+    path.write_text(CELESTRAK_KVN.replace("MEAN_MOTION    = 15.72125391", "MEAN_MOTION    = 15.72125391 [rev/day]")
+                    .replace("MEAN_MOTION_DOT = .16717E-3", "MEAN_MOTION_DOT = .16717E-3 [rev/day^2]"))
+    assert len(read_catalog(path).satellites) == 1  # the CCSDS units, as written
