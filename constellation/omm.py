@@ -195,6 +195,8 @@ def record_to_satellite(rec: Record, path: str) -> Satellite:
     classification = f.text("CLASSIFICATION_TYPE", "U")[:1] or "U"
     object_id = f.text("OBJECT_ID")
     ephtype = f.integer("EPHEMERIS_TYPE", 0, 9, required=False)
+    if ephtype == 4:
+        f.fail("EPHEMERIS_TYPE", "4 is an SGP4-XP element set, which SGP4 cannot propagate")
     elnum = f.integer("ELEMENT_SET_NO", 0, 10**9, required=False, default=999)
     revnum = f.integer("REV_AT_EPOCH", 0, 10**12, required=False)
     name = f.text("OBJECT_NAME") or str(norad)

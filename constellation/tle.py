@@ -75,6 +75,13 @@ def _check_line(path, lineno, line, expected):
         if line[col] != " ":
             raise CatalogError(f"column {col + 1} holds {line[col]!r}, a blank between fields in TLE line {expected}",
                                path, lineno, f"TLE line {expected}")
+    number = line[2:7]
+    if not _CATALOGUE_NUMBER.match(number):
+        raise CatalogError(f"{number.strip()!r} is not a catalogue number (up to 5 digits, or Alpha-5: a capital "
+                           "letter other than I and O, then 4 digits; columns 3-7)", path, lineno, "catalogue number")
+    if expected == 1 and line[62] == "4":
+        raise CatalogError("ephemeris type 4 is an SGP4-XP element set, which SGP4 cannot propagate (column 63)",
+                           path, lineno, "ephemeris type")
     fields = _LINE1_FIELDS if expected == 1 else _LINE2_FIELDS
     for (a, b), name in fields:
         text = line[a:b].strip()
@@ -83,12 +90,25 @@ def _check_line(path, lineno, line, expected):
             raise CatalogError(f"cannot read {text!r} as a number (columns {a + 1}-{b})", path, lineno, name)
         if name == "epoch day" and not 1.0 <= float(text) < 367.0:
             raise CatalogError(f"day of year {text} is outside 1-366 (columns {a + 1}-{b})", path, lineno, name)
+        if name == "epoch day" and float(text) >= 366.0:
+            yy = int(line[18:20])
+            year = 1900 + yy if yy >= 57 else 2000 + yy
+            if not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+                raise CatalogError(f"day of year {text} does not exist in {year} (columns {a + 1}-{b})", path,
+                                   lineno, name)
+        if name == "mean motion derivative" and "." not in text:
+            raise CatalogError(f"{text!r} has no decimal point (columns {a + 1}-{b}: e.g. ' .00016717')", path,
+                               lineno, name)
         if name in _ANGLE_RANGES:
             lo, hi = _ANGLE_RANGES[name]
             if not lo <= float(text) <= hi:
                 raise CatalogError(f"{text} deg is outside {lo:g}-{hi:g} deg (columns {a + 1}-{b})", path, lineno,
                                    name)
 
+
+# Columns 3-7: a number right-aligned in 5 columns (leading blanks or zeros), or Alpha-5 (A0001 = 100001;
+# the letters skip I and O, as the format's definition does).
+_CATALOGUE_NUMBER = re.compile(r"^(?: *[0-9]{1,5}|[A-HJ-NP-Z][0-9]{4})$")
 
 # Line 2's angles (deg); the same bounds as an OMM's (inclination 0-180, the others one turn).
 _ANGLE_RANGES = {"inclination": (0.0, 180.0), "RAAN": (0.0, 360.0), "argument of perigee": (0.0, 360.0),
@@ -111,7 +131,7 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
     """Parse TLE/3LE text into satellites (names kept; unnamed sets get their NORAD id)."""
     lines = text.removeprefix("\ufeff").splitlines()
     sats: list[Satellite] = []
-    seen: dict[str, int] = {}
+    seen: dict[int, int] = {}
     i = 0
     pending_name: tuple[str, int] | None = None
     while i < len(lines):
@@ -141,12 +161,12 @@ def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
             problem = perigee_problem(satrec)
             if problem:
                 raise CatalogError(f"{problem} (columns 53-63)", path, lineno + 1, "mean motion")
-            norad = line1[2:7].strip()
+            norad = satrec.satnum  # "00123" and "  123" are one satellite
             if norad in seen:
                 raise CatalogError(f"NORAD id {norad} appears twice (first at line {seen[norad]})", path, lineno,
                                    "catalogue number")
             seen[norad] = lineno
-            name = pending_name[0] if pending_name else norad
+            name = pending_name[0] if pending_name else line1[2:7].strip()
             sats.append(Satellite(name, satrec, "catalog"))
             pending_name = None
             i += 2

@@ -250,3 +250,13 @@ def test_a_kvn_value_in_another_unit_is_refused_not_misread(tmp_path):
     path.write_text(CELESTRAK_KVN.replace("MEAN_MOTION    = 15.72125391", "MEAN_MOTION    = 15.72125391 [rev/day]")
                     .replace("MEAN_MOTION_DOT = .16717E-3", "MEAN_MOTION_DOT = .16717E-3 [rev/day^2]"))
     assert len(read_catalog(path).satellites) == 1  # the CCSDS units, as written
+
+
+def test_an_sgp4_xp_element_set_is_refused_however_it_is_labelled(tmp_path):
+    path = tmp_path / "xp.kvn"
+    path.write_text(CELESTRAK_KVN.replace("EPHEMERIS_TYPE = 0", "EPHEMERIS_TYPE = 4"))
+    with pytest.raises(CatalogError, match=r"xp\.kvn:20: EPHEMERIS_TYPE: 4 is an SGP4-XP element set"):
+        read_catalog(path)
+    path.write_text(CELESTRAK_KVN.replace("SGP/SGP4", "SGP4-XP"))
+    with pytest.raises(CatalogError, match=r"xp\.kvn:10: MEAN_ELEMENT_THEORY: 'SGP4-XP' is not supported"):
+        read_catalog(path)

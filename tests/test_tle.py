@@ -45,6 +45,42 @@ def test_broken_lines_name_file_line_and_field(text, line, field):
     assert "\n" not in str(err.value)
 
 
+def _set(line, col, text):
+    """``line`` with ``text`` written from 1-based column ``col``, checksum fixed."""
+    return _fix_checksum(line[:col - 1] + text + line[col - 1 + len(text):])
+
+
+def _renumbered(number):
+    return _set(L1, 3, number), _set(L2, 3, number)
+
+
+@pytest.mark.parametrize("text, line, field, words", [
+    # one satellite however its number is padded
+    ("A\n{}\n{}\nB\n{}\n{}\n".format(*_renumbered("00123"), *_renumbered("  123")), 5, "catalogue number",
+     "NORAD id 123 appears twice (first at line 2)"),
+    # Alpha-5 skips I and O and is upper case
+    ("A\n{}\n{}\n".format(*_renumbered("I0001")), 2, "catalogue number", "'I0001' is not a catalogue number"),
+    ("A\n{}\n{}\n".format(*_renumbered("a0001")), 2, "catalogue number", "'a0001' is not a catalogue number"),
+    # day 366 of a year that has 365
+    (f"A\n{_set(L1, 19, '23366.50000000')}\n{L2}\n", 2, "epoch day", "does not exist in 2023"),
+    # the first derivative is written with its decimal point
+    (f"A\n{_set(L1, 34, ' 00016717')}\n{L2}\n", 2, "mean motion derivative", "has no decimal point"),
+    # an SGP4-XP element set
+    (f"A\n{_set(L1, 63, '4')}\n{L2}\n", 2, "ephemeris type", "SGP4-XP"),
+])
+def test_element_sets_sgp4_would_misread_are_refused(text, line, field, words):
+    with pytest.raises(CatalogError) as err:
+        parse_tle_text(text, "cat.tle")
+    assert (err.value.line, err.value.field) == (line, field) and words in str(err.value), str(err.value)
+
+
+def test_valid_numbers_and_leap_days_still_read():
+    sats = parse_tle_text("A\n{}\n{}\nB\n{}\n{}\n".format(*_renumbered("A0001"), *_renumbered("  123")))
+    assert [s.satrec.satnum for s in sats] == [100001, 123]
+    (sat,) = parse_tle_text(f"A\n{_set(L1, 19, '24366.50000000')}\n{L2}\n")
+    assert sat.satrec.epochyr == 24 and sat.satrec.epochdays == 366.5
+
+
 def test_empty_file(tmp_path):
     p = tmp_path / "empty.tle"
     p.write_text("\n\n")
