@@ -54,9 +54,15 @@ def satrec_problem(sat) -> str | None:
     return None
 
 
+# The slowest mean motion an Earth orbit is read with (rev/day): a period of 20 days, a mean
+# semi-major axis of ~310,000 km, near the Moon's distance; slower is a unit mistake (rad/min).
+MIN_REV_PER_DAY = 0.05
+
+
 def perigee_problem(sat) -> str | None:
     """A one-line reason when the mean orbit of ``sat`` (a usable ``Satrec``) dips below
-    the Earth's surface, or None.
+    the Earth's surface, or lies beyond the Moon (a mean motion under MIN_REV_PER_DAY,
+    most likely written in another unit), or None.
 
     sgp4 reports a satellite decayed once its position falls below the Earth's
     (spherical) surface; an element set whose mean perigee is already below it
@@ -67,6 +73,10 @@ def perigee_problem(sat) -> str | None:
     if perigee_km < 0.0:
         return (f"perigee {-perigee_km:.1f} km below the Earth's surface (mean motion "
                 f"{sat.no_kozai * XPDOTP:.8g} rev/day, eccentricity {sat.ecco:.7g}): a decayed orbit")
+    rev_per_day = sat.no_kozai * XPDOTP
+    if rev_per_day < MIN_REV_PER_DAY:
+        return (f"mean motion {rev_per_day:.8g} rev/day is an orbit of {1.0 / rev_per_day:,.0f} days, "
+                f"{sat.a * sat.radiusearthkm - WGS84_A_KM:,.0f} km up, beyond the Moon: is it in rev/day?")
     return None
 
 

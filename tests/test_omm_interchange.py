@@ -260,3 +260,12 @@ def test_an_sgp4_xp_element_set_is_refused_however_it_is_labelled(tmp_path):
     path.write_text(CELESTRAK_KVN.replace("SGP/SGP4", "SGP4-XP"))
     with pytest.raises(CatalogError, match=r"xp\.kvn:10: MEAN_ELEMENT_THEORY: 'SGP4-XP' is not supported"):
         read_catalog(path)
+
+
+def test_a_mean_motion_in_another_unit_is_refused(tmp_path):
+    # 0.0011434 is the ISS's mean motion in rad/min: read as rev/day it is an orbit 3.9 million km up.
+    path = tmp_path / "radmin.kvn"
+    path.write_text(CELESTRAK_KVN.replace("MEAN_MOTION    = 15.72125391", "MEAN_MOTION    = 0.0011434"))
+    with pytest.raises(CatalogError, match=r"radmin\.kvn:13: MEAN_MOTION: mean motion 0\.0011434 rev/day is an "
+                                           r"orbit of 875 days.*is it in rev/day\?"):
+        read_catalog(path)
