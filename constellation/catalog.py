@@ -42,11 +42,15 @@ SSO_DRIFT_LIMIT_H_PER_30D = 1.0
 def detect_format(path: str | Path, data: bytes) -> str:
     """'tle', 'csv', 'json', 'xml' or 'kvn', from the content first, then the extension."""
     head = data[:8192].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    lines = [ln.strip() for ln in head.split("\n") if ln.strip()][:3]
+    # A 3LE's first name may start with '[', '{' or '<' ("[TBA - TO BE ASSIGNED]"): a TLE line 1 and
+    # line 2 under it make the file a TLE whatever its first character.
+    if len(lines) >= 3 and lines[1].startswith("1 ") and lines[2].startswith("2 "):
+        return "tle"
     if head[:1] in ("[", "{"):
         return "json"
     if head[:1] == "<":
         return "xml"
-    lines = [ln.strip() for ln in head.split("\n") if ln.strip()][:3]
     if lines:
         m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=", lines[0])
         if m and m.group(1).upper() in _KVN_KEYS:

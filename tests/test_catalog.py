@@ -121,6 +121,12 @@ def test_format_from_content_before_extension(tmp_path):
         assert len(read_catalog(p)) == 2
     with pytest.raises(CatalogError, match="cannot tell the catalog's format"):
         detect_format("x.dat", b"hello\nworld\n")
+    # A 3LE whose first name starts as JSON or XML would: its lines 1 and 2 say what it is.
+    _, l1, l2 = SAMPLES["tle"].splitlines()[:3]
+    for name in ("[TBA - TO BE ASSIGNED]", "{OBJECT A}", "<UNKNOWN>"):
+        p = tmp_path / "odd.tle"
+        p.write_text(f"{name}\n{l1}\n{l2}\n")
+        assert catalog_format(p) == "tle" and read_catalog(p).satellites[0].name == name
 
 
 def _error(fmt, text, name=None):
