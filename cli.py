@@ -139,8 +139,8 @@ def _options(*opts):
 GRID_KIND_HELP = ("Grid cells: regular (res x res deg) or equal-area (cells of about equal area: 41,252 points at "
                   "1 deg, not 64,800, so less work; area-weighted statistics agree within the resolution). "
                   "Default: the scenario's, else regular.")
-SELECT_HELP = ("Keep only the satellites whose name matches a glob ('JILIN*') or whose NORAD id is N or in N-M "
-               "(repeatable or comma-separated).")
+SELECT_HELP = ("Keep only the satellites whose name is given or matches a glob ('JILIN*') or whose NORAD id is N "
+               "(or Alpha-5, A0001) or in N-M (repeatable or comma-separated).")
 MAX_EPOCH_AGE_HELP = "Warn when the window starts more than this many days from a catalog element set's epoch."
 
 

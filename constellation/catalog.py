@@ -117,8 +117,9 @@ def _no_selection(select) -> bool:
 def parse_select(select, path: str | None = None) -> list[tuple[str, object, str]]:
     """Terms from ``select`` (a string or strings; commas separate terms) -> (kind, value, text).
 
-    A term of digits is a NORAD id, ``N-M`` an inclusive id range, anything else a
-    glob on the name (case-insensitive: ``JILIN*``, ``*GAOFEN 03D?``).  None or an
+    A term of digits (or Alpha-5, ``A0001``) is a NORAD id, ``N-M`` an inclusive id
+    range, anything else a name as written or a glob on it (case-insensitive:
+    ``STARLINK-1 [DTC]``, ``JILIN*``, ``*GAOFEN 03D?``).  None or an
     empty list gives no terms; a selection whose strings hold no term (``''``,
     ``','``) is an error naming ``path`` (the catalog), not a selection of everything.
     """
@@ -133,6 +134,9 @@ def parse_select(select, path: str | None = None) -> list[tuple[str, object, str
                 continue
             if re.fullmatch(r"[0-9]+", text):
                 terms.append(("id", (int(text), int(text)), text))
+            elif re.fullmatch(r"[A-HJ-NP-Z][0-9]{4}", text):  # an Alpha-5 id as a TLE writes it: A0001 = 100001
+                n = _alpha5(text)
+                terms.append(("id", (n, n), text))
             elif m := re.fullmatch(r"([0-9]+)\s*-\s*([0-9]+)", text):
                 lo, hi = int(m.group(1)), int(m.group(2))
                 if lo > hi:
@@ -148,10 +152,19 @@ def parse_select(select, path: str | None = None) -> list[tuple[str, object, str
     return terms
 
 
+def _alpha5(text: str) -> int:
+    """'A0001' -> 100001 (the letters A-Z without I and O stand for 10-33)."""
+    letter = text[0]
+    value = ord(letter) - ord("A") + 10 - (letter > "I") - (letter > "O")
+    return value * 10000 + int(text[1:])
+
+
 def _matches(sat: Satellite, kind: str, value) -> bool:
     if kind == "id":
         return value[0] <= sat.satrec.satnum <= value[1]
-    return fnmatch.fnmatchcase(sat.name.upper(), value)
+    # A name as written matches itself, brackets and all ('STARLINK-1 [DTC]'), else it is a glob.
+    name = sat.name.upper()
+    return name == value or fnmatch.fnmatchcase(name, value)
 
 
 def select_satellites(constellation: Constellation, select, path: str | None = None) -> Constellation:

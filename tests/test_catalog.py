@@ -239,6 +239,25 @@ def test_select_by_glob_id_range_and_lists():
         select_satellites(const, ["41000-40000"])
 
 
+def test_select_names_with_brackets_and_alpha5_ids():
+    """A name as written matches itself though '[' would start a glob class, and an
+    Alpha-5 id as a TLE writes it is an id (A0001 = 100001)."""
+    from constellation.core import Group, Satellite
+
+    from constellation.tle import tle_checksum
+
+    lines = [ln for ln in TLE_TEXT.splitlines() if ln.startswith(("1 ", "2 "))][2:4]
+    alpha5 = [(ln[:2] + "A0001" + ln[7:68]) for ln in lines]
+    alpha5 = "\n".join(["ALPHA"] + [ln + str(tle_checksum(ln)) for ln in alpha5]) + "\n"
+    sats = read_catalog_text(TLE_TEXT).satellites + read_catalog_text(alpha5).satellites
+    const = Constellation("c", [Group("catalog", [Satellite("STARLINK-1 [DTC]", sats[0].satrec, "catalog"),
+                                                  sats[2]])])
+    assert [s.name for s in select_satellites(const, "starlink-1 [dtc]").satellites] == ["STARLINK-1 [DTC]"]
+    assert [s.name for s in select_satellites(const, "STARLINK-1 *").satellites] == ["STARLINK-1 [DTC]"]
+    assert [s.satrec.satnum for s in select_satellites(const, "A0001").satellites] == [100001]
+    assert [s.satrec.satnum for s in select_satellites(const, "100001").satellites] == [100001]
+
+
 def read_catalog_text(text, fmt="tle"):
     from constellation.core import Group
 
