@@ -240,3 +240,25 @@ HEO = satrec_from_elements(13, 19500.0 / (2 * HEO_A_KM), 90.0, 63.4, 200.0,
                            86400.0 / (2 * math.pi * math.sqrt(HEO_A_KM ** 3 / 398600.4418)), 250.0)
 NEAR_GEO = satrec_from_elements(17, 0.02, 90.0, 5.0, 30.0, 1.00273791, 60.0)
 
+
+def margin_runs(t, margin, min_gap_s: float) -> list[tuple[float, float]]:
+    """The runs where a sampled margin is >= 0: (start, end) pairs (s), each edge put
+    where the margin crosses zero, linearly between samples; runs closer than
+    ``min_gap_s`` joined, as the kernel joins them."""
+    inside = margin >= 0.0
+    cross = np.flatnonzero(inside[1:] != inside[:-1])
+    edges = t[cross] + (t[cross + 1] - t[cross]) * margin[cross] / (margin[cross] - margin[cross + 1])
+    starts = list(edges[~inside[cross]])
+    ends = list(edges[inside[cross]])
+    if inside[0]:
+        starts.insert(0, t[0])
+    if inside[-1]:
+        ends.append(t[-1])
+    runs = []
+    for a, b in zip(starts, ends):
+        if runs and a - runs[-1][1] < min_gap_s:
+            runs[-1] = (runs[-1][0], b)
+        else:
+            runs.append((a, b))
+    return runs
+

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE_TLE
+from reference import margin_runs
 from sgp4.api import SatrecArray
 
 from cli import main
@@ -64,25 +65,7 @@ def elevation_accesses(const, grid: Grid, window: Window, min_elevation_deg: flo
         d = pos[s][None, :, :] - p[:, None, :]  # point -> satellite
         sin_el = np.einsum("ntk,nk->nt", d, n) / np.linalg.norm(d, axis=-1)
         margin = np.maximum(margin, sin_el - math.sin(math.radians(min_elevation_deg)))
-    out = []
-    for m in margin:
-        up = m >= 0.0
-        cross = np.flatnonzero(up[1:] != up[:-1])
-        edges = t[cross] + (t[cross + 1] - t[cross]) * m[cross] / (m[cross] - m[cross + 1])
-        starts = list(edges[~up[cross]])
-        ends = list(edges[up[cross]])
-        if up[0]:
-            starts.insert(0, t[0])
-        if up[-1]:
-            ends.append(t[-1])
-        runs = []
-        for a, b in zip(starts, ends):
-            if runs and a - runs[-1][1] < MIN_GAP_S:
-                runs[-1] = (runs[-1][0], b)
-            else:
-                runs.append((a, b))
-        out.append(runs)
-    return out
+    return [margin_runs(t, m, MIN_GAP_S) for m in margin]
 
 
 def three_altitudes(sensor: Sensor) -> Constellation:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from reference import HEO, LIMB_START, MOLNIYA, NEAR_GEO, satrec_from_elements
+from reference import HEO, LIMB_START, MOLNIYA, NEAR_GEO, margin_runs, satrec_from_elements
 from sgp4.api import Satrec, SatrecArray
 
 from constellation.core import Constellation, Group, Satellite
@@ -50,22 +50,7 @@ def brute_force(const: Constellation, grid: Grid, duration_s: float, off_nadir_d
             m = np.minimum(cos_off - math.cos(math.radians(off_nadir_deg)),
                            sin_el - math.sin(math.radians(min_elevation_deg)))
             margin = np.maximum(margin, m)
-        inside = margin >= 0.0
-        cross = np.flatnonzero(inside[1:] != inside[:-1])
-        edges = t[cross] + margin[cross] / (margin[cross] - margin[cross + 1])
-        starts = list(edges[~inside[cross]]) if len(cross) else []
-        ends = list(edges[inside[cross]]) if len(cross) else []
-        if inside[0]:
-            starts.insert(0, t[0])
-        if inside[-1]:
-            ends.append(t[-1])
-        runs = []
-        for a, b in zip(starts, ends):
-            if runs and a - runs[-1][1] < MIN_GAP_S:
-                runs[-1] = (runs[-1][0], b)
-            else:
-                runs.append((a, b))
-        out.append(runs)
+        out.append(margin_runs(t, margin, MIN_GAP_S))
     return out
 
 
