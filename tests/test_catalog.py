@@ -406,6 +406,14 @@ def test_decayed_satellites_are_dropped_and_named():
     # The simulation's own propagation agrees: the dropped one fails within the window.
     _, _, _, valid = propagate_ecef([s.satrec for s in const.satellites], w, 0, w.n_samples)
     assert valid[:2].all() and not valid[2].all()
+    # The time named is when sgp4 first fails, to the second, not the hourly check sample after it.
+    from sim.studies.catalog_check import propagation_failures
+
+    second = Window(start, 4 * 3600.0, 1.0)
+    t, _, _, valid = propagate_ecef([const.satellites[2].satrec], second, 0, second.n_samples)
+    first_bad = t[np.argmin(valid[0])]
+    (when, code), = propagation_failures(const, second).values()
+    assert first_bad - 1.0 <= when <= first_bad and code == 6
     # Before it decays, nothing is dropped.
     assert len(check_constellation(const, Window(start, 600.0, 60.0))[0]) == 3
     only_falling = read_catalog_text(json.dumps([_falling_json(0.2)]), "json")

@@ -47,8 +47,26 @@ def propagation_failures(constellation: Constellation, window: Window) -> dict[i
     failures = {}
     for i in np.flatnonzero(bad.any(axis=1)):
         k = int(np.argmax(bad[i]))
-        failures[int(i)] = (float(t[k]), int(err[i, k]))
+        failures[int(i)] = (float(t[k]), int(err[i, k])) if k == 0 else \
+            _first_failure(sats[i].satrec, jd_whole, jd_frac, float(t[k - 1]), float(t[k]))
     return failures
+
+
+def _first_failure(satrec, jd_whole: float, jd_frac: float, ok_s: float, bad_s: float) -> tuple[float, int]:
+    """(time, sgp4 error code) where propagation first fails between a check sample
+    at ``ok_s`` that works and one at ``bad_s`` that does not, to the second
+    (bisection: the check samples are up to an hour apart)."""
+    code = 0
+    while bad_s - ok_s > 1.0:
+        mid = 0.5 * (ok_s + bad_s)
+        e, r, _ = satrec.sgp4(jd_whole, jd_frac + mid / SECONDS_PER_DAY)
+        if e != 0 or not np.all(np.isfinite(r)):
+            bad_s, code = mid, e
+        else:
+            ok_s = mid
+    if code == 0:
+        code = satrec.sgp4(jd_whole, jd_frac + bad_s / SECONDS_PER_DAY)[0]
+    return bad_s, int(code)
 
 
 def check_constellation(constellation: Constellation, window: Window,
