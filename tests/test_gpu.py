@@ -147,3 +147,39 @@ def test_device_gpu_failure_is_one_clear_line(monkeypatch):
     out = CliRunner().invoke(cli.main, ["run", "jilin1-2019", "--grid-res", "30", "--days", "0.05", "--device", "gpu"])
     assert out.exit_code == 1 and "Traceback" not in out.output
     assert "the GPU kernel could not start: OSError: libNVVM cannot be found" in out.output
+
+
+def test_a_device_function_cannot_keep_a_cpu_callee():
+    """A CPU kernel left among a device function's globals types on the simulator
+    but fails to compile for a real GPU: the build refuses it by name."""
+    from sim.kernels import coverage as K
+    from sim.kernels import gpu
+
+    with pytest.raises(TypeError, match="cone_near_limb calls cos_reach_off_nadir"):
+        gpu._device(None, K.cone_near_limb)
+
+
+def test_the_default_device_is_the_cpu(monkeypatch):
+    """With a GPU present, a run that names no device runs on the CPU (the
+    reference): the GPU kernel is opt-in until verified on a real GPU."""
+    import json
+    from datetime import datetime, timezone
+
+    from click.testing import CliRunner
+
+    import cli
+    from constellation import Constellation, Sensor, walker_delta
+    from sim import Grid, Window, run
+    from sim.kernels import gpu
+
+    def must_not_start(*args, **kwargs):
+        raise AssertionError("the GPU kernel was started")
+
+    monkeypatch.setattr(gpu, "cuda_available", lambda: True)
+    monkeypatch.setattr(gpu, "GpuAccumulator", must_not_start)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    const = Constellation.from_orbits("w", walker_delta(2, 1, 0, 535, 97.5, start), Sensor(max_off_nadir_deg=30))
+    assert run(const, Grid.regular(30.0), Window(start, 600.0, 60.0)).meta["device"] == "cpu"
+    out = CliRunner().invoke(cli.main, ["run", "jilin1-2019", "--grid-res", "30", "--days", "0.05", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["device"] == "cpu"

@@ -1,13 +1,17 @@
 """Optional numba.cuda path of the coverage kernel: one GPU thread per ground point.
 
-The CPU kernel (sim.kernels.coverage.accumulate_chunk) is the reference; this path gives
-the same per-point figures, bit for bit, where a CUDA GPU is present:
+The CPU kernel (sim.kernels.coverage.accumulate_chunk) is the reference; this path is
+built to give the same per-point figures, bit for bit:
 
 - the math is the same source: the margin primitives of sim.kernels.coverage
-  (cos_reach, interval_access, lit_clip, swath_crossing) are compiled again as
-  CUDA device functions from their Python source, and the margins are formed
-  with the same operations in the same order (CUDA without fastmath has IEEE
-  division and square root and no fused multiply-add, like the CPU build);
+  (cos_reach, interval_access, lit_clip, swath_crossing, ...) are compiled again as
+  CUDA device functions from their Python source (every numba callee replaced
+  by its device version: :func:`_device` refuses one left behind), and the
+  margins are formed with the same operations in the same order.  CUDA without
+  fastmath has IEEE division and square root; but libNVVM contracts a multiply
+  and an add into one fused multiply-add by default, which the CPU build does
+  not, so equality to the bit holds on numba's CUDA simulator and is still to
+  be seen on a real GPU (tests/test_gpu.py compares the two there);
 - pruning only skips what cannot be seen: a thread walks its row's list of
   the satellite steps whose disc (sim.kernels.coverage.step_row_ranges) covers the
   row (sim.kernels.coverage.row_worklists), so its work is its candidates, not
@@ -22,7 +26,9 @@ sorted and folded before the next step.  A point reached by more satellites in
 one step sets the overflow flag and the caller recomputes on the CPU.
 
 ``NUMBA_ENABLE_CUDASIM=1`` runs this module on numba's CPU simulator of CUDA;
-the tests compare it with the CPU kernel there (tests/test_gpu.py).
+the tests compare it with the CPU kernel there (tests/test_gpu.py).  Local
+arrays are typed with numpy dtypes: numba-cuda (the CUDA target outside
+numba) types numba's own scalar types, e.g. ``numba.float64``, as unknown.
 """
 
 from __future__ import annotations
@@ -64,6 +70,11 @@ def _device(cuda, fn, **deps):
     """``fn`` (a numba CPU primitive of sim.kernels.coverage) compiled as a CUDA device
     function from its Python source, its callees replaced by device versions."""
     py = fn.py_func
+    # A CPU kernel left among the globals would type under the simulator but not for a real GPU.
+    cpu_callees = sorted(name for name in py.__code__.co_names
+                         if hasattr(py.__globals__.get(name), "py_func") and name not in deps)
+    if cpu_callees:
+        raise TypeError(f"{py.__name__} calls {', '.join(cpu_callees)}: pass their device versions")
     glb = dict(py.__globals__)
     glb.update(deps)
     clone = types.FunctionType(py.__code__, glb, py.__name__, py.__defaults__, py.__closure__)
@@ -79,7 +90,6 @@ def _compile():
     # A module global, not a local: the CUDA simulator swaps the ``cuda`` a
     # kernel's globals name for its fake.
     from numba import cuda as _cuda
-    from numba import float64, int8
     cuda = _cuda
 
     d_cubic = _device(cuda, K._cubic)
@@ -111,12 +121,12 @@ def _compile():
     d_off_nadir_path_access = _device(cuda, K.off_nadir_path_access, _path_offset=d_path_offset,
                                       off_nadir_margin_sq=d_off_nadir_margin_sq, _off_nadir_root=d_off_nadir_root,
                                       _edge_guess=d_edge_guess, interval_access_call=d_interval_access)
-    d_cone_near_limb = _device(cuda, K.cone_near_limb)
+    d_cone_near_limb = _device(cuda, K.cone_near_limb, cos_reach_off_nadir=d_off_nadir)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
                                 interval_access_call=d_interval_access, elevation_margin_sq=d_elevation_margin_sq,
                                 _elevation_edge=d_elevation_edge, _edge_guess=d_edge_guess,
                                 _refine_elevation_edge=d_refine_edge, _path_ends=d_path_ends,
-                                off_nadir_path_access=d_off_nadir_path_access)
+                                off_nadir_path_access=d_off_nadir_path_access, cone_near_limb=d_cone_near_limb)
 
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
@@ -145,10 +155,10 @@ def _compile():
         hx = phat[i, 0]
         hy = phat[i, 1]
         hz = phat[i, 2]
-        pa = cuda.local.array(MAX_PIECES_PER_STEP, float64)
-        pb = cuda.local.array(MAX_PIECES_PER_STEP, float64)
-        ev_t = cuda.local.array(2 * MAX_PIECES_PER_STEP, float64)
-        ev_x = cuda.local.array(2 * MAX_PIECES_PER_STEP, int8)
+        pa = cuda.local.array(MAX_PIECES_PER_STEP, np.float64)
+        pb = cuda.local.array(MAX_PIECES_PER_STEP, np.float64)
+        ev_t = cuda.local.array(2 * MAX_PIECES_PER_STEP, np.float64)
+        ev_x = cuda.local.array(2 * MAX_PIECES_PER_STEP, np.int8)
         # The row's candidate (satellite, step) pairs, in time order; a step's
         # pieces are folded when the next step begins (and after the last).
         e = work_start[row]
