@@ -241,9 +241,9 @@ def simulation_options(f):
         click.option("--memory-limit", callback=_memory_limit_option, metavar="SIZE",
                      help="Memory a run may use, e.g. 4GB or 512MB (default: half the available memory); "
                           "a bigger run streams in smaller chunks or is refused, saying how big it is."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="auto", show_default=True,
-                     help="Where the coverage kernel runs: auto takes a CUDA GPU when numba finds one, else "
-                          "the CPU; both give the same figures."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "gpu"]), default="cpu", show_default=True,
+                     help="Where the coverage kernel runs: cpu, the reference; gpu, the optional CUDA kernel "
+                          "(not yet verified on a real GPU); auto, a CUDA GPU when numba finds one, else the CPU."),
         STATIONS,
     )(f)
 
@@ -399,7 +399,7 @@ def run_cluster(scheduler, workers):
     return DaskExecutor(scheduler=scheduler, n_workers=workers)
 
 
-def simulate(study, memory_limit=None, device="auto", per_group=False, client=None, timeseries=False, n_assets=None,
+def simulate(study, memory_limit=None, device="cpu", per_group=False, client=None, timeseries=False, n_assets=None,
              **_overrides):
     """Run one study with a progress bar on stderr: -> sim.Result (with its provenance);
     on the Dask cluster of ``client`` when given; with its time series when ``timeseries``."""
@@ -411,7 +411,7 @@ def simulate(study, memory_limit=None, device="auto", per_group=False, client=No
     ground_bar = _Bar(f"{study.name}: request to ground via {study.ground.name}") if study.ground else None
     try:
         with sample_bar(label, study.window().n_samples - 1, grid.uses_point_bands()) as progress:
-            return study.run(device=device or "auto", progress=progress, memory_limit_bytes=memory_limit,
+            return study.run(device=device or "cpu", progress=progress, memory_limit_bytes=memory_limit,
                              per_group=per_group, grid=grid, command_line=shlex.join(["revisit", *sys.argv[1:]]),
                              client=client, ground_progress=ground_bar,
                              **({"timeseries": True, "n_assets": n_assets} if timeseries else {}))

@@ -66,7 +66,7 @@ def in_grid_order(result: Result, grid: Grid) -> Result:
 def run(constellation: Constellation, grid: Grid, window: Window, targets=(), name: str | None = None,
         progress: Callable[[int, int], None] | None = None, chunk_samples: int | None = None,
         n_blocks: int | None = None, memory_limit_bytes: int | None = None, per_group: bool = False,
-        device: str = "auto", prune_overlap: bool | None = None, timeseries: bool = False,
+        device: str = "cpu", prune_overlap: bool | None = None, timeseries: bool = False,
         n_assets: int | None = None) -> Result:
     """Simulate ``constellation`` over ``window`` on ``grid``; figures per point.
 
@@ -83,11 +83,12 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
     Before anything runs, its memory is checked against ``memory_limit_bytes``
     (default: half the available memory; :func:`sim.engine.memory.plan_chunk_samples`):
     too big, it streams in smaller chunks or raises ``MemoryLimitError``.
-    ``device``: "cpu" (the numba kernel), "gpu" (sim.kernels.gpu, numba.cuda; the same
-    figures; ValueError when no CUDA GPU is found) or "auto" (the GPU when
-    numba finds one, else the CPU; a GPU that fails, e.g. with no CUDA
-    toolkit to compile for it, falls back to the CPU).  ``Result.meta["device"]``
-    says which ran and why.
+    ``device``: "cpu" (the default: the numba kernel, the reference), "gpu"
+    (sim.kernels.gpu, numba.cuda: the same source compiled for CUDA, equal to the
+    CPU's figures on numba's CUDA simulator but not yet verified on a real GPU;
+    ValueError when no CUDA GPU is found) or "auto" (the GPU when numba finds
+    one, else the CPU; a GPU that fails, e.g. with no CUDA toolkit to compile
+    for it, falls back to the CPU).  ``Result.meta["device"]`` says which ran and why.
     ``prune_overlap``: solve no access edges in steps where another satellite
     sees the point throughout (:func:`sim.kernels.coverage.accumulate_chunk`); the
     figures are the same to the bit, only the time differs.  None: when

@@ -298,7 +298,7 @@ class CoverageFrames:
 
 
 def coverage_frames(study, hours: float = 2.0, frame_step_s: float = 120.0, grid_res_deg: float = 2.0,
-                    progress: Callable[[int, int], None] | None = None, device: str = "auto",
+                    progress: Callable[[int, int], None] | None = None, device: str = "cpu",
                     memory_limit_bytes: int | None = None) -> CoverageFrames:
     """Run ``study`` (a :class:`sim.studies.study.Study`, validated or not) over
     ``hours`` from its start on a ``grid_res_deg`` grid, once, for each point's

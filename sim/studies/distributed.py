@@ -47,7 +47,7 @@ def planning_device(device: str) -> str:
 
 def run_on_cluster(client, constellation: Constellation, grid: Grid, window: Window, targets=(),
                    name: str | None = None, progress: Callable[[int, int], None] | None = None,
-                   memory_limit_bytes: int | None = None, per_group: bool = False, device: str = "auto",
+                   memory_limit_bytes: int | None = None, per_group: bool = False, device: str = "cpu",
                    chunk_samples: int | None = None, prune_overlap: bool | None = None, timeseries: bool = False,
                    n_assets: int | None = None) -> Result:
     """:func:`sim.engine.run.run` on the cluster of ``client`` (a ``distributed.Client``):

@@ -409,7 +409,7 @@ class Study:
                                    is_validated=True)
 
     # ------------------------------------------------------------ running
-    def run(self, device: str = "auto", progress: Callable[[int, int], None] | bool | None = None,
+    def run(self, device: str = "cpu", progress: Callable[[int, int], None] | bool | None = None,
             memory_limit_bytes: int | None = None, per_group: bool = False, command_line: str | None = None,
             grid: Grid | None = None, client=None, ground_progress: Callable[[int, int], None] | None = None,
             **engine_options) -> Result:
@@ -421,9 +421,9 @@ class Study:
         None (the default), a bar when someone is watching (:func:`interactive`);
         a callable, ``progress(done_samples, total_samples)`` after each time
         chunk, and nothing else.
-        ``device`` "auto", "cpu" or "gpu"; ``memory_limit_bytes`` (default half
-        the available memory: a bigger run streams in smaller chunks or is
-        refused); ``per_group``: also fly each group alone; ``grid``: the
+        ``device`` "cpu" (the default), "gpu" or "auto" (:func:`sim.engine.run.run`);
+        ``memory_limit_bytes`` (default half the available memory: a bigger run
+        streams in smaller chunks or is refused); ``per_group``: also fly each group alone; ``grid``: the
         study's grid when the caller has built it already; ``client``: a
         ``distributed.Client`` to run on that Dask cluster, the grid in bands of
         latitude rows, one task each (:mod:`sim.studies.distributed`: the same
