@@ -86,15 +86,26 @@ def satrec_epoch(sat) -> datetime:
     return datetime(1970, 1, 1, tzinfo=timezone.utc) + whole + timedelta(days=sat.jdsatepochF)
 
 
+def to_utc(when, what: str = "time") -> datetime:
+    """``when`` (a datetime) as an aware UTC datetime: a naive one is read as UTC
+    (never as the computer's local time), an aware one converted.  ``what`` names
+    it in the TypeError for anything else."""
+    if not isinstance(when, datetime):
+        raise TypeError(f"{what} must be a datetime (UTC, or timezone-aware), not {type(when).__name__} {when!r}")
+    if when.tzinfo is None:
+        return when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)
+
+
 def days_since_sgp4_epoch(epoch: datetime) -> float:
-    """``epoch`` (UTC) in days since 1949-12-31 00:00 UTC, sgp4init's epoch argument."""
-    delta = epoch.astimezone(timezone.utc) - SGP4_EPOCH_0
+    """``epoch`` (UTC; naive is read as UTC) in days since 1949-12-31 00:00 UTC, sgp4init's epoch argument."""
+    delta = to_utc(epoch, "epoch") - SGP4_EPOCH_0
     return delta.days + (delta.seconds + delta.microseconds * 1e-6) / SECONDS_PER_DAY
 
 
 def format_epoch(epoch: datetime, digits: int = 6) -> str:
     """ISO 8601 UTC without a zone suffix, as CelesTrak writes OMM epochs."""
-    epoch = epoch.astimezone(timezone.utc)
+    epoch = to_utc(epoch, "epoch")
     text = epoch.strftime("%Y-%m-%dT%H:%M:%S")
     if digits:
         text += f".{epoch.microsecond:06d}"[: digits + 1]

@@ -8,6 +8,7 @@ synthetic and catalogued satellites are propagated by the same model.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -22,7 +23,7 @@ from .constants import (
     WGS72_MU_KM3_S2,
     WGS72_RADIUS_KM,
 )
-from .elements import days_since_sgp4_epoch
+from .elements import days_since_sgp4_epoch, to_utc
 
 # sgp4's own Earth (WGS-72), so that a requested altitude is the altitude sgp4 flies.
 MU_KM3_S2 = WGS72_MU_KM3_S2
@@ -55,9 +56,7 @@ def sso_inclination_deg(alt_km: float, ecc: float = 0.0) -> float:
 
 
 def _julian_date(epoch: datetime) -> float:
-    if epoch.tzinfo is None:
-        raise ValueError("epoch must be timezone-aware (UTC)")
-    return JD_UNIX_EPOCH + epoch.timestamp() / SECONDS_PER_DAY
+    return JD_UNIX_EPOCH + to_utc(epoch, "epoch").timestamp() / SECONDS_PER_DAY
 
 
 def gmst_rad(jd_ut1: float) -> float:
@@ -82,7 +81,7 @@ def raan_from_local_time_deg(epoch: datetime, local_time_hours: float, node: str
     if node not in ("ascending", "descending"):
         raise ValueError("node must be 'ascending' or 'descending'")
     ltan = local_time_hours if node == "ascending" else local_time_hours + 12.0
-    epoch = epoch.astimezone(timezone.utc)
+    epoch = to_utc(epoch, "epoch")
     ut_hours = epoch.hour + epoch.minute / 60 + (epoch.second + epoch.microsecond * 1e-6) / 3600
     raan = math.degrees(gmst_rad(_julian_date(epoch))) + 15.0 * (ltan - ut_hours)
     return raan % 360.0
@@ -90,12 +89,16 @@ def raan_from_local_time_deg(epoch: datetime, local_time_hours: float, node: str
 
 def local_time_of_node_hours(epoch: datetime, raan_deg: float, node: str = "ascending") -> float:
     """Inverse of :func:`raan_from_local_time_deg`."""
-    epoch = epoch.astimezone(timezone.utc)
+    epoch = to_utc(epoch, "epoch")
     ut_hours = epoch.hour + epoch.minute / 60 + (epoch.second + epoch.microsecond * 1e-6) / 3600
     ltan = ut_hours + (raan_deg - math.degrees(gmst_rad(_julian_date(epoch)))) / 15.0
     if node == "descending":
         ltan += 12.0
     return ltan % 24.0
+
+
+# The Karman line: below it the air stops any orbit within a revolution.
+MIN_ORBIT_ALT_KM = 100.0
 
 
 @dataclass(frozen=True)
@@ -115,14 +118,22 @@ class CircularOrbit:
     ecc: float = 0.0
     bstar: float = 0.0
 
+    def __post_init__(self):
+        object.__setattr__(self, "epoch", to_utc(self.epoch, "epoch"))
+        for name in ("alt_km", "inclination_deg", "raan_deg", "arg_lat_deg", "ecc", "bstar"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, got {value!r}")
+
     def to_satrec(self, satnum: int) -> Satrec:
         """Build an sgp4 ``Satrec`` whose Brouwer mean semi-major axis is Re + alt_km.
 
         sgp4 takes a Kozai mean motion and converts it to Brouwer's; we iterate
         so that the semi-major axis sgp4 ends up flying is the requested one.
         """
-        if not (0 < self.alt_km < 100000):
-            raise ValueError(f"alt_km must be in (0, 100000), got {self.alt_km}")
+        if not (MIN_ORBIT_ALT_KM <= self.alt_km < 100000):
+            raise ValueError(f"alt_km must be in [{MIN_ORBIT_ALT_KM:g}, 100000) km (nothing orbits lower), "
+                             f"got {self.alt_km}")
         if not (0 <= self.inclination_deg <= 180):
             raise ValueError(f"inclination_deg must be in [0, 180], got {self.inclination_deg}")
         if not (0 <= self.ecc < 1):

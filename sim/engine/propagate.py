@@ -12,6 +12,7 @@ see :func:`propagate_ecef`.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -20,6 +21,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY
+from constellation.elements import to_utc
 from sim.kernels.interp import hermite_states
 
 
@@ -43,8 +45,12 @@ class Window:
     step_s: float
 
     def __post_init__(self):
-        if self.start.tzinfo is None:
-            object.__setattr__(self, "start", self.start.replace(tzinfo=timezone.utc))
+        # One instant, whatever the zone it was given in: every label and the Sun read start's fields as UTC.
+        object.__setattr__(self, "start", to_utc(self.start, "the window's start"))
+        for name in ("duration_s", "step_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"the window's {name} must be a number of seconds, not {value!r}")
         if not (self.duration_s > 0) or not math.isfinite(self.duration_s):
             raise ValueError(f"window duration must be positive, got {self.duration_s} s")
         if not (self.step_s > 0) or self.step_s > self.duration_s:
@@ -71,9 +77,19 @@ class Window:
         frac = (start - midnight).total_seconds() / SECONDS_PER_DAY
         return jd_whole, frac
 
-    def dut1_s(self) -> float:
-        """UT1 - UTC (s) at the start, from skyfield's built-in tables."""
-        return float(timescale().from_datetime(self.start).dut1)
+    def dut1_at(self, t_s) -> np.ndarray:
+        """UT1 - UTC (s) at times ``t_s`` (s from the start on the UTC clock, as the
+        sgp4 Julian dates count them), from skyfield's built-in tables: it drifts
+        by a few ms a day and jumps by 1 s at a leap second."""
+        ts = timescale()
+        jd_whole, jd_frac = self.jd_utc()
+        t = np.asarray(t_s, dtype=np.float64)
+        jd_utc = jd_whole + (jd_frac + t / SECONDS_PER_DAY)
+        # TAI - UTC from the leap-second table at each UTC label (10 s before its first entry, 1972).
+        k = np.searchsorted(ts.leap_dates, jd_utc, side="right") - 1
+        tai_minus_utc = np.where(k >= 0, ts.leap_offsets[np.maximum(k, 0)], 10.0)
+        dut1 = ts.tai_jd(jd_whole, jd_frac + (t + tai_minus_utc) / SECONDS_PER_DAY).dut1
+        return np.asarray(dut1, dtype=np.float64).reshape(t.shape)
 
 
 def gmst82_rad(jd_ut1_whole: float, jd_ut1_frac: np.ndarray) -> np.ndarray:
@@ -91,7 +107,7 @@ def _ecef_at(sat_array: SatrecArray, window: Window, t: np.ndarray):
     frac = jd_frac + t / SECONDS_PER_DAY
     jd = np.full(t.shape, jd_whole)
     err, r, v = sat_array.sgp4(jd, frac)
-    theta = gmst82_rad(jd_whole, frac + window.dut1_s() / SECONDS_PER_DAY)
+    theta = gmst82_rad(jd_whole, frac + window.dut1_at(t) / SECONDS_PER_DAY)
     c = np.cos(theta)[None, :]
     s = np.sin(theta)[None, :]
     pos = np.empty_like(r)

@@ -64,7 +64,7 @@ def sun_unit_ecef_at(window: Window, t_s) -> np.ndarray:
                      dtype=np.float64).reshape(3, -1)
     teme = np.stack([np.interp(t_s, nodes, xyz[j]) for j in range(3)], axis=1)
     jd_whole, jd_frac = window.jd_utc()
-    theta = gmst82_rad(jd_whole, jd_frac + (t_s + window.dut1_s()) / SECONDS_PER_DAY)
+    theta = gmst82_rad(jd_whole, jd_frac + (t_s + window.dut1_at(t_s)) / SECONDS_PER_DAY)
     c = np.cos(theta)
     s = np.sin(theta)
     out = np.empty_like(teme)
