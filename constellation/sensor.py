@@ -55,7 +55,11 @@ class Sensor:
             object.__setattr__(self, "max_off_nadir_deg", None)
         elif eta is not None and (isinstance(eta, bool) or not (isinstance(eta, numbers.Real) and 0.0 < eta <= 90.0)):
             raise ValueError(f"max_off_nadir_deg must be in (0, 90] or \"none\", got {eta!r}")
-        if isinstance(self.min_elevation_deg, bool) or not (0.0 <= self.min_elevation_deg < 90.0):
+        for name in ("min_elevation_deg", "swath_km", "min_sun_elevation_deg"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+                raise TypeError(f"{name} must be a number, not {value!r}")
+        if self.min_elevation_deg is None or not (0.0 <= self.min_elevation_deg < 90.0):
             raise ValueError(f"min_elevation_deg must be in [0, 90), got {self.min_elevation_deg}")
         if self.kind == "swath":
             if self.swath_km is None or not (0.0 < self.swath_km <= 5000.0) or math.isnan(self.swath_km):

@@ -76,9 +76,11 @@ def perigee_radius_km(satrec) -> float:
     return satrec.a * (1.0 - satrec.ecco) * satrec.radiusearthkm
 
 
-def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir") -> None:
+def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir", swath_only: bool = False) -> None:
     """Refuse a group whose off-nadir limit is beyond the limb, or whose nadir
-    swath is wider than the horizon, for all its satellites.
+    swath is wider than the horizon, for all its satellites.  ``swath_only``:
+    only the swath, which past the horizon would image points below it (a cone
+    past the limb only stops binding: the horizon limits what it sees).
 
     The test uses each group's lowest perigee, where the limb is furthest from
     nadir, so a mixed catalog (LEO and higher) is refused only when no satellite
@@ -98,7 +100,7 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
                                  f"group {g.name!r} ({lowest}it, at {r - WGS84_A_KM:.0f} km, sees {widest:.0f} km "
                                  f"from limb to limb): use at most {widest:.0f} km", field=option)
             continue
-        if g.sensor.kind != "off_nadir" or g.sensor.max_off_nadir_deg is None:
+        if swath_only or g.sensor.kind != "off_nadir" or g.sensor.max_off_nadir_deg is None:
             continue
         limb = horizon_off_nadir_deg(r)
         eta = g.sensor.max_off_nadir_deg

@@ -11,6 +11,7 @@ from sgp4.api import SatrecArray
 
 from constellation.core import Constellation
 from constellation.sensor import NO_OFF_NADIR_LIMIT_DEG
+from constellation.validate import check_sensor_reach
 from sim.engine.grid import Grid
 from sim.engine.memory import GPU_CHUNK_BUDGET_BYTES, estimate_chunk_samples, plan_chunk_samples
 from sim.engine.metrics import MIN_GAP_S, REFINEMENT, Target, per_point_figures
@@ -107,6 +108,8 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         raise ValueError("the constellation has no satellites")
     if device not in ("auto", "cpu", "gpu"):
         raise ValueError(f"device must be auto, cpu or gpu, not {device!r}")
+    # A swath past the horizon would "image" points below it.
+    check_sensor_reach(constellation, option="sensor", swath_only=True)
     for t in targets:
         if not isinstance(t, Target):
             raise TypeError(f"targets are Target objects, e.g. Target('within 30 min', 1800.0), not {t!r} "
