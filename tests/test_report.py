@@ -61,3 +61,42 @@ def test_size_text_with_and_without_a_best():
     text = size_text("fam", {}, 100, 3600.0, None, [1, 2], 4, per_planes[:1], [])
     assert text.splitlines()[:2] == ["fam: every point's max revisit within 60.0 min over the globe",
                                      "no member up to 4 per plane at [1, 2] planes meets it"]
+
+
+def _scenario_row(name, ground=None, groups=()):
+    row = {"scenario": name, "satellites": 13, "targets": [{"name": "anywhere within 1 day", "share_met": 0.5,
+                                                            "verdict": "not met"}],
+           "max_revisit_s": {"p50": 3600.0, "p95": 7200.0, "max": 9000.0}, "mean_revisit_s": 1800.0,
+           "mean_response_s": 900.0, "groups": list(groups)}
+    if ground is not None:
+        row["ground"] = ground
+    return row
+
+
+def test_the_table_reads_a_censored_ground_percentile_as_censored():
+    """+inf in a run, JSON null in a result file: both are 'censored', never 'inf d' or '-'."""
+    from sim.outputs.report import milestone_table
+
+    for p95 in (math.inf, None):
+        ground = {"network": "china-rs", "stations": ["a", "b"], "censored_request_share": 0.25,
+                  "system_response_s": {"mean": 1e4, "p50": 23832.0, "p95": p95},
+                  "data_latency_s": {"p50": 750.0, "p95": p95}}
+        text = milestone_table([_scenario_row("jilin1-2019", ground)])
+        row = text.splitlines()[2]
+        assert row.split()[-4] == "censored" and "inf" not in text, text
+        assert "p95 censored" in text
+
+
+def test_group_rows_keep_the_columns_with_a_ground_network():
+    from sim.outputs.report import milestone_table
+
+    ground = {"network": "china-rs", "stations": ["a"], "censored_request_share": 0.0,
+              "system_response_s": {"mean": 1e4, "p50": 2e4, "p95": 3e4}, "data_latency_s": {"p50": 1.0, "p95": 2.0}}
+    group = {"group": "video", "satellites": 3, "sensors": ["off-nadir <= 45 deg"], "targets": [
+        {"name": "anywhere within 1 day", "share_met": 0.466, "verdict": "not met"}],
+        "max_revisit_s": {"p50": 3600.0, "p95": 7200.0, "max": 9000.0}, "mean_revisit_s": 1800.0,
+        "mean_response_s": 900.0}
+    lines = milestone_table([_scenario_row("jilin1-2019", ground, [group])]).splitlines()
+    head, group_line = lines[0], lines[3]
+    met_end = head.index("met") + len("met")
+    assert group_line.index("46.6%") + len("46.6%") == met_end, (head, group_line)  # under 'met', not 'gnd p50'

@@ -58,9 +58,10 @@ def milestone_table(results: list[dict]) -> str:
     lines = [head, "-" * len(head)]
     for r in results:
         g = r.get("ground")
-        gvals = (f" {format_duration(g['system_response_s']['p50']):>8} "
-                 f"{format_duration(g['system_response_s']['p95']):>8}" if g else f" {'-':>8} {'-':>8}") \
+        gvals = (f" {format_latency(g['system_response_s']['p50']):>8} "
+                 f"{format_latency(g['system_response_s']['p95']):>8}" if g else f" {'-':>8} {'-':>8}") \
             if ground else ""
+        group_gvals = f" {'':>8} {'':>8}" if ground else ""  # groups fly without the ground network
         mrt = r["max_revisit_s"]
         tg = r["targets"]
         claim = ", ".join(t["name"] for t in tg) if tg else "(none)"
@@ -77,7 +78,7 @@ def milestone_table(results: list[dict]) -> str:
             lines.append(f"{label:<18} {g['satellites']:>5} {'(' + '; '.join(g['sensors']) + ')':<24.24} "
                          f"{format_duration(gm['p50']):>8} {format_duration(gm['p95']):>8} "
                          f"{format_duration(gm['max']):>8} {format_duration(g['mean_revisit_s']):>8} "
-                         f"{format_duration(g['mean_response_s']):>8} {gmet:>7}")
+                         f"{format_duration(g['mean_response_s']):>8}{group_gvals} {gmet:>7}")
     lines.append("")
     lines.append("MRT: area-weighted percentiles of each point's longest gap (gaps at the window's edges count); "
                  "mean rev: mean gap; response: mean wait for a random request, sum(gap^2)/(2T); "
@@ -115,8 +116,9 @@ def point_table(scenario: str, points: list[dict], max_rows: int = POINT_ROWS) -
 
 
 def format_latency(seconds) -> str:
-    """A latency: format_duration, and 'censored' for +inf (beyond the search's end)."""
-    if seconds is not None and isinstance(seconds, float) and math.isinf(seconds):
+    """A latency: format_duration, and 'censored' for +inf (beyond the search's end),
+    which result files hold as JSON null."""
+    if seconds is None or (isinstance(seconds, float) and math.isinf(seconds)):
         return "censored"
     return format_duration(seconds)
 
