@@ -283,7 +283,9 @@ def _new_file_mode(target: str) -> int:
 
 
 # ----------------------------------------------------------------------------- writing
-def _replace(path: str, target: str, write: Callable[[str], None]) -> None:
+def _write_temp(path: str, target: str, write: Callable[[str], None]) -> str:
+    """A temporary file beside ``target`` holding what ``write`` wrote, flushed to
+    disk with ``target``'s mode; removed again if anything fails."""
     folder = os.path.dirname(target) or "."
     tmp = None
     try:
@@ -295,18 +297,56 @@ def _replace(path: str, target: str, write: Callable[[str], None]) -> None:
             with open(tmp, "rb+") as f:
                 os.fsync(f.fileno())
             os.chmod(tmp, _new_file_mode(target))
-            os.replace(tmp, target)
+        return tmp
     except BaseException:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
+
+
+def _sync_folder(folder: str) -> None:
+    with contextlib.suppress(OSError):  # make a rename itself durable
+        dfd = os.open(folder or ".", os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def _replace(path: str, target: str, write: Callable[[str], None]) -> None:
+    tmp = _write_temp(path, target, write)
+    try:
+        with _reported(path):
+            os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_folder(os.path.dirname(target))
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM received inside the block act when it ends (raised
+    again with the handlers they would have met), so that the renames in it
+    all happen.  Only in the main thread, where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None)):
+        if sig is not None:
+            with contextlib.suppress(ValueError, OSError):
+                previous[sig] = signal.signal(sig, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def _copy_into(src: str, fd: int) -> None:
@@ -373,6 +413,45 @@ def atomic_write(path: str | Path, write: Callable[[str], None]) -> Path:
             _replace(given, target, write)
         else:
             _stream(given, target, own, write)
+    return Path(path)
+
+
+def atomic_write_pair(path: str | Path, write: Callable[[str], None], side_path: str | Path,
+                      write_side: Callable[[str], None]) -> Path:
+    """Write ``path`` and ``side_path`` (a sidecar describing it) as :func:`atomic_write`
+    does, and replace them together: ``write`` then ``write_side`` fill temporary
+    files that are flushed to disk first (``write_side`` may describe what
+    ``write`` wrote), then both are renamed into place with SIGINT and SIGTERM
+    held until the second rename is done.  A failure while writing, or an
+    interruption, therefore leaves the earlier pair (or neither file), never one
+    file of each run.  When either path is not a regular file (a stream such as
+    ``/dev/stdout``), each is written by :func:`atomic_write`, ``path`` first."""
+    given, side = os.fspath(path), os.fspath(side_path)
+    with _sigterm_exits():
+        with _reported(given):
+            kind, target, _ = _plan(given)
+        with _reported(side):
+            side_kind, side_target, _ = _plan(side)
+        if kind != _REGULAR or side_kind != _REGULAR:
+            atomic_write(given, write)
+            atomic_write(side, write_side)
+            return Path(path)
+        pending: list[tuple[str, str, str]] = []
+        try:
+            for shown, tgt, fill in ((given, target, write), (side, side_target, write_side)):
+                pending.append((shown, tgt, _write_temp(shown, tgt, fill)))
+            with _signals_held():
+                while pending:
+                    shown, tgt, tmp = pending[-1]  # the sidecar first: the file it describes last
+                    with _reported(shown):
+                        os.replace(tmp, tgt)
+                    pending.pop()
+        finally:
+            for _, _, tmp in pending:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        for folder in {os.path.dirname(target), os.path.dirname(side_target)}:
+            _sync_folder(folder)
     return Path(path)
 
 

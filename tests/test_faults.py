@@ -783,7 +783,7 @@ def test_tracks_sampled_coarser_than_an_orbit_allows_are_flagged(tiny, tmp_path,
 
 
 def test_a_csv_whose_sidecar_cannot_be_written_leaves_the_earlier_pair(tiny, tmp_path, monkeypatch):
-    # The sidecar goes in before the CSV: a full disk on the sidecar keeps the earlier result whole.
+    # The pair is replaced together: a full disk on the sidecar keeps the earlier result whole.
     import sim.outputs.io as io_mod
 
     out = tmp_path / "r.csv"
@@ -791,9 +791,9 @@ def test_a_csv_whose_sidecar_cannot_be_written_leaves_the_earlier_pair(tiny, tmp
     before = (out.read_bytes(), (tmp_path / "r.csv.json").read_bytes())
 
     def full(doc, path):
-        raise files.OutputError("disk full (no space left on device)", path, errno.ENOSPC)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(io_mod, "_write_json", full)
+    monkeypatch.setattr(io_mod, "_dump_json", full)
     line = error_line(invoke("run", tiny, "--grid-res", "20", "-o", out), late=True)
     assert "r.csv.json: disk full" in line
     assert (out.read_bytes(), (tmp_path / "r.csv.json").read_bytes()) == before

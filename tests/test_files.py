@@ -490,3 +490,44 @@ def test_sigterm_handler_left_alone_outside_the_main_thread(tmp_path, default_si
     worker.join(timeout=30)
     assert seen == [signal.SIG_DFL]
     assert (tmp_path / "t").exists()
+
+
+# ----------------------------------------------------------------------------- a file and its sidecar
+def _pair(tmp_path, csv_text, side_text):
+    return files.atomic_write_pair(tmp_path / "x.csv", lambda tmp: Path(tmp).write_text(csv_text),
+                                   tmp_path / "x.csv.json", lambda tmp: Path(tmp).write_text(side_text))
+
+
+def test_a_pair_interrupted_while_writing_keeps_the_earlier_pair(tmp_path):
+    _pair(tmp_path, "old", "old side")
+
+    def interrupted(tmp):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        files.atomic_write_pair(tmp_path / "x.csv", lambda tmp: Path(tmp).write_text("new"),
+                                tmp_path / "x.csv.json", interrupted)
+    assert (tmp_path / "x.csv").read_text() == "old" and (tmp_path / "x.csv.json").read_text() == "old side"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.csv.json"]  # no temporary file left
+
+
+def test_a_signal_during_the_renames_waits_until_both_are_in_place(tmp_path, monkeypatch):
+    """SIGINT between the sidecar's rename and the file's: both renames happen,
+    then the interrupt is raised (the pair is the new one, whole)."""
+    _pair(tmp_path, "old", "old side")
+    real_replace = os.replace
+    calls = []
+
+    def replace_then_signal(src, dst):
+        real_replace(src, dst)
+        calls.append(dst)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # the handler runs here if it is not held
+
+    monkeypatch.setattr(files.os, "replace", replace_then_signal)
+    with pytest.raises(KeyboardInterrupt):
+        _pair(tmp_path, "new", "new side")
+    assert len(calls) == 2
+    assert (tmp_path / "x.csv").read_text() == "new" and (tmp_path / "x.csv.json").read_text() == "new side"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

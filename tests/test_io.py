@@ -327,7 +327,19 @@ def test_failed_write_leaves_no_partial_file(ext, regular_result, tmp_path, monk
                 written.append(os.path.getsize(tmp))
         return real_atomic(path, wrapped)
 
+    real_pair = sio.atomic_write_pair
+
+    def measured(write, tmp):
+        try:
+            write(tmp)
+        finally:
+            written.append(os.path.getsize(tmp))
+
+    def spy_pair(path, write, side_path, write_side):  # a CSV and its sidecar
+        return real_pair(path, lambda tmp: measured(write, tmp), side_path, write_side)
+
     monkeypatch.setattr(sio, "atomic_write", spy)
+    monkeypatch.setattr(sio, "atomic_write_pair", spy_pair)
     _fail_midway(ext, monkeypatch)
     with pytest.raises(OSError, match="quota exceeded"):
         regular_result.save(out)
@@ -466,3 +478,35 @@ def test_parse_size_refuses(text):
 def test_available_memory_is_plausible():
     avail = memory.available_memory_bytes()
     assert avail is None or 10**7 < avail < 2**50
+
+
+def test_an_interrupted_csv_leaves_the_earlier_pair_readable(tmp_path, monkeypatch):
+    """Ctrl-C while the new CSV is flushed to disk: the earlier CSV and its sidecar
+    stay a pair that loads (the sidecar was once renamed before the CSV was ready)."""
+    import os as os_module
+
+    from constellation import files
+    from sim.outputs.io import load_result, to_csv
+
+    from results import tiny_run
+
+    res = tiny_run()
+    path = tmp_path / "x.csv"
+    to_csv(res, path)
+    before = (path.read_bytes(), (tmp_path / "x.csv.json").read_bytes())
+    real_fsync = os_module.fsync
+
+    def interrupt_at_the_csv(fd):
+        name = os_module.path.basename(os_module.readlink(f"/proc/self/fd/{fd}"))
+        if name.startswith(".x.csv.") and not name.startswith(".x.csv.json."):
+            raise KeyboardInterrupt
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", interrupt_at_the_csv)
+    res.meta["claim"] = "changed"
+    with pytest.raises(KeyboardInterrupt):
+        to_csv(res, path)
+    monkeypatch.undo()
+    assert (path.read_bytes(), (tmp_path / "x.csv.json").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.csv.json"]
+    load_result(path)  # still a pair

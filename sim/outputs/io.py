@@ -43,7 +43,7 @@ import numpy as np
 
 from constellation.constants import WGS84_A_KM, WGS84_E2, WGS84_F
 from constellation.errors import InputError
-from constellation.files import OutputError, atomic_write, check_writable, is_stream
+from constellation.files import OutputError, atomic_write, atomic_write_pair, check_writable, is_stream
 from sim.engine.grid import Grid, equal_area_row_counts, global_shape
 from sim.engine.metrics import FIGURES, REFINEMENT, Target
 from sim.engine.propagate import Window
@@ -549,12 +549,12 @@ def to_csv(result: Result, path: str | Path) -> Path:
     read as it is by ``pandas.read_csv(path)`` and any CSV reader.  What rebuilds
     the result, its summary and provenance go to the JSON sidecar
     :func:`csv_sidecar` (the document :func:`to_json` writes, with the CSV's row
-    count, columns and sha256), written just before the CSV takes its place: :func:`load_result` reads
+    count, columns and sha256), the two replaced together (:func:`constellation.files.atomic_write_pair`): :func:`load_result` reads
     the pair, and refuses a CSV that is not the one its sidecar describes."""
     cols = _csv_columns(result)
+    digest = hashlib.sha256()
 
     def write(tmp):
-        digest = hashlib.sha256()
         with open(tmp, "wb") as f:
             def put(rows):
                 buf = io.StringIO()
@@ -568,14 +568,15 @@ def to_csv(result: Result, path: str | Path) -> Path:
             for a in range(0, n, BLOCK_ROWS):
                 b = min(n, a + BLOCK_ROWS)
                 put(zip(*[list(c[1][a:b]) if c[2] == "str" else _text_column(c[1][a:b], c[2]) for c in cols]))
-        # The sidecar goes in first: the CSV replaces an earlier one only once its own sidecar is written,
-        # so a failure (a full disk) leaves the earlier pair as it was.
+
+    def write_sidecar(tmp):
         doc = _json_doc(result)
         doc["csv"] = {"file": Path(path).name, "rows": len(result.grid), "columns": [c[0] for c in cols],
                       "sha256": digest.hexdigest()}
-        _write_json(doc, csv_sidecar(path))
+        _dump_json(doc, tmp)
 
-    return atomic_write(path, write)
+    # Replaced together: a failure or an interruption leaves the earlier pair as it was.
+    return atomic_write_pair(path, write, csv_sidecar(path), write_sidecar)
 
 
 def to_geojson(result: Result, path: str | Path) -> Path:
@@ -621,13 +622,14 @@ def _json_doc(result: Result) -> dict:
             "provenance": _provenance(result), "revisit": _spec(result)}
 
 
-def _write_json(doc: dict, path: str | Path) -> Path:
-    def write(tmp):
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
+def _dump_json(doc: dict, path: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
 
-    return atomic_write(path, write)
+
+def _write_json(doc: dict, path: str | Path) -> Path:
+    return atomic_write(path, lambda tmp: _dump_json(doc, tmp))
 
 
 def to_json(result: Result, path: str | Path) -> Path:
@@ -967,17 +969,16 @@ def to_series_csv(result: Result, path: str | Path) -> Path:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     data = buf.getvalue().encode("utf-8")
-    path = atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
     if is_stream(path):
-        return path
+        return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
     doc = {"format": SERIES_FORMAT, "version": SERIES_FORMAT_VERSION, "scenario": result.name,
            "window": {"start": iso_utc(result.window.start), "duration_s": result.window.duration_s,
                       "step_s": result.window.step_s},
            "grid": result.grid.name, "points": len(result.grid), "n_assets": series.n_assets,
            "columns": {"time_utc": "sample instant, UTC", **SERIES},
            "csv": {"file": Path(path).name, "rows": len(series), "sha256": hashlib.sha256(data).hexdigest()}}
-    _write_json(doc, csv_sidecar(path))
-    return path
+    return atomic_write_pair(path, lambda tmp: Path(tmp).write_bytes(data), csv_sidecar(path),
+                             lambda tmp: _dump_json(doc, tmp))
 
 
 def read_series_csv(path: str | Path) -> TimeSeries:

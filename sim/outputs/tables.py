@@ -24,11 +24,11 @@ import io
 import json
 from pathlib import Path
 
-from constellation.files import atomic_write, is_stream
+from constellation.files import atomic_write, atomic_write_pair, is_stream
 from sim.engine.provenance import package_versions
 from sim.engine.result import jsonable
 from sim.engine.table import Table
-from sim.outputs.io import _write_json, csv_sidecar
+from sim.outputs.io import _dump_json, csv_sidecar
 from sim.studies.capacity import schedule_table, windows_table
 
 TABLE_FORMAT = "revisit-table"
@@ -76,18 +76,21 @@ def write_table(table: Table, path, fmt: str = "csv", meta: dict | None = None) 
                 f.write(data)
         made["sha256"] = digest.hexdigest()
 
-    written = [atomic_write(path, write)]
     if is_stream(path):
-        return written
-    doc = {"format": TABLE_FORMAT, "version": TABLE_FORMAT_VERSION, "table": table.name,
-           "file": written[0].name, "file_format": "JSON lines" if fmt == "jsonl" else "CSV",
-           "rows": len(table), "columns": table.column_names, "sha256": made["sha256"],
-           "times": "UTC, ISO 8601 with milliseconds and Z"}
-    doc.update(jsonable(table.meta))
-    doc.update(jsonable(meta or {}))
-    doc["versions"] = package_versions()
-    written.append(_write_json(doc, csv_sidecar(written[0])))
-    return written
+        return [atomic_write(path, write)]
+
+    def write_sidecar(tmp):
+        doc = {"format": TABLE_FORMAT, "version": TABLE_FORMAT_VERSION, "table": table.name,
+               "file": Path(path).name, "file_format": "JSON lines" if fmt == "jsonl" else "CSV",
+               "rows": len(table), "columns": table.column_names, "sha256": made["sha256"],
+               "times": "UTC, ISO 8601 with milliseconds and Z"}
+        doc.update(jsonable(table.meta))
+        doc.update(jsonable(meta or {}))
+        doc["versions"] = package_versions()
+        _dump_json(doc, tmp)
+
+    # Replaced together: a failure or an interruption leaves the earlier pair as it was.
+    return [atomic_write_pair(path, write, csv_sidecar(path), write_sidecar), csv_sidecar(path)]
 
 
 # ---------------------------------------------------------------- revisit targets' files
