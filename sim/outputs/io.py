@@ -549,7 +549,8 @@ def to_csv(result: Result, path: str | Path) -> Path:
     read as it is by ``pandas.read_csv(path)`` and any CSV reader.  What rebuilds
     the result, its summary and provenance go to the JSON sidecar
     :func:`csv_sidecar` (the document :func:`to_json` writes, with the CSV's row
-    count, columns and sha256), the two replaced together (:func:`constellation.files.atomic_write_pair`): :func:`load_result` reads
+    count, columns and sha256); the two are replaced together
+    (:func:`constellation.files.atomic_write_pair`).  :func:`load_result` reads
     the pair, and refuses a CSV that is not the one its sidecar describes."""
     cols = _csv_columns(result)
     digest = hashlib.sha256()
