@@ -510,3 +510,19 @@ def test_an_interrupted_csv_leaves_the_earlier_pair_readable(tmp_path, monkeypat
     assert (path.read_bytes(), (tmp_path / "x.csv.json").read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv", "x.csv.json"]
     load_result(path)  # still a pair
+
+
+@pytest.mark.parametrize("ext", ["nc", "csv", "geojson"])
+def test_show_gives_back_the_groups_and_series_of_any_result_file(ext, tmp_path):
+    """Per-group figures and the time series are not per-point figures: show takes
+    them from the summary the run wrote, so every format shows what .json shows."""
+    out, series = tmp_path / f"g.{ext}", tmp_path / "ts.csv"
+    r = CliRunner().invoke(main, ["run", "jilin1-2019", "--grid-res", "30", "--days", "0.1", "--per-group",
+                                  "--timeseries", str(series), "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    ran = json.loads(r.stdout)
+    shown = json.loads(CliRunner().invoke(main, ["show", str(out), "--json"]).stdout)
+    assert shown["groups"] == ran["groups"] and len(shown["groups"]) > 1
+    assert {k: v for k, v in ran["timeseries"].items() if not isinstance(v, list)} == shown["timeseries"]
+    text = CliRunner().invoke(main, ["show", str(out)]).stdout
+    assert all(f"  {g['group']}"[:18] in text for g in ran["groups"])

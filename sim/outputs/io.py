@@ -872,9 +872,38 @@ def load_summary(path: str | Path) -> dict:
     path = Path(path)
     doc = _read_document(path)
     if doc is None:
-        return load_result(path).summary()
+        summary = load_result(path).summary()
+        # What the per-point figures cannot give back (each group's figures, the time series of a
+        # CSV or GeoJSON) is taken from the summary the run wrote beside them.
+        for key, value in _written_summary(path).items():
+            summary.setdefault(key, value)
+        return summary
     _check_summary(doc.get("summary"), path)
     return doc["summary"]
+
+
+def _written_summary(path: Path) -> dict:
+    """The summary a .nc, .csv (its sidecar) or .geojson result was written with ({} if none)."""
+    kind = output_format(path)
+    with _open_errors(path):
+        if kind == "netcdf":
+            import xarray as xr
+
+            with xr.open_dataset(path, decode_times=False, decode_timedelta=False) as ds:
+                text = ds.attrs.get("revisit_summary")
+            found = json.loads(text) if text else {}
+        elif kind == "csv":
+            with open(path, "rb") as f:
+                legacy = f.read(len(FORMAT) + 2) == f"# {FORMAT}".encode()
+            if legacy:
+                with open(path, newline="", encoding="utf-8") as f:
+                    found = _csv_header(f, path)[1]
+            else:
+                found = _csv_sidecar_doc(path).get("summary")
+        else:
+            with open(path, encoding="utf-8") as f:
+                found = json.load(f).get("summary")
+    return found if isinstance(found, dict) else {}
 
 
 def _check_summary(summary, path: Path) -> None:
