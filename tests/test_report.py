@@ -100,3 +100,16 @@ def test_group_rows_keep_the_columns_with_a_ground_network():
     head, group_line = lines[0], lines[3]
     met_end = head.index("met") + len("met")
     assert group_line.index("46.6%") + len("46.6%") == met_end, (head, group_line)  # under 'met', not 'gnd p50'
+
+
+def test_each_further_claim_gets_a_line_of_its_own():
+    from sim.outputs.report import milestone_table
+
+    row = _scenario_row("jilin1-2019")
+    row["targets"].append({"name": "within 30min", "share_met": 0.016, "verdict": "not met"})
+    lines = milestone_table([row]).splitlines()
+    head, first, second = lines[0], lines[2], lines[3]
+    assert len(first) <= len(head) + 10 and "within 30min" not in first
+    assert second.split() == ["within", "30min", "1.6%", "not", "met"]
+    assert second.index("within 30min") == head.index("claim")
+    assert second.index("1.6%") + len("1.6%") == head.index("met") + len("met")

@@ -64,13 +64,17 @@ def milestone_table(results: list[dict]) -> str:
         group_gvals = f" {'':>8} {'':>8}" if ground else ""  # groups fly without the ground network
         mrt = r["max_revisit_s"]
         tg = r["targets"]
-        claim = ", ".join(t["name"] for t in tg) if tg else "(none)"
-        met = ", ".join(format_share(t["share_met"]) for t in tg) if tg else "-"
-        verdict = ", ".join(t["verdict"] for t in tg) if tg else "-"
+        claim = tg[0]["name"] if tg else "(none)"
+        met = format_share(tg[0]["share_met"]) if tg else "-"
+        verdict = tg[0]["verdict"] if tg else "-"
         lines.append(f"{r['scenario']:<18} {r['satellites']:>5} {claim:<24} {format_duration(mrt['p50']):>8} "
                      f"{format_duration(mrt['p95']):>8} {format_duration(mrt['max']):>8} "
                      f"{format_duration(r['mean_revisit_s']):>8} {format_duration(r['mean_response_s']):>8}"
                      f"{gvals} {met:>7}  {verdict}")
+        for t in tg[1:]:  # each further claim on a line of its own, under the claim, met and verdict columns
+            figure_blanks = " ".join(f"{'':>8}" for _ in range(5))
+            lines.append(f"{'':<18} {'':>5} {t['name']:<24} {figure_blanks}{group_gvals} "
+                         f"{format_share(t['share_met']):>7}  {t['verdict']}")
         for g in r.get("groups", []):
             gm = g["max_revisit_s"]
             gmet = ", ".join(format_share(t["share_met"]) for t in g["targets"]) if g["targets"] else "-"
