@@ -77,14 +77,16 @@ def perigee_radius_km(satrec) -> float:
 
 
 def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir", swath_only: bool = False) -> None:
-    """Refuse a group whose off-nadir limit is beyond the limb, or whose nadir
-    swath is wider than the horizon, for all its satellites.  ``swath_only``:
-    only the swath, which past the horizon would image points below it (a cone
-    past the limb only stops binding: the horizon limits what it sees).
+    """Refuse a group whose off-nadir limit is beyond the limb for all its
+    satellites, or whose nadir swath is wider than the horizon of any of them.
+    ``swath_only``: only the swath, which past the horizon would image points
+    below it (a cone past the limb only stops binding: the horizon limits what
+    it sees).
 
-    The test uses each group's lowest perigee, where the limb is furthest from
-    nadir, so a mixed catalog (LEO and higher) is refused only when no satellite
-    of the group can use the sensor.  ``option`` names what set the sensor.
+    Both tests use each group's lowest perigee, where the limb is furthest from
+    nadir and the horizon nearest: a mixed catalog (LEO and higher) is refused
+    for a cone only when no satellite of the group can use it, and for a swath
+    when one would image below its horizon.  ``option`` names what set the sensor.
     """
     for g in constellation.groups:
         if not g.satellites:
@@ -95,10 +97,11 @@ def check_sensor_reach(constellation: Constellation, option: str = "--off-nadir"
         if g.sensor.kind == "swath":
             widest = horizon_swath_km(r)
             if g.sensor.swath_km > widest:
-                lowest = "" if len(g.satellites) == 1 else "the lowest satellite of "
-                raise InputError(f"a {g.sensor.swath_km:g} km swath reaches past the horizon for every satellite of "
-                                 f"group {g.name!r} ({lowest}it, at {r - WGS84_A_KM:.0f} km, sees {widest:.0f} km "
-                                 f"from limb to limb): use at most {widest:.0f} km", field=option)
+                # Refused when any satellite of the group would image below its horizon (the lowest first).
+                who = "its satellite" if len(g.satellites) == 1 else "its lowest satellite"
+                raise InputError(f"a {g.sensor.swath_km:g} km swath reaches past the horizon in group {g.name!r} "
+                                 f"({who}, at {r - WGS84_A_KM:.0f} km, sees {widest:.0f} km from limb to limb): "
+                                 f"use at most {widest:.0f} km", field=option)
             continue
         if swath_only or g.sensor.kind != "off_nadir" or g.sensor.max_off_nadir_deg is None:
             continue
