@@ -322,3 +322,38 @@ def test_grazing_passes_are_kept_at_coarse_steps(step_s):
     sure = shortest >= 10.0  # deeper than ~400 m: well beyond the tolerance
     assert np.array_equal(f["n_access"][sure], n_ref[sure])
     assert np.abs(f["n_access"] - n_ref).sum() <= (shortest < 10.0).sum()
+
+
+@pytest.mark.parametrize("step_s", [60.0, 150.0])
+def test_a_horizon_mask_invents_no_pass(step_s):
+    """At a 0 deg mask no finer sampling is needed (the safe step is ~190 s), and a
+    step whose two samples are both below the horizon can hold a peak of the margin's
+    cubic model that the satellite's path never reaches: such a pass must not be
+    counted.  Against a 0.25 s brute force: never more accesses than it finds, and
+    the same count wherever its passes last 10 s or more."""
+    const = Constellation.from_orbits("one", [CircularOrbit(START, 535.0, 97.5, 30.0, 0.0)],
+                                      Sensor(max_off_nadir_deg="none", min_elevation_deg=0.0))
+    duration = 4 * 3600.0
+    grid = grazing_points(const, Window(START, duration, 60.0), 0.0, n_times=8)
+    ref = elevation_accesses(const, grid, Window(START, duration, 0.25), 0.0, "geodetic")
+    n_ref = np.array([len(r) for r in ref])
+    shortest = np.array([min(b - a for a, b in r) if r else np.inf for r in ref])
+    f = run(const, grid, Window(START, duration, step_s), device="cpu").figures
+    assert (f["n_access"] <= n_ref).all(), np.flatnonzero(f["n_access"] > n_ref)
+    sure = shortest >= 10.0
+    assert np.array_equal(f["n_access"][sure], n_ref[sure])
+
+
+def test_an_elevation_limit_that_binds_somewhere_refines_the_step():
+    """elevation_binds (which picks the finer sample step of elevation limits) must
+    say True whenever the limit lies above the lowest elevation of the cone's edge
+    anywhere on the ellipsoid, the geodetic vertical's tilt (0.19 deg) included."""
+    from sim.engine.sampling import elevation_binds
+
+    r = WGS84_A_KM + 535.0
+    for off_nadir in (30.0, 45.0, 60.0):
+        lowest, _ = edge_elevation_range_deg(off_nadir, r, r)
+        for limit in np.arange(0.0, 60.0, 0.1):
+            if limit > lowest - 0.2:
+                assert elevation_binds(Sensor(max_off_nadir_deg=off_nadir, min_elevation_deg=float(limit)), r), \
+                    (off_nadir, limit, lowest)

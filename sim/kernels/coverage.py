@@ -318,6 +318,17 @@ def _path_offset(s, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, 
             d00 * (sz0 - sz1) + d10 * vz0 + d11 * vz1)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def path_elevation_margin_sq(s, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                             vx1, vy1, vz1, sin_eps, dt):
+    """:func:`elevation_margin_sq`'s margin (km^2; the sign of elevation - limit) of
+    the satellite on its cubic Hermite path at the fraction ``s`` of the step."""
+    lx, ly, lz, wx, wy, wz = _path_offset(s, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                                          vx1, vy1, vz1, dt)
+    up = nx * lx + ny * ly + nz * lz
+    return up * abs(up) - sin_eps * abs(sin_eps) * (lx * lx + ly * ly + lz * lz)
+
+
 @njit(cache=True, error_model="numpy")
 def _refine_elevation_edge(s, lo, hi, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
                            vx1, vy1, vz1, sin_eps, dt):
@@ -564,6 +575,11 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
                                         sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
             eb = _refine_elevation_edge(eb, ea, 1.0, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
                                         sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
+        # The model can peak above the limit where the path does not (a grazing pass that is not
+        # there): the path's own margin between the edges decides.
+        if path_elevation_margin_sq(0.5 * (ea + eb), hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
+                                    sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt) < 0.0:
+            return -1.0, -1.0
     a = max(sa, ea)
     b = min(sb, eb)
     if a > b:

@@ -122,7 +122,9 @@ def _compile():
                                       off_nadir_margin_sq=d_off_nadir_margin_sq, _off_nadir_root=d_off_nadir_root,
                                       _edge_guess=d_edge_guess, interval_access_call=d_interval_access)
     d_cone_near_limb = _device(cuda, K.cone_near_limb, cos_reach_off_nadir=d_off_nadir)
+    d_path_margin = _device(cuda, K.path_elevation_margin_sq, _path_offset=d_path_offset)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
+                                path_elevation_margin_sq=d_path_margin,
                                 interval_access_call=d_interval_access, elevation_margin_sq=d_elevation_margin_sq,
                                 _elevation_edge=d_elevation_edge, _edge_guess=d_edge_guess,
                                 _refine_elevation_edge=d_refine_edge, _path_ends=d_path_ends,
