@@ -64,7 +64,7 @@ import math
 
 import numpy as np
 
-from constellation.constants import EARTH_ROTATION_RAD_S, WGS72_RADIUS_KM, WGS84_A_KM
+from constellation.constants import EARTH_ROTATION_RAD_S, WGS72_RADIUS_KM, WGS84_A_KM, WGS84_B_KM
 from constellation.core import Constellation
 from constellation.sensor import NO_OFF_NADIR_LIMIT_DEG
 from sim.engine.propagate import Window
@@ -196,12 +196,17 @@ def elevation_binds(sensor, r_km: float) -> bool:
     if sensor.max_off_nadir_deg is None:
         return True
     eta = math.radians(sensor.max_off_nadir_deg)
-    eps = math.radians(sensor.min_elevation_deg) - 0.01
-    c_on, _ = K.cos_reach_off_nadir(r_km, WGS84_A_KM, math.cos(eta), math.sin(eta))
-    if c_on <= -2.0:
-        return True  # the cone reaches past the limb
-    c_el = K.cos_reach_elevation(r_km, WGS84_A_KM, math.cos(eps), math.sin(eps))
-    return c_el >= c_on  # the elevation footprint is the smaller one somewhere
+    # A limit raised by 0.01 rad (the geodetic vertical tilts by at most 0.0034 rad from the
+    # geocentric one) shrinks the elevation footprint: a limit within that of binding counts as binding.
+    eps = math.radians(sensor.min_elevation_deg) + 0.01
+    for radius_km in (WGS84_A_KM, WGS84_B_KM):  # the Earth's radius under the satellite lies between
+        c_on, _ = K.cos_reach_off_nadir(r_km, radius_km, math.cos(eta), math.sin(eta))
+        if c_on <= -2.0:
+            return True  # the cone reaches past the limb
+        c_el = K.cos_reach_elevation(r_km, radius_km, math.cos(eps), math.sin(eps))
+        if c_el >= c_on:
+            return True  # the elevation footprint is the smaller one somewhere
+    return False
 
 
 def satellite_safe_step_s(satrec, sensor) -> float:
