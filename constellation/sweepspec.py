@@ -184,9 +184,10 @@ class SweepSpec:
         for k, v in params.items():
             where, name = split_key(k)
             {"window": window, "grid": grid, "group": group, "sensor": sensor}[where][name] = v
-        if "days" in params and "hours" not in params:
+        # A varied length replaces the base's, whichever unit each gives it in.
+        if "window.days" in params and "window.hours" not in params:
             window.pop("hours", None)
-        if "hours" in params and "days" not in params:
+        if "window.hours" in params and "window.days" not in params:
             window.pop("days", None)
         scenario = {"scenario": {"name": self.name}, "window": window, "target": copy.deepcopy(self.targets),
                     "group": [group]}

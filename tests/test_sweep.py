@@ -404,3 +404,22 @@ def test_cli_on_an_existing_scheduler_matches_sequential(client, tmp_path):
     assert r.exit_code == 0, r.output
     assert "on Dask at " + client.scheduler.address in r.output
     assert (tmp_path / "dask.csv").read_text() == (tmp_path / "seq.csv").read_text()
+
+
+def test_a_varied_length_replaces_the_base_one_in_either_unit():
+    """The base window in hours and the sweep varying days (or the other way round,
+    or a point setting it): each configuration's window has the varied length alone."""
+    for base, key, value in (("hours", "window.days", 1), ("days", "window.hours", 6)):
+        raw = walker_raw()
+        raw["window"] = {"start": "2026-01-01T00:00:00Z", base: 12 if base == "hours" else 1, "step_s": 60}
+        raw["vary"] = {key: [value], "planes": [2], "sats_per_plane": [2]}
+        raw.pop("point")
+        (conf,) = parse_sweep(raw, "s.toml").configurations()
+        unit = key.split(".")[1]
+        assert conf.scenario["window"][unit] == value and base not in conf.scenario["window"]
+        assert build_configuration(conf).duration_s == (86400.0 if unit == "days" else 6 * 3600.0)
+    raw = walker_raw()
+    raw["point"] = [{"window.days": 1, "planes": 2, "sats_per_plane": 2}]
+    raw.pop("vary")
+    (conf,) = parse_sweep(raw, "s.toml").configurations()
+    assert "hours" not in conf.scenario["window"] and build_configuration(conf).duration_s == 86400.0
