@@ -1,17 +1,19 @@
 """Optional numba.cuda path of the coverage kernel: one GPU thread per ground point.
 
-The CPU kernel (sim.kernels.coverage.accumulate_chunk) is the reference; this path is
-built to give the same per-point figures, bit for bit:
+The CPU kernel (sim.kernels.coverage.accumulate_chunk) is the reference; this path
+gives the same per-point figures (bit for bit on numba's CUDA simulator; on a
+GPU to the last bits, see below):
 
 - the math is the same source: the margin primitives of sim.kernels.coverage
   (cos_reach, interval_access, lit_clip, swath_crossing, ...) are compiled again as
   CUDA device functions from their Python source (every numba callee replaced
   by its device version: :func:`_device` refuses one left behind), and the
   margins are formed with the same operations in the same order.  CUDA without
-  fastmath has IEEE division and square root; but libNVVM contracts a multiply
-  and an add into one fused multiply-add by default, which the CPU build does
-  not, so equality to the bit holds on numba's CUDA simulator and is still to
-  be seen on a real GPU (tests/test_gpu.py compares the two there);
+  fastmath has IEEE division and square root; but libNVVM contracts multiplies
+  and adds into fused multiply-adds by default (the kernel's PTX for compute
+  capability 9.0 holds ~700), which the CPU build does not, and sin and cos
+  come from libdevice: on a GPU the figures may differ in their last bits
+  (tests/test_gpu.py asks the same access counts and times within 1 ms there);
 - pruning only skips what cannot be seen: a thread walks its row's list of
   the satellite steps whose disc (sim.kernels.coverage.step_row_ranges) covers the
   row (sim.kernels.coverage.row_worklists), so its work is its candidates, not
@@ -130,6 +132,11 @@ def _compile():
                                 _refine_elevation_edge=d_refine_edge, _path_ends=d_path_ends,
                                 off_nadir_path_access=d_off_nadir_path_access, cone_near_limb=d_cone_near_limb)
 
+    # Local arrays need their sizes as constants: the kernel's closure holds them
+    # (numba-cuda types an expression of a module global, 2 * MAX_PIECES_PER_STEP, as a plain int64).
+    n_pieces = int(MAX_PIECES_PER_STEP)
+    n_events = 2 * n_pieces
+
     @cuda.jit(device=True, inline=True)
     def d_enter(state, i, a, min_gap_s):
         # A pass begins at a: with none open, an access begins (sim.kernels.coverage' rule of gaps).
@@ -157,10 +164,10 @@ def _compile():
         hx = phat[i, 0]
         hy = phat[i, 1]
         hz = phat[i, 2]
-        pa = cuda.local.array(MAX_PIECES_PER_STEP, np.float64)
-        pb = cuda.local.array(MAX_PIECES_PER_STEP, np.float64)
-        ev_t = cuda.local.array(2 * MAX_PIECES_PER_STEP, np.float64)
-        ev_x = cuda.local.array(2 * MAX_PIECES_PER_STEP, np.int8)
+        pa = cuda.local.array(n_pieces, np.float64)
+        pb = cuda.local.array(n_pieces, np.float64)
+        ev_t = cuda.local.array(n_events, np.float64)
+        ev_x = cuda.local.array(n_events, np.int8)
         # The row's candidate (satellite, step) pairs, in time order; a step's
         # pieces are folded when the next step begins (and after the last).
         e = work_start[row]
@@ -244,7 +251,7 @@ def _compile():
                         b = t0 + sb * dt
                     if a == NO_ENTRY and b == NO_EXIT:
                         continue  # inside throughout: the open pass runs on
-                if n == MAX_PIECES_PER_STEP:
+                if n == n_pieces:
                     overflow[0] = 1
                     return
                 pa[n] = a
