@@ -120,7 +120,9 @@ def _block_counts(blk, acc, out, sats, rows, weight, ks, n_min):
             cos_lat_m = math.cos(lat_m)
             cos_rho = math.cos(rho)
             if by_point:
-                n_iter = _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, False, 0.0, 0.0, 0.0,
+                # No cross-track band test.  `blk < 0` (never true) is a plain bool: a literal False would
+                # type _disc_points a second time, beside the coverage kernel's own.
+                n_iter = _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, blk < 0, 0.0, 0.0, 0.0,
                                       2.0, cand)
             else:
                 r_first = r_lo + (blk - r_lo) % n_blocks
