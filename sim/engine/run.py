@@ -18,7 +18,7 @@ from sim.engine.metrics import MIN_GAP_S, REFINEMENT, Target, per_point_figures
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.result import Result
 from sim.engine.sampling import sample_window
-from sim.engine.sun import sun_unit_ecef
+from sim.engine.sun import SUN_PARALLAX_RAD, sun_unit_ecef
 from sim.engine.timeseries import DEFAULT_N_ASSETS, SeriesAccumulator, build_series, series_stride
 from sim.kernels import coverage as K
 from sim.kernels import gpu as gpu_path
@@ -43,15 +43,20 @@ def mean_overlap(reach: np.ndarray, sensor: np.ndarray) -> float:
 def sensor_array(constellation: Constellation) -> np.ndarray:
     """(nsat, 7) per satellite, the columns K.S_*: cos and sin of the off-nadir
     and elevation limits, kind, half swath (km), sin of the minimum Sun
-    elevation (K.NO_LIGHTING when the sensor images day and night).  No
-    off-nadir limit (None) is :data:`NO_OFF_NADIR_LIMIT_DEG`."""
+    elevation raised by the Sun's parallax (:data:`sim.engine.sun.SUN_PARALLAX_RAD`:
+    the kernels compare it with the geocentric Sun direction; K.NO_LIGHTING when
+    the sensor images day and night).  No off-nadir limit (None) is
+    :data:`NO_OFF_NADIR_LIMIT_DEG`."""
     rows = []
     for s in constellation.sensors_per_satellite():
         eta = math.radians(NO_OFF_NADIR_LIMIT_DEG if s.max_off_nadir_deg is None else s.max_off_nadir_deg)
         eps = math.radians(s.min_elevation_deg)
         kind = K.KIND_SWATH if s.kind == "swath" else K.KIND_OFF_NADIR
         half_swath = 0.5 * s.swath_km if s.kind == "swath" else 0.0
-        sun = math.sin(math.radians(s.min_sun_elevation_deg)) if s.lit_only else K.NO_LIGHTING
+        sun = K.NO_LIGHTING
+        if s.lit_only:  # lit where the geocentric sine n.s reaches sin(limit) + R/d cos^2(limit)
+            sun = math.sin(math.radians(s.min_sun_elevation_deg)) \
+                + SUN_PARALLAX_RAD * math.cos(math.radians(s.min_sun_elevation_deg)) ** 2
         rows.append((math.cos(eta), math.sin(eta), math.cos(eps), math.sin(eps), kind, half_swath, sun))
     return np.array(rows, dtype=np.float64).reshape(-1, 7)
 

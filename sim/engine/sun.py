@@ -3,8 +3,11 @@
 Positions come from JPL's DE421 ephemeris through skyfield; the file ships
 inside the ``skyfield-data`` wheel, so nothing is downloaded (DE421 covers
 1900-2050).  The direction is the apparent one (light time, aberration) seen
-from the Earth's centre; the Sun's parallax from a ground point (8.8 arcsec)
-is below anything a lighting threshold cares about.
+from the Earth's centre.  From a ground point the Sun stands lower by its
+parallax, R/d cos(elevation) (8.8 arcsec, :data:`SUN_PARALLAX_RAD`): small, but
+where the Sun's elevation changes slowly (near the poles) it moves a lighting
+edge by a minute and more, so the lighting margins count it
+(:func:`sim.engine.run.sensor_array`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ def ephemeris():
     path = resources.files("skyfield_data") / "data" / "de421.bsp"
     return load_file(str(path))
 
+
+# R/d with the Earth's mean radius and the astronomical unit: seen from a ground point the sine of
+# the Sun's elevation is x - R/d (1 - x^2), x = n.s its geocentric value (to ~1e-6: the Earth-Sun
+# distance's +-1.7 % over the year and the point's distance from the centre move R/d by under
+# 1e-6 rad, ~5 m of a lighting edge).
+SUN_PARALLAX_RAD = 6371.0 / 149597870.7
 
 # The Sun's direction is computed in the inertial (TEME) frame every this many
 # seconds and interpolated: it moves 0.04 deg an hour there, so a chord is
@@ -75,12 +84,14 @@ def sun_unit_ecef_at(window: Window, t_s) -> np.ndarray:
 
 
 def sun_elevation_deg(window: Window, k: int, lat_deg, lon_deg) -> np.ndarray:
-    """Sun elevation (deg) above the geodetic horizon of points at sample k."""
+    """Sun elevation (deg) above the geodetic horizon of points at sample k, as seen
+    from the points (the parallax counted)."""
     from sim.engine.geodesy import geodetic_to_ecef
 
     _, up = geodetic_to_ecef(np.atleast_1d(lat_deg), np.atleast_1d(lon_deg))
     sun = sun_unit_ecef(window, k, k + 1)[0]
-    return np.degrees(np.arcsin(np.clip(up @ sun, -1.0, 1.0)))
+    x = np.clip(up @ sun, -1.0, 1.0)
+    return np.degrees(np.arcsin(x - SUN_PARALLAX_RAD * (1.0 - x * x)))
 
 
-__all__ = ["sun_unit_ecef", "sun_unit_ecef_at", "sun_elevation_deg", "ephemeris"]
+__all__ = ["SUN_PARALLAX_RAD", "sun_unit_ecef", "sun_unit_ecef_at", "sun_elevation_deg", "ephemeris"]
