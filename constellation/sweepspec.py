@@ -278,6 +278,19 @@ def _check_distinct_keys(keys: list[str], path: str, where: str) -> None:
                          field=f"{where}.{lengths[1]}")
 
 
+def _value_key(v):
+    """A hashable stand-in for a TOML value under which equal values meet (535 and 535.0)."""
+    if isinstance(v, bool):
+        return ("bool", v)  # not 1.0 and 0.0
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, list):
+        return tuple(_value_key(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted((k, _value_key(x)) for k, x in v.items()))
+    return v
+
+
 def _canonical(v):
     if isinstance(v, datetime):
         if v.tzinfo is None:
@@ -366,12 +379,20 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
     points = raw.get("point", [])
     if not isinstance(points, list) or not all(isinstance(p, dict) for p in points):
         raise SweepError("use [[point]] (an array of tables)", path, field="point")
+    varied = {split_key(k): k for k in vary}
+    seen_points: dict = {}
     for i, p in enumerate(points):
         for k in p:
             check_key(k, path, f"point[{i + 1}]")
             _check_grid_kind(k, [p[k]], path, f"point[{i + 1}]")
-        _check_distinct_keys([*p, *(k for k in vary if split_key(k) not in {split_key(q) for q in p})], path,
-                             f"point[{i + 1}]")
+            if split_key(k) in varied:  # each of its configurations would take [vary]'s value, not this one
+                raise SweepError(f"{k!r} is also varied ([vary] {varied[split_key(k)]!r}): set it in one place",
+                                 path, field=f"point[{i + 1}].{k}")
+        _check_distinct_keys([*p, *vary], path, f"point[{i + 1}]")  # e.g. days here, hours in [vary]
+        key = frozenset((split_key(k), _value_key(v)) for k, v in p.items())
+        if key in seen_points:  # the same configurations twice
+            raise SweepError(f"repeats point[{seen_points[key]}]", path, field=f"point[{i + 1}]")
+        seen_points[key] = i + 1
     size = _table(raw, "size", path)
     for k, v in size.items():
         if k not in SIZE_KEYS:

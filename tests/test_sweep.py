@@ -423,3 +423,16 @@ def test_a_varied_length_replaces_the_base_one_in_either_unit():
     raw.pop("vary")
     (conf,) = parse_sweep(raw, "s.toml").configurations()
     assert "hours" not in conf.scenario["window"] and build_configuration(conf).duration_s == 86400.0
+
+
+def test_a_point_neither_repeats_nor_fights_vary():
+    """A [[point]] key that [vary] also sets would be silently overridden, and two
+    equal points would run every configuration twice: both are refused by name."""
+    raw = walker_raw()
+    raw["point"] = [{"planes": 4}]
+    with pytest.raises(SweepError, match=r"s.toml: point\[1\].planes: 'planes' is also varied \(\[vary\] 'planes'\)"):
+        parse_sweep(raw, "s.toml")
+    raw = walker_raw()
+    raw["point"] = [{"alt_km": 600}, {"alt_km": 700}, {"alt_km": 600.0}]
+    with pytest.raises(SweepError, match=r"s.toml: point\[3\]: repeats point\[1\]"):
+        parse_sweep(raw, "s.toml")
