@@ -278,19 +278,6 @@ def _check_distinct_keys(keys: list[str], path: str, where: str) -> None:
                          field=f"{where}.{lengths[1]}")
 
 
-def _value_key(v):
-    """A hashable stand-in for a TOML value under which equal values meet (535 and 535.0)."""
-    if isinstance(v, bool):
-        return ("bool", v)  # not 1.0 and 0.0
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, list):
-        return tuple(_value_key(x) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted((k, _value_key(x)) for k, x in v.items()))
-    return v
-
-
 def _canonical(v):
     if isinstance(v, datetime):
         if v.tzinfo is None:
@@ -389,7 +376,7 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
                 raise SweepError(f"{k!r} is also varied ([vary] {varied[split_key(k)]!r}): set it in one place",
                                  path, field=f"point[{i + 1}].{k}")
         _check_distinct_keys([*p, *vary], path, f"point[{i + 1}]")  # e.g. days here, hours in [vary]
-        key = frozenset((split_key(k), _value_key(v)) for k, v in p.items())
+        key = frozenset((split_key(k), _value_identity(v)) for k, v in p.items())
         if key in seen_points:  # the same configurations twice
             raise SweepError(f"repeats point[{seen_points[key]}]", path, field=f"point[{i + 1}]")
         seen_points[key] = i + 1
