@@ -680,13 +680,14 @@ def _rebuild(spec: dict, lat, lon, weight, labels, figures: dict, provenance: di
                   provenance or {})
 
 
-def _read_netcdf(path: Path) -> Result:
+def _read_netcdf(path: Path, written: dict | None = None) -> Result:
     import xarray as xr
 
     with xr.open_dataset(path, decode_times=False, decode_timedelta=False) as ds:
         ds.load()
         spec = _check_spec(json.loads(ds.attrs.get("revisit_result", "null")), path)
         prov = json.loads(ds.attrs.get("revisit_provenance", "{}"))
+        _keep_summary(written, ds.attrs.get("revisit_summary"))
         # Per-point values: on (point) with a prefix beside a raster view, on (point)
         # for a point list (and in version 1 files, every grid but a regular one), else on (lat, lon).
         prefix = POINT_PREFIX if ds.attrs.get("revisit_layout") == LAYOUT_RASTER else ""
@@ -739,17 +740,19 @@ def _csv_sidecar_doc(path: Path) -> dict:
     return doc
 
 
-def _read_csv(path: Path) -> Result:
+def _read_csv(path: Path, written: dict | None = None) -> Result:
     with open(path, "rb") as f:
         legacy = f.read(len(FORMAT) + 2) == f"# {FORMAT}".encode()
     doc = None if legacy else _csv_sidecar_doc(path)
     with open(path, newline="", encoding="utf-8") as f:
         if legacy:  # version 1: JSON in three '#' lines on top
-            spec, _, prov = _csv_header(f, path)
+            spec, summary, prov = _csv_header(f, path)
             first_line = 5
         else:
             spec, prov = _check_spec(doc.get("revisit"), path), doc.get("provenance") or {}
+            summary = doc.get("summary")
             first_line = 2
+        _keep_summary(written, summary)
         reader = csv.reader(f)
         header = next(reader)
         cols: dict[str, list] = {name: [] for name in header}
@@ -778,10 +781,11 @@ def _read_csv(path: Path) -> Result:
     return _rebuild(spec, arrays["lat"], arrays["lon"], arrays["weight"], arrays.get("label"), arrays, prov, path)
 
 
-def _read_geojson(path: Path) -> Result:
+def _read_geojson(path: Path, written: dict | None = None) -> Result:
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     spec = _check_spec(doc.get("revisit") if isinstance(doc, dict) else None, path)
+    _keep_summary(written, doc.get("summary"))
     feats = doc.get("features") or []
     lon = np.array([ft["geometry"]["coordinates"][0] for ft in feats], dtype=np.float64)
     lat = np.array([ft["geometry"]["coordinates"][1] for ft in feats], dtype=np.float64)
@@ -821,14 +825,18 @@ def load_result(path: str | Path) -> Result:
     same figures, grid, window, targets and summary, and its provenance in
     ``Result.provenance``.  A .json file holds the summary only, a GeoTIFF the maps
     and the summary: use :func:`load_summary`."""
-    path = Path(path)
+    return _load(Path(path))
+
+
+def _load(path: Path, written: dict | None = None) -> Result:
+    """:func:`load_result`; the summary the file was written with goes into ``written``."""
     kind = output_format(path)
     if kind in ("json", "geotiff"):
         what = "the summary and provenance" if kind == "json" else "maps, the summary and provenance"
         raise InputError(f"a .{path.suffix.lower()[1:]} result holds {what} only, not per-point figures: "
                          "write .nc, .csv or .geojson to reload them", str(path))
     with _open_errors(path):
-        return _READERS[kind](path)
+        return _READERS[kind](path, written)
 
 
 def _read_geotiff(path: Path) -> dict:
@@ -872,38 +880,23 @@ def load_summary(path: str | Path) -> dict:
     path = Path(path)
     doc = _read_document(path)
     if doc is None:
-        summary = load_result(path).summary()
+        written: dict = {}
+        summary = _load(path, written).summary()
         # What the per-point figures cannot give back (each group's figures, the time series of a
         # CSV or GeoJSON) is taken from the summary the run wrote beside them.
-        for key, value in _written_summary(path).items():
+        for key, value in written.items():
             summary.setdefault(key, value)
         return summary
     _check_summary(doc.get("summary"), path)
     return doc["summary"]
 
 
-def _written_summary(path: Path) -> dict:
-    """The summary a .nc, .csv (its sidecar) or .geojson result was written with ({} if none)."""
-    kind = output_format(path)
-    with _open_errors(path):
-        if kind == "netcdf":
-            import xarray as xr
-
-            with xr.open_dataset(path, decode_times=False, decode_timedelta=False) as ds:
-                text = ds.attrs.get("revisit_summary")
-            found = json.loads(text) if text else {}
-        elif kind == "csv":
-            with open(path, "rb") as f:
-                legacy = f.read(len(FORMAT) + 2) == f"# {FORMAT}".encode()
-            if legacy:
-                with open(path, newline="", encoding="utf-8") as f:
-                    found = _csv_header(f, path)[1]
-            else:
-                found = _csv_sidecar_doc(path).get("summary")
-        else:
-            with open(path, encoding="utf-8") as f:
-                found = json.load(f).get("summary")
-    return found if isinstance(found, dict) else {}
+def _keep_summary(written: dict | None, summary) -> None:
+    """Put the summary a result file was written with (a dict, or its JSON text) into ``written``."""
+    if written is not None and summary:
+        found = json.loads(summary) if isinstance(summary, str) else summary
+        if isinstance(found, dict):
+            written.update(found)
 
 
 def _check_summary(summary, path: Path) -> None:
