@@ -209,6 +209,15 @@ def elevation_binds(sensor, r_km: float) -> bool:
     return False
 
 
+def elevation_binds_everywhere(cos_eta: float, sin_eta: float, cos_eps: float, sin_eps: float, r_km: float) -> bool:
+    """Whether, for a satellite at radius ``r_km``, the elevation limit (cos and sin
+    of eps) binds for every ground point, the off-nadir limit (of eta) for none:
+    the off-nadir cone at the equator reaches past the elevation footprint at the
+    pole (the kernel's own test, :func:`sim.kernels.coverage.binding_mode`)."""
+    c_on, _ = K.cos_reach_off_nadir(r_km, WGS84_A_KM, cos_eta, sin_eta)
+    return c_on + K.BOUND_SLACK < K.cos_reach_elevation(r_km, WGS84_B_KM, cos_eps, sin_eps)
+
+
 def satellite_safe_step_s(satrec, sensor) -> float:
     """The largest sample step (s) at which the kernel's model of a step keeps
     this satellite's edges within the tolerance (see the module's docstring);
@@ -242,8 +251,10 @@ MIN_SAMPLE_STEP_S = 1.0
 def safe_step_s(constellation: Constellation) -> float:
     """The largest sample step (s) safe for every satellite of ``constellation``,
     at least :data:`MIN_SAMPLE_STEP_S`."""
-    steps = [satellite_safe_step_s(sat.satrec, sensor)
-             for sat, sensor in zip(constellation.satellites, constellation.sensors_per_satellite())]
+    # A pattern's satellites share their orbit's shape and sensor: each case is solved once.
+    cases = {(float(sat.satrec.no_kozai), float(sat.satrec.ecco), float(sat.satrec.a), sensor): sat.satrec
+             for sat, sensor in zip(constellation.satellites, constellation.sensors_per_satellite())}
+    steps = [satellite_safe_step_s(satrec, sensor) for (_, _, _, sensor), satrec in cases.items()]
     return max(MIN_SAMPLE_STEP_S, float(min(steps))) if steps else math.inf
 
 
@@ -264,4 +275,4 @@ def sample_window(constellation: Constellation, window: Window) -> Window:
 
 __all__ = ["GROUND_TOLERANCE_KM", "SAFETY", "safe_step_s", "sample_step_s", "sample_window",
            "satellite_safe_step_s", "footprint_angle_rad", "perigee_rate_rad_s", "elevation_safe_step_s",
-           "grazing_loss_km", "elevation_binds"]
+           "grazing_loss_km", "elevation_binds", "elevation_binds_everywhere"]
