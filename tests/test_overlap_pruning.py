@@ -141,6 +141,23 @@ def test_mean_overlap_is_the_footprints_share_of_the_sphere():
     assert mean_overlap(reach, sensor) == pytest.approx(1 * (1 - math.cos(math.radians(5.0))) / 2)
 
 
+def test_mean_overlap_leaves_out_satellites_bound_by_elevation_everywhere():
+    """Their edges are solved on the geodetic horizon, which no overlap spares: an
+    elevation-only sensor (and a 70 deg cone past the limb at 535 km) is left out; a 45 deg
+    cone under a 20 deg elevation limit (the cone binds) and a 30 deg cone under a 40 deg
+    limit (each binds somewhere) count."""
+    sensors = [Sensor(max_off_nadir_deg=None, min_elevation_deg=20), Sensor(max_off_nadir_deg=70, min_elevation_deg=10),
+               Sensor(max_off_nadir_deg=45, min_elevation_deg=20), Sensor(max_off_nadir_deg=30, min_elevation_deg=40)]
+    groups = [Constellation.from_orbits("one", [CircularOrbit(START, 535, 97.5, 90 * k, 0)], s, group=f"g{k}",
+                                        first_satnum=90000 + k).groups[0] for k, s in enumerate(sensors)]
+    sensor = sensor_array(Constellation("mixed", groups))
+    reach = np.full((4, 5), math.radians(5.0))
+    rad = np.full((4, 5), 6378.137 + 535.0)
+    cap = (1 - math.cos(math.radians(5.0))) / 2
+    assert mean_overlap(reach, sensor) == pytest.approx(4 * cap)
+    assert mean_overlap(reach, sensor, rad) == pytest.approx(2 * cap)
+
+
 def test_run_prunes_only_where_footprints_overlap():
     rng = np.random.default_rng(41)
     grid = Grid.regular(10.0)

@@ -17,7 +17,7 @@ from sim.engine.memory import GPU_CHUNK_BUDGET_BYTES, estimate_chunk_samples, pl
 from sim.engine.metrics import MIN_GAP_S, REFINEMENT, Target, per_point_figures
 from sim.engine.propagate import Window, propagate_ecef
 from sim.engine.result import Result
-from sim.engine.sampling import sample_window
+from sim.engine.sampling import elevation_binds_everywhere, sample_window
 from sim.engine.sun import SUN_PARALLAX_RAD, sun_unit_ecef
 from sim.engine.timeseries import DEFAULT_N_ASSETS, SeriesAccumulator, build_series, series_stride
 from sim.kernels import coverage as K
@@ -30,14 +30,23 @@ from sim.kernels import num_threads
 PRUNE_OVERLAP_FROM = 0.5
 
 
-def mean_overlap(reach: np.ndarray, sensor: np.ndarray) -> float:
-    """How many satellites see an average point at once: the footprints' mean
-    areas (caps of central angle ``reach``, rad, per satellite and sample, from
-    :func:`sim.kernels.coverage.satellite_frames`) over the sphere's.  Push-broom
-    satellites see instants and do not count."""
+def mean_overlap(reach: np.ndarray, sensor: np.ndarray, rad: np.ndarray | None = None) -> float:
+    """How many satellites whose edges pruning can spare see an average point at
+    once: the footprints' mean areas (caps of central angle ``reach``, rad, per
+    satellite and sample, from :func:`sim.kernels.coverage.satellite_frames`) over
+    the sphere's.  Push-broom satellites see instants and do not count; nor, given
+    their radii ``rad`` (km, per satellite and sample), do satellites whose
+    elevation limit binds everywhere at their lowest and highest: the kernel
+    solves their edges on each point's geodetic horizon, which no overlap spares."""
     cap = np.where(reach >= 0.0, 0.5 * (1.0 - np.cos(np.clip(reach, 0.0, math.pi))), 0.0)
-    framing = sensor[:, K.S_KIND] != K.KIND_SWATH
-    return float(cap[framing].mean(axis=1).sum()) if cap.size else 0.0
+    counted = sensor[:, K.S_KIND] != K.KIND_SWATH
+    if rad is not None:
+        for s in np.flatnonzero(counted):
+            radii = rad[s][np.isfinite(rad[s]) & (rad[s] > 0.0)]
+            limits = (sensor[s, K.S_COS_ETA], sensor[s, K.S_SIN_ETA], sensor[s, K.S_COS_EPS], sensor[s, K.S_SIN_EPS])
+            if radii.size and all(elevation_binds_everywhere(*limits, float(r)) for r in (radii.min(), radii.max())):
+                counted[s] = False
+    return float(cap[counted].mean(axis=1).sum()) if cap.size else 0.0
 
 
 def sensor_array(constellation: Constellation) -> np.ndarray:
@@ -168,7 +177,7 @@ def run(constellation: Constellation, grid: Grid, window: Window, targets=(), na
         t, pos, vel, valid = propagate_ecef(sat_array, window, k0, k1)
         u, du, rad, rdot, reach = K.satellite_frames(pos, vel, sensor)
         if prune is None:
-            prune = mean_overlap(reach, sensor) >= PRUNE_OVERLAP_FROM
+            prune = mean_overlap(reach, sensor, rad) >= PRUNE_OVERLAP_FROM
         sun = sun_unit_ecef(window, k0, k1) if lit else np.zeros((k1 - k0, 3))
         steps = K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, sun)
         if gpu_acc is not None:
