@@ -43,7 +43,9 @@ JUMP_SAFETY = 1.001
 @njit(cache=True, error_model="numpy")
 def _grow(a, n):
     out = np.empty(max(2 * a.shape[0], n), a.dtype)
-    out[:a.shape[0]] = a
+    # A loop, not slice assignment, whose shape-mismatch message numba would compile.
+    for i in range(a.shape[0]):
+        out[i] = a[i]
     return out
 
 
