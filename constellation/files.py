@@ -50,6 +50,16 @@ MAX_TOML_BYTES = 16 * MIB
 _READ_CHUNK = MIB
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def text_lines(text: str) -> list[str]:
+    """``text`` split at its line ends (LF, CRLF or CR) only, so that line numbers are
+    an editor's: ``str.splitlines`` also splits at form feeds, vertical tabs and other
+    separators, and every line number after one would be off."""
+    return _LINE_END.split(text)
+
+
 def size_text(n: int) -> str:
     """512 -> '512 bytes', 16 * 2**20 -> '16 MiB'."""
     return f"{n / MIB:g} MiB" if n >= MIB else f"{n} bytes"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
-from .files import MAX_TOML_BYTES, read_limited
+from .files import MAX_TOML_BYTES, read_limited, text_lines
 
 # The elevation mask a station without one gets (deg): a common planning value
 # for X-band remote-sensing receivers.
@@ -162,7 +162,7 @@ def _read_toml(text: str, path: str) -> GroundNetwork:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StationError(f"TOML syntax error: {exc}", path)
-    lines = text.splitlines()
+    lines = text_lines(text)
     heads = [n for n, ln in enumerate(lines, start=1) if re.match(r"\s*\[\[\s*station\s*\]\]", ln)]
 
     def line_in(i: int, key: str | None = None) -> int | None:
@@ -196,7 +196,7 @@ def _read_toml(text: str, path: str) -> GroundNetwork:
 
 
 def _read_csv(text: str, path: str) -> GroundNetwork:
-    rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
+    rows = [(n, r) for n, r in enumerate(csv.reader(text_lines(text)), start=1)
             if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
     if not rows:
         raise StationError("no stations (expected a header row: name,lat_deg,lon_deg[,alt_km,...])", path)

@@ -20,7 +20,7 @@ from .constants import SECONDS_PER_DAY
 from .core import Constellation, Group, Satellite
 from .elements import perigee_problem, satrec_problem
 from .errors import CatalogError
-from .files import MAX_CATALOG_BYTES, read_limited
+from .files import MAX_CATALOG_BYTES, read_limited, text_lines
 from .sensor import Sensor
 
 TLE_LINE = 69
@@ -82,6 +82,10 @@ def _check_line(path, lineno, line, expected):
     if expected == 1 and line[62] == "4":
         raise CatalogError("ephemeris type 4 is an SGP4-XP element set, which SGP4 cannot propagate (column 63)",
                            path, lineno, "ephemeris type")
+    if expected == 1 and not re.fullmatch(r"[0-9]{2}", line[18:20]):
+        # sgp4 reads the year as any integer in these columns and the day after it, so ' 5'
+        # would take the day's first digit as its year.
+        raise CatalogError(f"{line[18:20]!r} is not a two-digit year (columns 19-20)", path, lineno, "epoch year")
     fields = _LINE1_FIELDS if expected == 1 else _LINE2_FIELDS
     for (a, b), name in fields:
         text = line[a:b].strip()
@@ -129,7 +133,7 @@ def _is_number(text: str) -> bool:
 
 def parse_tle_text(text: str, path: str = "<string>") -> list[Satellite]:
     """Parse TLE/3LE text into satellites (names kept; unnamed sets get their NORAD id)."""
-    lines = text.removeprefix("\ufeff").splitlines()
+    lines = text_lines(text.removeprefix("\ufeff"))
     sats: list[Satellite] = []
     seen: dict[int, int] = {}
     i = 0

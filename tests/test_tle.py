@@ -67,11 +67,24 @@ def _renumbered(number):
     (f"A\n{_set(L1, 34, ' 00016717')}\n{L2}\n", 2, "mean motion derivative", "has no decimal point"),
     # an SGP4-XP element set
     (f"A\n{_set(L1, 63, '4')}\n{L2}\n", 2, "ephemeris type", "SGP4-XP"),
+    # a year that is not two digits: sgp4 would take the day's first digit (or none) as its year
+    (f"A\n{_set(L1, 19, ' 5')}\n{L2}\n", 2, "epoch year", "' 5' is not a two-digit year"),
+    (f"A\n{_set(L1, 19, '2.')}\n{L2}\n", 2, "epoch year", "'2.' is not a two-digit year"),
+    (f"A\n{_set(L1, 19, '+5')}\n{L2}\n", 2, "epoch year", "'+5' is not a two-digit year"),
 ])
 def test_element_sets_sgp4_would_misread_are_refused(text, line, field, words):
     with pytest.raises(CatalogError) as err:
         parse_tle_text(text, "cat.tle")
     assert (err.value.line, err.value.field) == (line, field) and words in str(err.value), str(err.value)
+
+
+def test_line_numbers_count_line_ends_only():
+    """A form feed or vertical tab inside a line does not end it (str.splitlines would)."""
+    bad = L2B[:68] + str((int(L2B[68]) + 1) % 10)  # line 6: a wrong checksum
+    for text in (f"A\x0c\n{L1}\n{L2}\nB\x0b\r\n{L1B}\r\n{bad}\n", f"A\x1c\r{L1}\r{L2}\rB\r{L1B}\r{bad}\r"):
+        with pytest.raises(CatalogError) as err:
+            parse_tle_text(text, "cat.tle")
+        assert (err.value.line, err.value.field) == (6, "checksum"), str(err.value)
 
 
 def test_valid_numbers_and_leap_days_still_read():
