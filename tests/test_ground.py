@@ -12,7 +12,7 @@
 
 import json
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -291,6 +291,22 @@ def test_delivery_verdicts_read_the_worst_request():
         [("not met", 0.75, 1.0), ("not met", 0.5, 1.0)]
     v = delivery_verdicts([Target("c", 300.0)], {k: a[:2] for k, a in figs.items()}, w[:2])
     assert v[0]["verdict"] == "met" and v[0]["share_met"] == 1.0
+
+
+def test_only_contacts_begun_and_ended_inside_the_search_deliver():
+    """A contact under way at the search's start began before every image of the window
+    (an image waits for a contact that begins at or after it); one cut by its end has no
+    known end; one no longer than the station's setup time delivers nothing."""
+    from constellation.ground import GroundNetwork, Station
+    from sim.studies.ground import Contacts, delivery_table
+
+    net = GroundNetwork("n", (Station("a", 40.0, 116.0, setup_s=60.0),))
+    c = Contacts(np.zeros(5, np.int64), np.array([0, 0, 0, 1, 1]), np.array([0.0, 5476.5, 9000.0, 100.0, 8000.0]),
+                 np.array([271.1, 6077.5, 9050.0, 700.0, 10000.0]), np.full(5, 30.0), net,
+                 Window(datetime(2026, 1, 1, tzinfo=timezone.utc), 10000.0, 60.0), ["s0", "s1"])
+    lo, aos, sufmin = delivery_table(c, 2, 10000.0)
+    assert lo.tolist() == [0, 1, 2]
+    assert aos.tolist() == [5476.5, 100.0] and sufmin.tolist() == [6077.5, 700.0]
 
 
 def test_polar_stations_shorten_the_wait():

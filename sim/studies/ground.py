@@ -187,11 +187,13 @@ def find_contacts(constellation: Constellation, network: GroundNetwork, window: 
 def delivery_table(contacts: Contacts, n_satellites: int, end_s: float):
     """The kernel's per-satellite contacts (:mod:`sim.kernels.latency`): CSR
     bounds, starts and suffix-minimum ends, of the contacts that deliver: longer
-    than their station's setup time and ended before ``end_s`` (a contact cut
-    by the search's end has no known end)."""
+    than their station's setup time, begun after the search's start and ended
+    before ``end_s``.  A contact cut by the search's end has no known end; one
+    under way at its start began before every image of the window, and an image
+    waits for a contact that begins at or after it."""
     setup = np.array([s.setup_s for s in contacts.network.stations])
     dur = contacts.end_s - contacts.start_s
-    ok = (dur > setup[contacts.station]) & (contacts.end_s < end_s)
+    ok = (dur > setup[contacts.station]) & (contacts.start_s > 0.0) & (contacts.end_s < end_s)
     sat, a, b = contacts.satellite[ok], contacts.start_s[ok], contacts.end_s[ok]
     order = np.lexsort((b, a, sat))
     sat, a, b = sat[order], a[order], b[order]
