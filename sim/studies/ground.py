@@ -339,8 +339,10 @@ def ground_latency(constellation: Constellation, grid: Grid, window: Window, net
     def dist(p, mean, largest):
         # The histogram reads percentiles to within a bin; the largest value is known exactly
         # (inf from the histogram when some of the mass is censored: never delivered).
+        # A finite percentile lies among the resolved values, so never above their largest.
         top = p[4] if not np.isfinite(p[4]) or largest is None else largest
-        return {"mean": mean, "p50": p[0], "p90": p[1], "p95": p[2], "p99": p[3], "max": top}
+        q = [min(x, largest) if largest is not None and np.isfinite(x) else x for x in p[:4]]
+        return {"mean": mean, "p50": q[0], "p90": q[1], "p95": q[2], "p99": q[3], "max": top}
 
     counted = weight > 0
     resp_top = resp_max[counted & (resp_meas > 0)]
@@ -357,7 +359,8 @@ def ground_latency(constellation: Constellation, grid: Grid, window: Window, net
         "data_latency_s": dist(pl, float(np.sum(weight * lat_sum) / np.sum(weight * lat_n))
                                if np.sum(weight * lat_n) > 0 else float("nan"),
                                float(lat_top.max()) if lat_top.size else None),
-        "censored_request_share": float(cens_r.sum()),
+        # (exactly 1 when nothing resolved: the weights' sum may round below it)
+        "censored_request_share": 1.0 if resolved <= 0 else min(1.0, float(cens_r.sum())),
         "censored_image_share": float(cens_l.sum() / images) if images > 0 else 0.0,
         "mean_system_response_map_s": weighted_mean(mean_resp, weight),
         "histogram_bin_s": bw,
