@@ -207,6 +207,7 @@ class SweepSpec:
             out.window[k] = v
         out.grid.update(grid or {})
         out.targets.extend(copy.deepcopy(targets or []))
+        check_target_names(out.targets, self.path, given=len(self.targets))
         return out
 
 
@@ -346,6 +347,7 @@ def parse_sweep(raw: dict, path: str = "<sweep>") -> SweepSpec:
     targets = raw.get("target", [])
     if not isinstance(targets, list) or not all(isinstance(t, dict) for t in targets):
         raise SweepError("use [[target]] (an array of tables)", path, field="target")
+    check_target_names(targets, path)
     group = _table(raw, "group", path, required=True)
     sensor = group.pop("sensor", {})
     if not isinstance(sensor, dict):
@@ -528,6 +530,25 @@ def build_configuration(conf: Configuration | dict, where: str = "") -> Scenario
     sc.constellation = sc.constellation.with_sensor(sensor)
     check_sensor_reach(sc.constellation, "sensor.swath_km" if sensor.kind == "swath" else "sensor.max_off_nadir_deg")
     return sc
+
+
+def check_target_names(targets: list[dict], path, given: int | None = None) -> None:
+    """Refuse two targets whose names make the same table columns (their slugs):
+    one would silently take the other's place in the sweep table.  Targets from
+    index ``given`` on came from the command line (``--target``)."""
+    seen: dict[str, tuple[int, str]] = {}
+    for i, t in enumerate(targets):
+        name = t.get("name")
+        if not isinstance(name, str):
+            continue  # the scenario reader names the fault
+        key = slug(name)
+        if key in seen:
+            j, other = seen[key]
+            where = " (from --target)" if given is not None and i >= given else ""
+            raise SweepError(f"{name!r}{where} makes the same table columns ({key}_*) as target[{j + 1}] "
+                             f"{other!r}: give the targets names that differ in letters or digits", path,
+                             field=f"target[{i + 1}].name")
+        seen[key] = (i, name)
 
 
 def slug(text: str) -> str:

@@ -129,6 +129,20 @@ def test_spec_errors_name_the_key():
         parse_sweep(raw, "s.toml")
 
 
+def test_targets_whose_table_columns_collide_are_refused():
+    """'within 3 h' and 'within-3-h' both make within_3_h_* columns: one would take the
+    other's place in the table."""
+    raw = walker_raw()
+    raw["target"].append({"name": "within-3-h", "max_revisit_h": 6})
+    with pytest.raises(SweepError, match=r"s.toml: target\[2\]\.name: 'within-3-h' makes the same table columns "
+                                         r"\(within_3_h_\*\) as target\[1\] 'within 3 h'"):
+        parse_sweep(raw, "s.toml")
+    spec = parse_sweep(walker_raw(), "s.toml")
+    with pytest.raises(SweepError, match=r"target\[2\]\.name: 'within 3 h' \(from --target\)"):
+        spec.with_overrides(targets=[{"name": "within 3 h", "max_revisit_h": 1}])
+    assert len(spec.with_overrides(targets=[{"name": "within 1 h", "max_revisit_h": 1}]).targets) == 2
+
+
 def test_one_configuration_is_listed_once():
     # A value listed twice (535 and 535.0 hash apart), two spellings of one key, or both
     # window lengths would run a configuration twice or let one value silently win.
