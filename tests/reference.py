@@ -89,11 +89,24 @@ def _brute_force_sorted(const, grid, window):
                 if (K.cone_near_limb.py_func(rad[s, k], rad[s, k + 1], rdot[s, k], rdot[s, k + 1], dt, radius[i], ce,
                                              se)
                         or K.elevation_may_bind.py_func(rad[s, k], rad[s, k + 1], radius[i], ce, se, cp, sp,
-                                                        deflection[i])):
+                                                        deflection[i])
+                        or (f[k] >= 0 and f[k + 1] >= 0
+                            and K.margin_may_dip.py_func(rad[s, k], rad[s, k + 1], radius[i], se, f[k], g[k] * dt,
+                                                         f[k + 1], g[k + 1] * dt))):
                     # the margins on the satellite's path, without any outer bound
-                    sa, sb = K.geodetic_access.py_func(*phat[i], *up[i], radius[i], *u[s, k], *u[s, k + 1],
-                                                       *du[s, k], *du[s, k + 1], rad[s, k], rad[s, k + 1],
-                                                       rdot[s, k], rdot[s, k + 1], ce, se, sp, dt)
+                    sa, sb, ga, gb = K.geodetic_access.py_func(*phat[i], *up[i], radius[i], *u[s, k], *u[s, k + 1],
+                                                               *du[s, k], *du[s, k + 1], rad[s, k], rad[s, k + 1],
+                                                               rdot[s, k], rdot[s, k + 1], ce, se, sp, dt)
+                    if sa >= 0 and ga >= 0:
+                        # the cone dips out over (ga, gb): [sa, ga] is a piece of its own
+                        fa, fb = K.lit_clip.py_func(sa, ga, h[k], h[k + 1]) if lit else (sa, ga)
+                        if fa >= 0:
+                            first = t[k] if fa == 0.0 else t[k] + fa * dt
+                            pieces.append((open_a if open_a is not None and fa == 0.0 else first, t[k] + fb * dt))
+                        elif open_a is not None:
+                            pieces.append((open_a, t[k]))
+                        open_a = None
+                        sa = gb
                 else:
                     sa, sb = K.interval_access.py_func(f[k], g[k], f[k + 1], g[k + 1], dt)
                 if sa >= 0 and lit:

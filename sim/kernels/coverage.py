@@ -471,14 +471,60 @@ def _off_nadir_root(m_lo, lo, hi, guess, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0,
 
 
 @njit(cache=True, error_model="numpy")
+def _cubic_min_01(a0, a1, a2, a3):
+    """The lowest interior minimum in (0, 1) of the cubic a0 + a1 s + a2 s^2 + a3 s^3:
+    (s, value), or (-1, inf) when it has none there."""
+    best_s = -1.0
+    best = math.inf
+    A = 3.0 * a3
+    B = 2.0 * a2
+    if abs(A) < 1e-14 * (abs(B) + abs(a1)):
+        roots = (-a1 / B if B != 0.0 else -1.0, -1.0)
+    else:
+        disc = B * B - 4.0 * A * a1
+        if disc < 0.0:
+            return best_s, best
+        q = -0.5 * (B + math.copysign(math.sqrt(disc), B))
+        roots = (q / A, a1 / q if q != 0.0 else -1.0)
+    for r in roots:
+        # a minimum where the second derivative is positive
+        if 0.0 < r < 1.0 and 2.0 * A * r + B > 0.0:
+            v = _cubic(a0, a1, a2, a3, r)
+            if v < best:
+                best = v
+                best_s = r
+    return best_s, best
+
+
+@njit(cache=True, error_model="numpy")
+def margin_may_dip(r0, r1, R, sin_eta, f0, G0, f1, G1):
+    """Whether an off-nadir margin inside at both ends of a step (f0, f1 >= 0, rates
+    per step G0, G1) may dip out and back between them: only with the cone within
+    X_NEAR_LIMB of the limb, where the footprint's radius turns fast with the
+    satellite's, and where the margin's cubic model falls below zero inside the
+    step (the Hermite basis bound first).  Elsewhere the margin of one pass rises
+    then falls, and a step inside at both ends is inside throughout."""
+    if max(r0, r1) * sin_eta < X_NEAR_LIMB * R:
+        return False
+    if min(f0, f1) - (4.0 / 27.0) * (max(0.0, -G0) + max(0.0, G1)) >= 0.0:
+        return False
+    _, p_min = _cubic_min_01(f0, G0, -3.0 * f0 - 2.0 * G0 + 3.0 * f1 - G1, 2.0 * f0 + G0 - 2.0 * f1 + G1)
+    return p_min < 0.0
+
+
+@njit(cache=True, error_model="numpy")
 def off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1, cos_eta, dt):
     """The part (sa, sb) of a step (fractions; sa < 0: none) in which the point
-    R h sees the satellite within the off-nadir limit, from
-    :func:`off_nadir_margin_sq` on the satellite's cubic Hermite path (S0, V0
-    dt, S1, V1 dt): for steps where the limit's central angle is not cubic
-    (:func:`cone_near_limb`).  One end inside: the edge on the path; both
-    outside: the margin's cubic model says whether a pass peaks between the
-    samples, and its edges are then found on the path."""
+    R h sees the satellite within the off-nadir limit, less a gap (ga, gb)
+    inside it (ga < 0: none), from :func:`off_nadir_margin_sq` on the
+    satellite's cubic Hermite path (S0, V0 dt, S1, V1 dt): for steps where the
+    limit's central angle is not cubic (:func:`cone_near_limb`).  One end
+    inside: the edge on the path.  Both outside: the margin's cubic model says
+    whether a pass peaks between the samples, and its edges are then found on
+    the path.  Both inside: near the limb the margin can dip out and back
+    between the samples (the off-nadir angle of a point at the horizon peaks
+    at asin(R / r), just past the cone), which the model's minimum says, and
+    the gap's edges are found on the path."""
     lx, ly, lz, wx, wy, wz = _path_offset(0.0, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
                                           vx1, vy1, vz1, dt)
     m0, dm0 = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
@@ -486,17 +532,42 @@ def off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1,
                                           vx1, vy1, vz1, dt)
     m1, dm1 = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
     if m0 >= 0.0 and m1 >= 0.0:
-        return 0.0, 1.0
+        # Hermite basis bounds, as for a peak: p >= min(m0, m1) - 4/27 (max(0, -dm0) + max(0, dm1)).
+        if min(m0, m1) - (4.0 / 27.0) * (max(0.0, -dm0) + max(0.0, dm1)) >= 0.0:
+            return 0.0, 1.0, -1.0, -1.0
+        # The path's margin at the model's minimum and at sixths of the step (the model, fitted
+        # to the ends, can put a dip a third of the step long in the wrong place or miss it).
+        s_min, _ = _cubic_min_01(m0, dm0, -3.0 * m0 - 2.0 * dm0 + 3.0 * m1 - dm1, 2.0 * m0 + dm0 - 2.0 * m1 + dm1)
+        m_mid = math.inf
+        s_mid = -1.0
+        for j in range(6):
+            sj = s_min if j == 0 else j / 6.0
+            if not 0.0 < sj < 1.0:
+                continue
+            lx, ly, lz, wx, wy, wz = _path_offset(sj, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
+                                                  vx1, vy1, vz1, dt)
+            mj, _ = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
+            if mj < m_mid:
+                m_mid = mj
+                s_mid = sj
+        if not m_mid < 0.0:
+            return 0.0, 1.0, -1.0, -1.0  # no dip the path reaches
+        s_min = s_mid
+        ga = _off_nadir_root(m0, 0.0, s_min, 0.5 * s_min, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1,
+                             sz1, vx1, vy1, vz1, cos_eta, dt)
+        gb = _off_nadir_root(m_mid, s_min, 1.0, 0.5 * (s_min + 1.0), hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0,
+                             sx1, sy1, sz1, vx1, vy1, vz1, cos_eta, dt)
+        return 0.0, 1.0, ga, gb
     if m0 >= 0.0 or m1 >= 0.0:
         e = _off_nadir_root(m0, 0.0, 1.0, _edge_guess(m0, dm0, m1, dm1), hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0,
                             vz0, sx1, sy1, sz1, vx1, vy1, vz1, cos_eta, dt)
-        return (0.0, e) if m0 >= 0.0 else (e, 1.0)
+        return (0.0, e, -1.0, -1.0) if m0 >= 0.0 else (e, 1.0, -1.0, -1.0)
     # Both ends outside (dm0, dm1 are per step): a pass between the samples needs the margin to rise then fall.
     if not (dm0 > 0.0 and dm1 < 0.0) or max(m0, m1) + (4.0 / 27.0) * (dm0 - dm1) < 0.0:
-        return -1.0, -1.0
+        return -1.0, -1.0, -1.0, -1.0
     ea, eb = interval_access_call(m0, dm0 / dt, m1, dm1 / dt, dt)
     if ea < 0.0:
-        return -1.0, -1.0
+        return -1.0, -1.0, -1.0, -1.0
     if ea < eb:
         # The model's peak lies between its edges; the path's margin there decides the pass.
         mid = 0.5 * (ea + eb)
@@ -504,18 +575,20 @@ def off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1,
                                               vx1, vy1, vz1, dt)
         m_mid, _ = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
         if not m_mid > 0.0:
-            return -1.0, -1.0  # a graze the model sees and the path does not reach
+            return -1.0, -1.0, -1.0, -1.0  # a graze the model sees and the path does not reach
         ea = _off_nadir_root(m0, 0.0, mid, ea, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
                              vx1, vy1, vz1, cos_eta, dt)
         eb = _off_nadir_root(m_mid, mid, 1.0, eb, hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
                              vx1, vy1, vz1, cos_eta, dt)
-    return ea, eb
+    return ea, eb, -1.0, -1.0
 
 
 @njit(cache=True, error_model="numpy")
 def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
                     r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt):
     """Accessed part of one step, (sa, sb) as fractions of it (sa < 0: none),
+    less a gap (ga, gb) strictly inside it (ga < 0: none; only where the cone
+    dips out and back near the limb: :func:`off_nadir_path_access`),
     where the elevation limit can bind (:func:`elevation_may_bind`) or the
     off-nadir cone nears the limb (:func:`cone_near_limb`): the part inside the
     off-nadir limit (its exact margin, located by :func:`interval_access`, or
@@ -528,28 +601,36 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
     and its edges are refined on the path (:func:`_refine_elevation_edge`)."""
     sa = 0.0
     sb = 1.0
-    if cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
-        # Near the limb the off-nadir limit is no cubic central angle: on the satellite's path.
-        sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1 = _path_ends(
-            u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rd0, rd1)
-        sa, sb = off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1,
-                                       cos_eta, dt)
-        if sa < 0.0:
-            return -1.0, -1.0
-    else:
+    ga = -1.0
+    gb = -1.0
+    on_path = cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta)
+    if not on_path:
         ce0, dce0 = cos_reach_off_nadir(r0, R, cos_eta, sin_eta)
         ce1, dce1 = cos_reach_off_nadir(r1, R, cos_eta, sin_eta)
         if ce0 > -2.0 or ce1 > -2.0:
-            sa, sb = interval_access_call(hx * u0x + hy * u0y + hz * u0z - ce0,
-                                          hx * d0x + hy * d0y + hz * d0z - dce0 * rd0,
-                                          hx * u1x + hy * u1y + hz * u1z - ce1,
-                                          hx * d1x + hy * d1y + hz * d1z - dce1 * rd1, dt)
-            if sa < 0.0:
-                return -1.0, -1.0
+            f0 = hx * u0x + hy * u0y + hz * u0z - ce0
+            g0 = hx * d0x + hy * d0y + hz * d0z - dce0 * rd0
+            f1 = hx * u1x + hy * u1y + hz * u1z - ce1
+            g1 = hx * d1x + hy * d1y + hz * d1z - dce1 * rd1
+            if f0 >= 0.0 and f1 >= 0.0 and margin_may_dip(r0, r1, R, sin_eta, f0, g0 * dt, f1, g1 * dt):
+                on_path = True
+            else:
+                sa, sb = interval_access_call(f0, g0, f1, g1, dt)
+                if sa < 0.0:
+                    return -1.0, -1.0, -1.0, -1.0
+    if on_path:
+        # Near the limb the off-nadir limit is no cubic central angle, or the margin may dip out and
+        # back between the samples: on the satellite's path.
+        sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1 = _path_ends(
+            u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rd0, rd1)
+        sa, sb, ga, gb = off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1,
+                                               vy1, vz1, cos_eta, dt)
+        if sa < 0.0:
+            return -1.0, -1.0, -1.0, -1.0
     q0, dq0 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
     q1, dq1 = elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
     if q0 >= 0.0 and q1 >= 0.0:
-        return sa, sb
+        return sa, sb, ga, gb
     sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1, vx1, vy1, vz1 = _path_ends(u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y,
                                                                             d0z, d1x, d1y, d1z, r0, r1, rd0, rd1)
     if q0 >= 0.0 or q1 >= 0.0:
@@ -566,10 +647,10 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
         # interval_access's first tests, which most steps beside the track stop at, come
         # without a call.
         if not (dq0 * dt > 0.0 and dq1 * dt < 0.0) or max(q0, q1) + (4.0 / 27.0) * (dq0 * dt - dq1 * dt) < 0.0:
-            return -1.0, -1.0
+            return -1.0, -1.0, -1.0, -1.0
         ea, eb = interval_access_call(q0, dq0, q1, dq1, dt)
         if ea < 0.0:
-            return -1.0, -1.0
+            return -1.0, -1.0, -1.0, -1.0
         if ea < eb:
             ea = _refine_elevation_edge(ea, 0.0, eb, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
                                         sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt)
@@ -579,12 +660,24 @@ def geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, d0x
         # there): the path's own margin between the edges decides.
         if path_elevation_margin_sq(0.5 * (ea + eb), hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0,
                                     sx1, sy1, sz1, vx1, vy1, vz1, sin_eps, dt) < 0.0:
-            return -1.0, -1.0
+            return -1.0, -1.0, -1.0, -1.0
     a = max(sa, ea)
     b = min(sb, eb)
     if a > b:
-        return -1.0, -1.0
-    return a, b
+        return -1.0, -1.0, -1.0, -1.0
+    if ga >= 0.0:
+        # The cone's gap against the elevation's part: inside it, or cutting one end, or all of it.
+        if gb <= a or ga >= b:
+            ga = gb = -1.0
+        elif ga <= a and gb >= b:
+            return -1.0, -1.0, -1.0, -1.0
+        elif ga <= a:
+            a = gb
+            ga = gb = -1.0
+        elif gb >= b:
+            b = ga
+            ga = gb = -1.0
+    return a, b, ga, gb
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -1155,6 +1248,26 @@ def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
 
 
 @njit(cache=True, error_model="numpy")
+def _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf, n_buf):
+    """The first of a step's two accessed parts, [sa, ga] (fractions; the cone dips
+    out over a gap after it: :func:`geodetic_access`), lit where the sensor needs
+    light (margins h0, h1 at the step's ends), as a finished piece that closes any
+    pass of satellite ``s`` still open at point ``i``; returns the new fill."""
+    if lit:
+        sa, ga = lit_clip(sa, ga, h0, h1)
+        if sa < 0.0:
+            return n_buf
+    if sa == 0.0 and not seg_start and passes.sat[i] == s:
+        a = passes.start[i]
+    else:
+        a = t0 + sa * dt
+    buf[0][n_buf] = i
+    buf[1][n_buf] = a
+    buf[2][n_buf] = t0 + ga * dt
+    return n_buf + 1
+
+
+@njit(cache=True, error_model="numpy")
 def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes, prune_overlap,
                buf, n_buf, cand, bands):
     """Accesses of satellite ``s`` during step ``k`` over this block's rows.
@@ -1288,6 +1401,7 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
             C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_out, sin_out)
         e0 = dC0 * rd0
         e1 = dC1 * rd1
+        limb_row = not geodetic and max(r0, r1) * sin_eta >= X_NEAR_LIMB * R
         for part in range(2):
             ja = ja0 if part == 0 else ja1
             jb = jb0 if part == 0 else jb1
@@ -1298,7 +1412,10 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                 hz = rows.phat[i, 2]
                 f0 = hx * u0x + hy * u0y + hz * u0z - C0
                 f1 = hx * u1x + hy * u1y + hz * u1z - C1
-                if geodetic:
+                # Inside at both ends with the cone near the limb: the margin may dip out and back.
+                if geodetic or (limb_row and f0 >= 0.0 and f1 >= 0.0 and margin_may_dip(
+                        r0, r1, R, sin_eta, f0, (hx * d0x + hy * d0y + hz * d0z - e0) * dt, f1,
+                        (hx * d1x + hy * d1y + hz * d1z - e1) * dt)):
                     if abs(hx * wx + hy * wy + hz * wz) > sin_band:
                         continue
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
@@ -1306,11 +1423,18 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                     # (Near the limb the row's limit is no cubic: no rejection by its model.)
                     if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0) and not near_limb:
                         continue
-                    sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
-                                             u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
-                                             r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
+                    sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2],
+                                                     R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                                                     r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
                     if sa < 0.0:
                         continue
+                    if ga >= 0.0:
+                        # Two parts (a cone at the limb dips out and back): the first is a piece of its own.
+                        h0 = h1 = 0.0
+                        if lit:
+                            h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                        n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf, n_buf)
+                        sa = gb
                     if sa == 0.0 and sb == 1.0 and not lit:
                         if prune_overlap and passes.owner[i, k] < 0:
                             passes.owner[i, k] = s
@@ -1580,6 +1704,8 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                         if near_limb:
                             out0 = out1 = -3.0
                             mode = BINDS_EVERYWHERE
+                        if max(r0, r1) * sin_eta >= X_NEAR_LIMB * R_lo:
+                            in0 = in1 = 3.0  # near the limb a point inside at both ends may dip out between
                         ready = True
                 c0 = hx * u0x + hy * u0y + hz * u0z
                 c1 = hx * u1x + hy * u1y + hz * u1z
@@ -1603,11 +1729,21 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                     else:
                         geodetic = mode == BINDS_EVERYWHERE
                     if geodetic:
-                        sa, sb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
-                                                 u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
-                                                 r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
+                        sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
+                                                         rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y,
+                                                         d0z, d1x, d1y, d1z, r0, r1, rd0, rd1, cos_eta, sin_eta,
+                                                         sin_eps, dt)
                         if sa < 0.0:
                             continue
+                        if ga >= 0.0:
+                            # Two parts (a cone at the limb dips out and back): the first is a piece of its own.
+                            h0 = h1 = 0.0
+                            if lit:
+                                h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
+                                                      sin_sun)
+                            n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf,
+                                                     n_buf)
+                            sa = gb
                         whole = sa == 0.0 and sb == 1.0
                     else:
                         C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
@@ -1615,7 +1751,25 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                         f0 = c0 - C0
                         f1 = c1 - C1
                         whole = f0 >= 0.0 and f1 >= 0.0
-                        if whole:
+                        if whole and max(r0, r1) * sin_eta >= X_NEAR_LIMB * R and margin_may_dip(
+                                r0, r1, R, sin_eta, f0, (q0 - dC0 * rd0) * dt, f1, (q1 - dC1 * rd1) * dt):
+                            # Inside at both ends with the cone near the limb: the margin may dip out and back.
+                            sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
+                                                             rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, d0x,
+                                                             d0y, d0z, d1x, d1y, d1z, r0, r1, rd0, rd1, cos_eta,
+                                                             sin_eta, sin_eps, dt)
+                            if sa < 0.0:
+                                continue
+                            if ga >= 0.0:
+                                h0 = h1 = 0.0
+                                if lit:
+                                    h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
+                                                          sin_sun)
+                                n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf,
+                                                         n_buf)
+                                sa = gb
+                            whole = sa == 0.0 and sb == 1.0
+                        elif whole:
                             sa = 0.0
                             sb = 1.0
                         else:
@@ -1720,7 +1874,7 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap, bands)
     nsat, nk = valid.shape
     n_blocks = rows.block_sizes.shape[0]
     n_rows = rows.row_start.shape[0]
-    # Points in rows [0, r): a step's pieces are at most the points of its rows.
+    # Points in rows [0, r): a step adds at most two pieces per point of its rows.
     before = np.zeros(n_rows + 1, np.int64)
     for r in range(n_rows):
         before[r + 1] = before[r] + rows.row_count[r]
@@ -1753,14 +1907,14 @@ def _block_pass(blk, state, sats, rows, min_gap_s, passes, prune_overlap, bands)
             if sin_sun > NO_LIGHTING and _dark_step(lat_m, lon_m, rho, sats.sun, k, sin_sun):
                 continue
             if bands is not None and sats.sensor[s, S_KIND] != KIND_SWATH:
-                # each of the block's points adds one piece at most
-                buf = _with_room(buf, n_buf, n_buf + rows.block_sizes[blk])
+                # each of the block's points adds two pieces at most (two where a cone at the limb dips out)
+                buf = _with_room(buf, n_buf, n_buf + 2 * rows.block_sizes[blk])
                 n_buf = _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, passes, prune_overlap,
                                      buf, n_buf, R_lo, R_hi, max_deflection)
                 continue
             r_lo = search_left(rows.row_geoc_lat, lat_m - rho)
             r_hi = search_right(rows.row_geoc_lat, lat_m + rho)
-            buf = _with_room(buf, n_buf, n_buf + before[r_hi] - before[r_lo])
+            buf = _with_room(buf, n_buf, n_buf + 2 * (before[r_hi] - before[r_lo]))
             n_buf = _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, rows, passes,
                                prune_overlap, buf, n_buf, cand, bands)
     _merge_block(state, buf[0], buf[1], buf[2], n_buf, rows.local_idx, rows.block_sizes[blk], min_gap_s)

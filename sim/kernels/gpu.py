@@ -120,17 +120,21 @@ def _compile():
     d_off_nadir_margin_sq = _device(cuda, K.off_nadir_margin_sq)
     d_off_nadir_root = _device(cuda, K._off_nadir_root, _path_offset=d_path_offset,
                                off_nadir_margin_sq=d_off_nadir_margin_sq)
+    d_cubic_min = _device(cuda, K._cubic_min_01, _cubic=d_cubic)
     d_off_nadir_path_access = _device(cuda, K.off_nadir_path_access, _path_offset=d_path_offset,
                                       off_nadir_margin_sq=d_off_nadir_margin_sq, _off_nadir_root=d_off_nadir_root,
-                                      _edge_guess=d_edge_guess, interval_access_call=d_interval_access)
+                                      _edge_guess=d_edge_guess, interval_access_call=d_interval_access,
+                                      _cubic_min_01=d_cubic_min)
     d_cone_near_limb = _device(cuda, K.cone_near_limb, cos_reach_off_nadir=d_off_nadir)
+    d_margin_may_dip = _device(cuda, K.margin_may_dip, _cubic_min_01=d_cubic_min)
     d_path_margin = _device(cuda, K.path_elevation_margin_sq, _path_offset=d_path_offset)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
                                 path_elevation_margin_sq=d_path_margin,
                                 interval_access_call=d_interval_access, elevation_margin_sq=d_elevation_margin_sq,
                                 _elevation_edge=d_elevation_edge, _edge_guess=d_edge_guess,
                                 _refine_elevation_edge=d_refine_edge, _path_ends=d_path_ends,
-                                off_nadir_path_access=d_off_nadir_path_access, cone_near_limb=d_cone_near_limb)
+                                off_nadir_path_access=d_off_nadir_path_access, cone_near_limb=d_cone_near_limb,
+                                margin_may_dip=d_margin_may_dip)
 
     # Local arrays need their sizes as constants: the kernel's closure holds them
     # (numba-cuda types an expression of a module global, 2 * MAX_PIECES_PER_STEP, as a plain int64).
@@ -225,16 +229,34 @@ def _compile():
                     f1 = hx * u1x + hy * u1y + hz * u1z - C1
                     g0 = hx * d0x + hy * d0y + hz * d0z - e0
                     g1 = hx * d1x + hy * d1y + hz * d1z - e1
+                    if not geodetic and f0 >= 0.0 and f1 >= 0.0 and d_margin_may_dip(r0, r1, R, sin_eta, f0, g0 * dt,
+                                                                                      f1, g1 * dt):
+                        geodetic = True  # inside at both ends with the cone near the limb: it may dip out
                     if geodetic:
                         if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0) and not near_limb:
                             continue
-                        sa, sb = d_geodetic_access(hx, hy, hz, nxyz[i, 0], nxyz[i, 1], nxyz[i, 2], R, u0x, u0y, u0z,
-                                                   u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k],
-                                                   rdot[s, k + 1], cos_eta, sin_eta, sensor[s, K.S_SIN_EPS], dt)
+                        sa, sb, ga, gb = d_geodetic_access(hx, hy, hz, nxyz[i, 0], nxyz[i, 1], nxyz[i, 2], R, u0x,
+                                                           u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
+                                                           r0, r1, rdot[s, k], rdot[s, k + 1], cos_eta, sin_eta,
+                                                           sensor[s, K.S_SIN_EPS], dt)
                     else:
                         sa, sb = d_interval_access(f0, g0, f1, g1, dt)
+                        ga = gb = -1.0
                     if sa < 0.0:
                         continue
+                    if ga >= 0.0:
+                        # Two parts (a cone at the limb dips out and back): the first is a piece of its own.
+                        fa, fb = sa, ga
+                        if lit:
+                            fa, fb = d_lit_clip(fa, fb, h0, h1)
+                        if fa >= 0.0:
+                            if n == n_pieces:
+                                overflow[0] = 1
+                                return
+                            pa[n] = (t0 if seg_start else NO_ENTRY) if fa == 0.0 else t0 + fa * dt
+                            pb[n] = t0 + fb * dt
+                            n += 1
+                        sa = gb
                     if lit:
                         sa, sb = d_lit_clip(sa, sb, h0, h1)
                         if sa < 0.0:

@@ -160,23 +160,45 @@ def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radi
         else:
             r0 = rad[s, k]
             r1 = rad[s, k + 1]
+            C0, dC0 = K.cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+            C1, dC1 = K.cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+            f0 = q0 - C0
+            f1 = q1 - C1
+            e0 = g0 - dC0 * rdot[s, k]
+            e1 = g1 - dC1 * rdot[s, k + 1]
             if (K.cone_near_limb(r0, r1, rdot[s, k], rdot[s, k + 1], dt, R, cos_eta, sin_eta)
-                    or K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)):
+                    or K.elevation_may_bind(r0, r1, R, cos_eta, sin_eta, cos_eps, sin_eps, deflection)
+                    or (f0 >= 0.0 and f1 >= 0.0 and K.margin_may_dip(r0, r1, R, sin_eta, f0, e0 * dt, f1, e1 * dt))):
                 # The coverage kernel's geodetic-horizon margins (sim.kernels.coverage._step_rows).
                 u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z = K.step_vectors(u, du, s, k)
-                sa, sb = K.geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z,
-                                           d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k], rdot[s, k + 1],
-                                           cos_eta, sin_eta, sin_eps, dt)
+                sa, sb, ga, gb = K.geodetic_access(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z,
+                                                   d0x, d0y, d0z, d1x, d1y, d1z, r0, r1, rdot[s, k],
+                                                   rdot[s, k + 1], cos_eta, sin_eta, sin_eps, dt)
             else:
-                C0, dC0 = K.cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                C1, dC1 = K.cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                sa, sb = K.interval_access_call(q0 - C0, g0 - dC0 * rdot[s, k], q1 - C1,
-                                                g1 - dC1 * rdot[s, k + 1], dt)
+                sa, sb = K.interval_access_call(f0, e0, f1, e1, dt)
+                ga = gb = -1.0
             if sa < 0.0:
                 continue
+            h0 = h1 = 0.0
             if lit:
                 h0, h1 = K._lit_margins(nxyz, i, sun[k, 0], sun[k, 1], sun[k, 2],
                                         sun[k + 1, 0], sun[k + 1, 1], sun[k + 1, 2], sin_sun)
+            if ga >= 0.0:
+                # Two parts (a cone at the limb dips out and back): the first ends a window.
+                fa, fb = K.lit_clip(sa, ga, h0, h1) if lit else (sa, ga)
+                if fa >= 0.0:
+                    a = t0 if fa == 0.0 else t0 + fa * dt
+                    b = t0 + fb * dt
+                    if is_open and a <= cur_b:
+                        cur_b = max(cur_b, b)
+                    else:
+                        if is_open:
+                            w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
+                        is_open = True
+                        cur_a = a
+                        cur_b = b
+                sa = gb
+            if lit:
                 sa, sb = K.lit_clip(sa, sb, h0, h1)
                 if sa < 0.0:
                     continue
