@@ -1264,6 +1264,7 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
         out = Path(out_path or f"{re.sub(r'[^A-Za-z0-9._-]+', '_', sp.name)}.csv")
         check_table_outputs(out, plot_path, sp.path)
         load_journal(out, resume, overwrite)  # an old or damaged journal stops the sweep before it starts
+        table_existed = out.exists()
         try:
             with _executor(sequential, scheduler, workers, connect_timeout) as ex:
                 if not as_json:
@@ -1272,7 +1273,9 @@ def sweep_cmd(spec, out_path, plot_path, targets, retry_failed, list_only, sched
                                 progress=bar, confs=confs)
         except KeyboardInterrupt:
             bar.close()
-            raise click.ClickException(f"interrupted: the finished configurations are in {out} and its journal; "
+            where = (f"the journal beside {out} (the table there is the one from before)" if table_existed
+                     else f"{out} and its journal")
+            raise click.ClickException(f"interrupted: the finished configurations are in {where}; "
                                        f"run again with --resume to do the rest")
         finally:
             bar.close()

@@ -279,6 +279,23 @@ def test_interrupted_sweep_resumes_without_redoing(client, sequential_table, tmp
     assert out.read_text() == text
 
 
+def test_an_interrupted_sweep_keeps_a_complete_table(sequential_table, tmp_path):
+    """Run again with --overwrite and interrupted: the complete table stays as it was."""
+    text, _, _, _ = sequential_table
+    spec = parse_sweep(walker_raw())
+    out = tmp_path / "r.csv"
+    out.write_text(text)
+
+    def interrupt_after_two(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(spec, out, SequentialExecutor(), overwrite=True, progress=interrupt_after_two)
+    assert out.read_text() == text
+    assert len(journal_path(out).read_text().splitlines()) == 2
+
+
 def test_worker_errors_do_not_stop_the_sweep(client):
     """A task that raises on the worker (not an error the run catches) becomes an error row."""
     spec = parse_sweep(walker_raw())

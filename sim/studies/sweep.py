@@ -655,8 +655,11 @@ def sweep(spec: SweepSpec, table_path: str | Path, executor, resume: bool = Fals
     try:
         records, stats = run_configurations(confs, executor, journal, known, retry_failed, progress)
     except BaseException:
-        done = [c for c in confs if c.key in known]
-        write_table(table_rows(done, [known[c.key] for c in done]), table_path, meta)
+        # What ran is in the journal (--resume); a table of it is written only where it replaces
+        # none: an interrupted sweep never replaces a complete table with a partial one.
+        if not Path(table_path).exists():
+            done = [c for c in confs if c.key in known]
+            write_table(table_rows(done, [known[c.key] for c in done]), table_path, meta)
         raise
     rows = table_rows(confs, records)
     return SweepOutcome(rows, stats, write_table(rows, table_path, meta), journal.path)
