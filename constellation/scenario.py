@@ -398,6 +398,9 @@ def _read_group(tab: _Table, epoch: datetime, index: int, satnum0: int) -> Group
         elif not 0 <= inc <= 180:
             raise ScenarioError(f"must be in [0, 180], got {inc}", tab.path, field=tab.key("inclination_deg"))
         lts, node = _local_times(tab)
+        if lts is not None and "raan0_deg" in tab.data:
+            raise ScenarioError("give raan0_deg or a local time (ltdn_hours, ltan_hours), not both: the local time "
+                                "sets the first plane's RAAN", tab.path, field=tab.key("raan0_deg"))
         raan0 = tab.get("raan0_deg", NUMBER, 0.0, check=_finite)
         if lts is not None:
             if len(lts) != 1:

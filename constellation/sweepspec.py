@@ -469,6 +469,10 @@ def resolve_group(group: dict, where: str = "") -> dict:
                 if first is None:
                     raise SweepError("sso_planes with planes needs ltdn_from_hours (or explicit ltdn_hours)",
                                      where, field="ltdn_from_hours")
+                for key, value in ((f"{node}_from_hours", first), (f"{node}_to_hours", last)):
+                    if value is not None and not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                                  and 0 <= value < 24):
+                        raise SweepError(f"a local time is hours in [0, 24), got {value!r}", where, field=key)
                 g[f"{node}_hours"] = local_times(planes, first, last)
         elif first is not None or last is not None:
             raise SweepError(f"{node}_from_hours / {node}_to_hours need planes", where, field=f"{node}_from_hours")

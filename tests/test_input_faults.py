@@ -249,6 +249,15 @@ def test_empty_local_time_list(extra, key, tmp_path):
     one_line(err, f"{p}: {key}: ", "at least one local time")
 
 
+def test_a_walker_first_plane_given_twice_is_refused(tmp_path):
+    """raan0_deg and a local time both set the first plane's RAAN: one would be ignored."""
+    p = _scenario(tmp_path, WALKER.format(total=12, planes=3) + "raan0_deg = 10\nltdn_hours = [10]\n")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(p)
+    assert err.value.field == "group[1].raan0_deg"
+    one_line(err, f"{p}: group[1].raan0_deg: ", "not both")
+
+
 @pytest.mark.parametrize("group, key", [
     (WALKER.format(total=10_000_000, planes=100), "group[1].total"),
     (SSO.format(extra="ltdn_hours = [10.5, 12.0]\ntotal = 10000000"), "group[1].total"),

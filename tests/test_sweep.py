@@ -143,6 +143,16 @@ def test_targets_whose_table_columns_collide_are_refused():
     assert len(spec.with_overrides(targets=[{"name": "within 1 h", "max_revisit_h": 1}]).targets) == 2
 
 
+def test_sweep_local_times_are_hours_of_a_day():
+    from constellation.sweepspec import resolve_group
+
+    for key, value in (("ltdn_from_hours", 30), ("ltdn_from_hours", -3), ("ltdn_to_hours", 24)):
+        group = {"pattern": "sso_planes", "alt_km": 535, "planes": 2, "ltdn_from_hours": 6, key: value}
+        with pytest.raises(SweepError, match=rf"s.toml: {key}: a local time is hours in \[0, 24\), got {value}"):
+            resolve_group(group, "s.toml")
+    assert resolve_group({"pattern": "sso_planes", "planes": 2, "ltdn_from_hours": 20})["ltdn_hours"] == [20.0, 2.0]
+
+
 def test_one_configuration_is_listed_once():
     # A value listed twice (535 and 535.0 hash apart), two spellings of one key, or both
     # window lengths would run a configuration twice or let one value silently win.
