@@ -155,8 +155,8 @@ class _Table:
 
 def _names(types) -> str:
     types = types if isinstance(types, tuple) else (types,)
-    names = {int: "a number", float: "a number", str: "a string", list: "a list", bool: "true or false",
-             datetime: "a date-time", dict: "a table"}
+    names = {int: "a number" if float in types else "an integer", float: "a number", str: "a string",
+             list: "a list", bool: "true or false", datetime: "a date-time", dict: "a table"}
     return " or ".join(dict.fromkeys(names.get(t, t.__name__) for t in types))
 
 
@@ -216,7 +216,10 @@ def _read_target(tab: _Table) -> TargetSpec:
     if len(given) != 1:
         raise ScenarioError("give exactly one of " + ", ".join(units), tab.path, field=tab.key("max_revisit_*"))
     k = given[0]
-    threshold = tab.get(k, NUMBER, check=_positive) * units[k]
+    value = tab.get(k, NUMBER, check=_positive)
+    threshold = value * units[k]
+    if not math.isfinite(threshold):
+        raise ScenarioError(f"too large: {value:g} is beyond any window", tab.path, field=tab.key(k))
     claim = tab.get("claim", str, "")
     tab.finish()
     return TargetSpec(name, float(threshold), claim)
@@ -234,7 +237,10 @@ def _read_delivery_target(tab: _Table) -> TargetSpec:
     if len(given) != 1:
         raise ScenarioError("give exactly one of " + ", ".join(DELIVERY_UNITS), tab.path,
                             field=tab.key("max_delivery_*"))
-    threshold = tab.get(given[0], NUMBER, check=_positive) * DELIVERY_UNITS[given[0]]
+    value = tab.get(given[0], NUMBER, check=_positive)
+    threshold = value * DELIVERY_UNITS[given[0]]
+    if not math.isfinite(threshold):
+        raise ScenarioError(f"too large: {value:g} is beyond any window", tab.path, field=tab.key(given[0]))
     claim = tab.get("claim", str, "")
     tab.finish()
     return TargetSpec(name, float(threshold), claim)

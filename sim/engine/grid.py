@@ -113,7 +113,9 @@ class Grid:
         lats = -90.0 + dlat * (np.arange(n_lat) + 0.5)
         lats = lats[(lats >= lat_min_deg) & (lats <= lat_max_deg)]
         if lats.size == 0:
-            raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg")
+            raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg: the "
+                         "latitude band (lat_min_deg and lat_max_deg in [grid], --lat-min and --lat-max) must "
+                         "hold a row's centre")
         lons = -180.0 + dlon * (np.arange(n_lon) + 0.5)
         band = np.sin(np.radians(lats + dlat / 2)) - np.sin(np.radians(lats - dlat / 2))
         lat2 = np.repeat(lats, n_lon)
@@ -410,7 +412,9 @@ def _equal_area_rows(res_deg: float, lat_min_deg: float, lat_max_deg: float):
     lats = -90.0 + dlat * (np.arange(n_lat) + 0.5)
     keep = (lats >= lat_min_deg) & (lats <= lat_max_deg)
     if not keep.any():
-        raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg")
+        raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg: the "
+                         "latitude band (lat_min_deg and lat_max_deg in [grid], --lat-min and --lat-max) must "
+                         "hold a row's centre")
     lats = lats[keep]
     band = np.sin(np.radians(lats + dlat / 2)) - np.sin(np.radians(lats - dlat / 2))
     return lats, band, counts[keep]
@@ -434,5 +438,7 @@ def count_points(res_deg: float, lat_min_deg: float = -90.0, lat_max_deg: float 
     lats = -90.0 + (180.0 / n_lat) * (np.arange(n_lat) + 0.5)
     rows = int(np.count_nonzero((lats >= lat_min_deg) & (lats <= lat_max_deg)))
     if rows == 0:
-        raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg")
+        raise ValueError(f"no grid rows between {lat_min_deg} and {lat_max_deg} deg at {res_deg} deg: the "
+                         "latitude band (lat_min_deg and lat_max_deg in [grid], --lat-min and --lat-max) must "
+                         "hold a row's centre")
     return rows * n_lon
