@@ -62,7 +62,7 @@ def test_run_tle(runner, tmp_path, tle_lines):
 @pytest.mark.parametrize("edit, expect", [
     (lambda s: s.replace('pattern = "walker_delta"', 'pattern = "walker_delta"\ncolour = "red"'),
      "group[1].colour: unknown key"),
-    (lambda s: s.replace("total = 4", 'total = "four"'), "group[1].total: expected a number"),
+    (lambda s: s.replace("total = 4", 'total = "four"'), "group[1].total: expected an integer"),
     (lambda s: s.replace("alt_km = 535\n", ""), "group[1].alt_km: missing required key"),
     (lambda s: s.replace("alt_km = 535", "alt_kn = 535"),
      "group[1].alt_km: missing required key (is 'group[1].alt_kn' a misspelling of it?)"),

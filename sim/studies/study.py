@@ -58,6 +58,10 @@ class StudyWarning(UserWarning):
     """Something about a study's inputs worth knowing (old element sets, satellites dropped)."""
 
 
+# A scenario's satellites have their elements at the file's start: a window moved further than
+# this from it flies them as sgp4 carries them there (the pattern is not rebuilt), and says so.
+SCENARIO_EPOCH_NOTE_DAYS = 30.0
+
 # The step's range, as the command line and the scenario files take it.
 MIN_STEP_S = 0.01
 MAX_STEP_S = 3600.0
@@ -402,6 +406,13 @@ class Study:
             found = [*found, f"{len(self.delivery_targets)} delivery-time target(s) ("
                      f"{', '.join(t.name for t in self.delivery_targets)}) not judged: no ground network "
                      f"(a [ground] table, or --stations)"]
+        if not self.is_catalog and self.claims_start is not None:
+            days_away = abs((window.start - self.claims_start).total_seconds()) / SECONDS_PER_DAY
+            if days_away > SCENARIO_EPOCH_NOTE_DAYS:
+                found = [*found, f"the window starts {days_away:,.0f} days from the scenario's start "
+                         f"({self.claims_start:%Y-%m-%d}), where its satellites' elements are given: sgp4 "
+                         "carries them there; to lay the pattern out at another date, change the file's "
+                         "[window] start"]
         found = [*found, *(f"target {t.name!r} can fail only where a point is never seen: "
                            f"{untestable_reason(t.threshold_s, window.duration_s)}"
                             for t in self.targets if judge_targets and window.duration_s <= t.threshold_s)]
