@@ -1248,12 +1248,14 @@ def _dark_step(lat_m, lon_m, rho, sun, k, sin_sun):
 
 
 @njit(cache=True, error_model="numpy")
-def _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf, n_buf):
+def _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, nxyz, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
+                     sin_sun, passes, buf, n_buf):
     """The first of a step's two accessed parts, [sa, ga] (fractions; the cone dips
     out over a gap after it: :func:`geodetic_access`), lit where the sensor needs
-    light (margins h0, h1 at the step's ends), as a finished piece that closes any
-    pass of satellite ``s`` still open at point ``i``; returns the new fill."""
+    light (:func:`_lit_margins`), as a finished piece that closes any pass of
+    satellite ``s`` still open at point ``i``; returns the new fill."""
     if lit:
+        h0, h1 = _lit_margins(nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
         sa, ga = lit_clip(sa, ga, h0, h1)
         if sa < 0.0:
             return n_buf
@@ -1430,10 +1432,8 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                         continue
                     if ga >= 0.0:
                         # Two parts (a cone at the limb dips out and back): the first is a piece of its own.
-                        h0 = h1 = 0.0
-                        if lit:
-                            h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
-                        n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf, n_buf)
+                        n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, rows.nxyz, sun0x, sun0y, sun0z,
+                                                 sun1x, sun1y, sun1z, sin_sun, passes, buf, n_buf)
                         sa = gb
                     if sa == 0.0 and sb == 1.0 and not lit:
                         if prune_overlap and passes.owner[i, k] < 0:
@@ -1728,6 +1728,15 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                                                                    rows.row_deflection[r])
                     else:
                         geodetic = mode == BINDS_EVERYWHERE
+                    if not geodetic:
+                        C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                        C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
+                        f0 = c0 - C0
+                        f1 = c1 - C1
+                        # Inside at both ends with the cone near the limb: the margin may dip out and back.
+                        geodetic = (f0 >= 0.0 and f1 >= 0.0 and max(r0, r1) * sin_eta >= X_NEAR_LIMB * R
+                                    and margin_may_dip(r0, r1, R, sin_eta, f0, (q0 - dC0 * rd0) * dt, f1,
+                                                       (q1 - dC1 * rd1) * dt))
                     if geodetic:
                         sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
                                                          rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y,
@@ -1737,39 +1746,13 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                             continue
                         if ga >= 0.0:
                             # Two parts (a cone at the limb dips out and back): the first is a piece of its own.
-                            h0 = h1 = 0.0
-                            if lit:
-                                h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
-                                                      sin_sun)
-                            n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf,
-                                                     n_buf)
+                            n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, rows.nxyz, sun0x, sun0y,
+                                                     sun0z, sun1x, sun1y, sun1z, sin_sun, passes, buf, n_buf)
                             sa = gb
                         whole = sa == 0.0 and sb == 1.0
                     else:
-                        C0, dC0 = cos_reach(r0, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                        C1, dC1 = cos_reach(r1, R, cos_eta, sin_eta, cos_eps, sin_eps)
-                        f0 = c0 - C0
-                        f1 = c1 - C1
                         whole = f0 >= 0.0 and f1 >= 0.0
-                        if whole and max(r0, r1) * sin_eta >= X_NEAR_LIMB * R and margin_may_dip(
-                                r0, r1, R, sin_eta, f0, (q0 - dC0 * rd0) * dt, f1, (q1 - dC1 * rd1) * dt):
-                            # Inside at both ends with the cone near the limb: the margin may dip out and back.
-                            sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
-                                                             rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, d0x,
-                                                             d0y, d0z, d1x, d1y, d1z, r0, r1, rd0, rd1, cos_eta,
-                                                             sin_eta, sin_eps, dt)
-                            if sa < 0.0:
-                                continue
-                            if ga >= 0.0:
-                                h0 = h1 = 0.0
-                                if lit:
-                                    h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
-                                                          sin_sun)
-                                n_buf = _part_before_gap(i, s, sa, ga, t0, dt, seg_start, lit, h0, h1, passes, buf,
-                                                         n_buf)
-                                sa = gb
-                            whole = sa == 0.0 and sb == 1.0
-                        elif whole:
+                        if whole:
                             sa = 0.0
                             sb = 1.0
                         else:
