@@ -37,6 +37,23 @@ def test_every_option_is_documented(name):
     assert not missing, f"docs/cli.md, `revisit {name}`: not documented: {missing}"
 
 
+def test_the_command_table_lists_every_command():
+    head = CLI_DOC.read_text().split("\n## ", 1)[0]
+    listed = sorted(re.findall(r"^\| \[`([\w-]+)`\]\(#revisit-", head, flags=re.M))
+    assert listed == COMMANDS
+
+
+def test_the_sweep_file_example_parses():
+    """The manual's example sweep file: 2 points x 16 combinations of [vary]."""
+    import tomllib
+
+    from constellation.sweepspec import parse_sweep
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sweeps.md").read_text()
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    assert len(parse_sweep(tomllib.loads(example), "sweeps.md").configurations()) == 32
+
+
 def test_top_level_options_are_documented():
     head = CLI_DOC.read_text().split("\n## ", 1)[0]
     assert "--version" in head and "--help" in head
