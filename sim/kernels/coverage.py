@@ -496,6 +496,21 @@ def _cubic_min_01(a0, a1, a2, a3):
     return best_s, best
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _hermite_may_dip(f0, G0, f1, G1):
+    """Whether the cubic Hermite of a margin >= 0 at both ends of a step (rates per
+    step G0, G1) can fall below zero inside it; not where the Hermite basis bound
+    min(f0, f1) - 4/27 (max(0, -G0) + max(0, G1)) keeps it up."""
+    return min(f0, f1) - (4.0 / 27.0) * (max(0.0, -G0) + max(0.0, G1)) < 0.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _hermite_min(f0, G0, f1, G1):
+    """The lowest interior minimum of the cubic Hermite through f0, f1 with rates per
+    step G0, G1: (s, value), or (-1, inf) (:func:`_cubic_min_01`)."""
+    return _cubic_min_01(f0, G0, -3.0 * f0 - 2.0 * G0 + 3.0 * f1 - G1, 2.0 * f0 + G0 - 2.0 * f1 + G1)
+
+
 @njit(cache=True, error_model="numpy")
 def margin_may_dip(r0, r1, R, sin_eta, f0, G0, f1, G1):
     """Whether an off-nadir margin inside at both ends of a step (f0, f1 >= 0, rates
@@ -504,12 +519,9 @@ def margin_may_dip(r0, r1, R, sin_eta, f0, G0, f1, G1):
     satellite's, and where the margin's cubic model falls below zero inside the
     step (the Hermite basis bound first).  Elsewhere the margin of one pass rises
     then falls, and a step inside at both ends is inside throughout."""
-    if max(r0, r1) * sin_eta < X_NEAR_LIMB * R:
+    if max(r0, r1) * sin_eta < X_NEAR_LIMB * R or not _hermite_may_dip(f0, G0, f1, G1):
         return False
-    if min(f0, f1) - (4.0 / 27.0) * (max(0.0, -G0) + max(0.0, G1)) >= 0.0:
-        return False
-    _, p_min = _cubic_min_01(f0, G0, -3.0 * f0 - 2.0 * G0 + 3.0 * f1 - G1, 2.0 * f0 + G0 - 2.0 * f1 + G1)
-    return p_min < 0.0
+    return _hermite_min(f0, G0, f1, G1)[1] < 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -532,12 +544,11 @@ def off_nadir_path_access(hx, hy, hz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1,
                                           vx1, vy1, vz1, dt)
     m1, dm1 = off_nadir_margin_sq(lx, ly, lz, wx, wy, wz, hx, hy, hz, R, cos_eta)
     if m0 >= 0.0 and m1 >= 0.0:
-        # Hermite basis bounds, as for a peak: p >= min(m0, m1) - 4/27 (max(0, -dm0) + max(0, dm1)).
-        if min(m0, m1) - (4.0 / 27.0) * (max(0.0, -dm0) + max(0.0, dm1)) >= 0.0:
+        if not _hermite_may_dip(m0, dm0, m1, dm1):
             return 0.0, 1.0, -1.0, -1.0
         # The path's margin at the model's minimum and at sixths of the step (the model, fitted
         # to the ends, can put a dip a third of the step long in the wrong place or miss it).
-        s_min, _ = _cubic_min_01(m0, dm0, -3.0 * m0 - 2.0 * dm0 + 3.0 * m1 - dm1, 2.0 * m0 + dm0 - 2.0 * m1 + dm1)
+        s_min, _ = _hermite_min(m0, dm0, m1, dm1)
         m_mid = math.inf
         s_mid = -1.0
         for j in range(6):

@@ -121,12 +121,14 @@ def _compile():
     d_off_nadir_root = _device(cuda, K._off_nadir_root, _path_offset=d_path_offset,
                                off_nadir_margin_sq=d_off_nadir_margin_sq)
     d_cubic_min = _device(cuda, K._cubic_min_01, _cubic=d_cubic)
+    d_hermite_may_dip = _device(cuda, K._hermite_may_dip)
+    d_hermite_min = _device(cuda, K._hermite_min, _cubic_min_01=d_cubic_min)
     d_off_nadir_path_access = _device(cuda, K.off_nadir_path_access, _path_offset=d_path_offset,
                                       off_nadir_margin_sq=d_off_nadir_margin_sq, _off_nadir_root=d_off_nadir_root,
                                       _edge_guess=d_edge_guess, interval_access_call=d_interval_access,
-                                      _cubic_min_01=d_cubic_min)
+                                      _hermite_may_dip=d_hermite_may_dip, _hermite_min=d_hermite_min)
     d_cone_near_limb = _device(cuda, K.cone_near_limb, cos_reach_off_nadir=d_off_nadir)
-    d_margin_may_dip = _device(cuda, K.margin_may_dip, _cubic_min_01=d_cubic_min)
+    d_margin_may_dip = _device(cuda, K.margin_may_dip, _hermite_may_dip=d_hermite_may_dip, _hermite_min=d_hermite_min)
     d_path_margin = _device(cuda, K.path_elevation_margin_sq, _path_offset=d_path_offset)
     d_geodetic_access = _device(cuda, K.geodetic_access, cos_reach_off_nadir=d_off_nadir,
                                 path_elevation_margin_sq=d_path_margin,

@@ -49,6 +49,18 @@ def _grow(a, n):
     return out
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _add_access(w_tgt, w_sat, w_a, w_b, n, i, s, is_open, cur_a, cur_b, a, b):
+    """Add the access [a, b] of target i to satellite s, in time order: it extends the
+    open window when it starts by that window's end, else the open window is pushed
+    and [a, b] opens the next.  -> the arrays, the count and the open window."""
+    if is_open and a <= cur_b:
+        return w_tgt, w_sat, w_a, w_b, n, cur_a, max(cur_b, b)
+    if is_open:
+        w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
+    return w_tgt, w_sat, w_a, w_b, n, a, b
+
+
 @njit(cache=True, error_model="numpy")
 def _push(w_tgt, w_sat, w_a, w_b, n, i, s, a, b):
     """Append the window (target i, satellite s, [a, b]); -> the arrays and new count."""
@@ -187,16 +199,10 @@ def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radi
                 # Two parts (a cone at the limb dips out and back): the first ends a window.
                 fa, fb = K.lit_clip(sa, ga, h0, h1) if lit else (sa, ga)
                 if fa >= 0.0:
-                    a = t0 if fa == 0.0 else t0 + fa * dt
-                    b = t0 + fb * dt
-                    if is_open and a <= cur_b:
-                        cur_b = max(cur_b, b)
-                    else:
-                        if is_open:
-                            w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
-                        is_open = True
-                        cur_a = a
-                        cur_b = b
+                    w_tgt, w_sat, w_a, w_b, n, cur_a, cur_b = _add_access(
+                        w_tgt, w_sat, w_a, w_b, n, i, s, is_open, cur_a, cur_b, t0 if fa == 0.0 else t0 + fa * dt,
+                        t0 + fb * dt)
+                    is_open = True
                 sa = gb
             if lit:
                 sa, sb = K.lit_clip(sa, sb, h0, h1)
@@ -204,15 +210,9 @@ def pair_windows(s, i, u, du, rad, rdot, valid, t, sensor, sun, phat, nxyz, radi
                     continue
             a = t0 if sa == 0.0 else t0 + sa * dt
             b = t1 if sb == 1.0 else t0 + sb * dt
-        if is_open and a <= cur_b:
-            if b > cur_b:
-                cur_b = b
-            continue
-        if is_open:
-            w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
+        w_tgt, w_sat, w_a, w_b, n, cur_a, cur_b = _add_access(w_tgt, w_sat, w_a, w_b, n, i, s, is_open, cur_a, cur_b,
+                                                               a, b)
         is_open = True
-        cur_a = a
-        cur_b = b
     if is_open:
         w_tgt, w_sat, w_a, w_b, n = _push(w_tgt, w_sat, w_a, w_b, n, i, s, cur_a, cur_b)
     return w_tgt, w_sat, w_a, w_b, n
