@@ -163,8 +163,11 @@ def kernel_path(name: str, baseline=None):
         Grid.kernel_rows = lambda self, n, _pb=None: original(self, n, False)
     elif name == "baseline":
         engine_run.K = baseline
-        Grid.kernel_rows = lambda self, n, _pb=None: baseline.GridRows(
-            *(getattr(original(self, n, _pb), f) for f in baseline.GridRows._fields))
+        def baseline_rows(self, n, _pb=None):
+            rows = original(self, n, _pb)  # once: the rows are built anew for each sorted copy of a point list
+            return baseline.GridRows(*(getattr(rows, f) for f in baseline.GridRows._fields))
+
+        Grid.kernel_rows = baseline_rows
     try:
         yield
     finally:
