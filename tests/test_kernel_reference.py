@@ -70,6 +70,43 @@ def test_binary_searches_agree_with_numpy():
             assert both(a, x) == (np.searchsorted(a, x, side="left"), np.searchsorted(a, x, side="right")), (a, x)
 
 
+def test_band_half_width_bounds_the_disc_in_the_band():
+    """A point band's longitude half-width of a step's disc against the disc itself:
+    points of a fine (lat, lon) mesh inside the disc (great-circle distance <= rho)
+    and the band; none lies beyond the half-width, and some lie within a mesh cell
+    of it (the bound is the disc's, not a wider one).  Discs of every size away
+    from the poles, bands across, beside and beyond the disc's widest latitude."""
+    import math
+
+    from sim.kernels.coverage import _band_half_width
+
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(300):
+        rho = rng.uniform(0.005, 0.6)
+        lat_m = rng.uniform(-0.5 * math.pi + rho + 0.01, 0.5 * math.pi - rho - 0.01)
+        half = math.asin(min(1.0, math.sin(rho) / math.cos(lat_m)))
+        lat_a = rng.uniform(lat_m - 1.2 * rho, lat_m + rho)
+        lat_b = lat_a + rng.uniform(0.001, 0.5)
+        got = _band_half_width(lat_a, lat_b, lat_m, rho, math.sin(lat_m), math.cos(lat_m), math.cos(rho), half)
+        assert 0.0 <= got <= half
+        lat = np.linspace(max(lat_a, lat_m - rho), min(lat_b, lat_m + rho), 801)
+        dlon = np.linspace(-1.05 * half, 1.05 * half, 1601)
+        la, lo = np.meshgrid(lat, dlon, indexing="ij")
+        cos_d = np.sin(la) * math.sin(lat_m) + np.cos(la) * math.cos(lat_m) * np.cos(lo)
+        inside = cos_d >= math.cos(rho)
+        if not inside.any():
+            continue
+        widest = np.abs(lo[inside]).max()
+        assert widest <= got + 1e-12, (lat_a, lat_b, lat_m, rho)
+        cell = max(lat[1] - lat[0], dlon[1] - dlon[0]) if lat.size > 1 else dlon[1] - dlon[0]
+        assert got <= widest + 4.0 * cell / max(1e-3, math.cos(lat_m)), (lat_a, lat_b, lat_m, rho)
+        checked += 1
+    assert checked > 200
+    # A disc holding a pole spans every longitude.
+    assert _band_half_width(1.2, 1.4, 1.3, 0.4, math.sin(1.3), math.cos(1.3), math.cos(0.4), math.pi) == math.pi
+
+
 def test_kernel_equals_brute_force_where_cones_reach_the_limb():
     """Molniya and a 500 x 20,000 km HEO with the default 45 deg cone, whose steps
     near the limb are solved on the satellite's path (coverage.cone_near_limb):

@@ -1113,6 +1113,40 @@ def _lon_ranges(lons, lo_l, hi_l):
     return search_left(lons, lo_l), search_right(lons, hi_l), 0, 0
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _band_half_width(lat_a, lat_b, lat_m, rho, sin_m, cos_m, cos_rho, half):
+    """The largest longitude half-width (rad) of the disc of centre latitude
+    lat_m (sin_m, cos_m) and radius rho (cos_rho) between the latitudes lat_a
+    and lat_b (a point band's), at most ``half``, the whole disc's.  At latitude
+    phi the disc spans cos(dlon) = (cos rho - sin phi sin lat_m) / (cos phi cos lat_m)
+    either side of its centre, which is largest where sin phi = sin lat_m / cos rho
+    and falls away on both sides: the band's widest is there or at its nearer end."""
+    if half >= math.pi:
+        return half  # the disc holds a pole
+    lo = max(lat_a, lat_m - rho)
+    hi = min(lat_b, lat_m + rho)
+    if not lo < hi:
+        return half
+    least = 2.0  # the least cos(dlon): at the widest latitude of the three
+    for at in range(3):
+        if at == 2:
+            sin_phi = sin_m / cos_rho
+            if not math.sin(lo) < sin_phi < math.sin(hi):
+                break
+            cos_phi = math.sqrt(1.0 - sin_phi * sin_phi)
+        else:
+            phi = lo if at == 0 else hi
+            sin_phi = math.sin(phi)
+            cos_phi = math.cos(phi)
+        den = cos_phi * cos_m
+        if den <= 0.0:
+            return half
+        least = min(least, (cos_rho - sin_phi * sin_m) / den)
+    if least <= -1.0:
+        return half
+    return min(half, math.acos(min(1.0, least)))
+
+
 @njit(cache=True, error_model="numpy")
 def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, wx, wy, wz, sin_band, cand):
     """This block's points (in rows [r_lo, r_hi)) inside the disc of centre
@@ -1146,7 +1180,9 @@ def _disc_points(blk, n_blocks, lat_m, lon_m, rho, r_lo, r_hi, rows, band_test, 
         hi = rows.band_start[blk * n_bands + b + 1]
         if hi == lo:
             continue
-        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half, lon_m + half)
+        half_b = _band_half_width(b * h - 0.5 * math.pi, (b + 1) * h - 0.5 * math.pi, lat_m, rho, mz, cos_lat,
+                                  cos_rho, half)
+        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half_b, lon_m + half_b)
         for part in range(2):
             ja = lo + (a0 if part == 0 else a1)
             jb = lo + (b0 if part == 0 else b1)
@@ -1697,7 +1733,9 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
         hi = rows.band_start[blk * n_bands + b + 1]
         if hi == lo:
             continue
-        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half, lon_m + half)
+        half_b = _band_half_width(b * h - 0.5 * math.pi, (b + 1) * h - 0.5 * math.pi, lat_m, rho, mz, cos_lat,
+                                  cos_rho, half)
+        a0, b0, a1, b1 = _lon_ranges(rows.band_lon[lo:hi], lon_m - half_b, lon_m + half_b)
         for part in range(2):
             ja = lo + (a0 if part == 0 else a1)
             jb = lo + (b0 if part == 0 else b1)
@@ -1715,7 +1753,7 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                         if near_limb:
                             out0 = out1 = -3.0
                             mode = BINDS_EVERYWHERE
-                        if max(r0, r1) * sin_eta >= X_NEAR_LIMB * R_lo:
+                        if cos_eta > 1e-12 and max(r0, r1) * sin_eta >= X_NEAR_LIMB * R_lo:
                             in0 = in1 = 3.0  # near the limb a point inside at both ends may dip out between
                         ready = True
                 c0 = hx * u0x + hy * u0y + hz * u0z
