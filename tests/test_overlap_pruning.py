@@ -47,21 +47,30 @@ def figures_equal(a, b):
 
 
 CASES = [
-    # seed, lit, push-broom group too, grid
-    (11, False, False, "regular"),
-    (12, True, False, "regular"),
-    (13, False, True, "band"),
-    (14, True, True, "points"),
-    (15, False, False, "points"),
+    # seed, lit, push-broom group too, grid, sensor
+    (11, False, False, "regular", "cone"),
+    (12, True, False, "regular", "cone"),
+    (13, False, True, "band", "cone"),
+    (14, True, True, "points", "cone"),
+    (15, False, False, "points", "cone"),
+    # elevation alone (edges on the geodetic horizon), and a cone past the limb
+    (16, False, False, "regular", "elevation"),
+    (17, True, False, "points", "elevation"),
+    (18, False, True, "points", "elevation"),
+    (19, True, False, "band", "past the limb"),
 ]
 
 
-@pytest.mark.parametrize("seed,lit,swath,grid_kind", CASES)
-def test_pruning_changes_no_figure(seed, lit, swath, grid_kind):
+@pytest.mark.parametrize("seed,lit,swath,grid_kind,limits", CASES)
+def test_pruning_changes_no_figure(seed, lit, swath, grid_kind, limits):
     rng = np.random.default_rng(seed)
     sun = float(rng.uniform(-5, 20)) if lit else None
-    sensor = Sensor(max_off_nadir_deg=rng.uniform(40, 60), min_elevation_deg=rng.uniform(0, 10),
-                    min_sun_elevation_deg=sun)
+    if limits == "cone":
+        sensor = Sensor(max_off_nadir_deg=rng.uniform(40, 60), min_elevation_deg=rng.uniform(0, 10),
+                        min_sun_elevation_deg=sun)
+    else:
+        sensor = Sensor(max_off_nadir_deg=None if limits == "elevation" else 75.0,
+                        min_elevation_deg=rng.uniform(5, 25), min_sun_elevation_deg=sun)
     const = trains(rng, sensor=sensor)
     if swath:
         pushbroom = trains(rng, 1, 4, Sensor(kind="swath", swath_km=float(rng.uniform(300, 1200))), "pushbroom",
@@ -92,14 +101,19 @@ def chunk_inputs(const, grid, window):
     return K.SatSteps(u, du, rad, rdot, reach, valid, t, sensor, np.zeros((t.size, 3))), grid.kernel_rows(2)
 
 
-def test_pruning_skips_work_and_keeps_the_state():
+@pytest.mark.parametrize("sensor,grid", [(Sensor(max_off_nadir_deg=55.0), Grid.regular(4.0)),
+                                         (Sensor(max_off_nadir_deg=None, min_elevation_deg=10.0), Grid.regular(4.0)),
+                                         (Sensor(max_off_nadir_deg=None, min_elevation_deg=10.0),
+                                          Grid.points(np.linspace(-80, 80, 500), np.linspace(-180, 179, 500)))])
+def test_pruning_skips_work_and_keeps_the_state(sensor, grid):
     """Footprints of a dense shell overlap (~3 satellites see a point at once):
     most passes lie wholly in steps other satellites see throughout and are
     never folded, and the kernel's state (every accumulator column) is the
-    same to the bit."""
+    same to the bit; for a cone and for an elevation limit alone, whose edges
+    are solved on the geodetic horizon, on a grid and on a point list."""
     orbits = walker_delta(300, 15, 1, 700.0, 60.0, START)
-    const = Constellation.from_orbits("shell", orbits, Sensor(max_off_nadir_deg=55.0))
-    grid = Grid.regular(4.0)
+    const = Constellation.from_orbits("shell", orbits, sensor)
+    grid = grid.kernel_grid()
     window = Window(START, 4 * 3600, 60.0)
     sats, rows = chunk_inputs(const, grid, window)
     states, pieces = [], []
@@ -112,10 +126,12 @@ def test_pruning_skips_work_and_keeps_the_state():
     assert pieces[1] < 0.7 * pieces[0], pieces  # measured 0.59
 
 
-def test_pruned_kernel_equals_brute_force():
+@pytest.mark.parametrize("sensor", [Sensor(max_off_nadir_deg=55.0, min_elevation_deg=5.0, min_sun_elevation_deg=0.0),
+                                    Sensor(max_off_nadir_deg=None, min_elevation_deg=5.0, min_sun_elevation_deg=0.0)])
+def test_pruned_kernel_equals_brute_force(sensor):
     """Independent of the unpruned kernel: the slow every-point reference."""
     rng = np.random.default_rng(31)
-    const = trains(rng, 2, 4, Sensor(max_off_nadir_deg=55.0, min_elevation_deg=5.0, min_sun_elevation_deg=0.0))
+    const = trains(rng, 2, 4, sensor)
     grid = Grid.regular(15.0)
     window = Window(START, 3 * 3600, 60.0)
     ref = brute_force(const, grid, window)
@@ -141,21 +157,28 @@ def test_mean_overlap_is_the_footprints_share_of_the_sphere():
     assert mean_overlap(reach, sensor) == pytest.approx(1 * (1 - math.cos(math.radians(5.0))) / 2)
 
 
-def test_mean_overlap_leaves_out_satellites_bound_by_elevation_everywhere():
-    """Their edges are solved on the geodetic horizon, which no overlap spares: an
-    elevation-only sensor (and a 70 deg cone past the limb at 535 km) is left out; a 45 deg
-    cone under a 20 deg elevation limit (the cone binds) and a 30 deg cone under a 40 deg
-    limit (each binds somewhere) count."""
+def test_mean_overlap_leaves_out_cones_bound_by_elevation_everywhere():
+    """A satellite whose elevation limit binds everywhere while its cone reaches the
+    ground has its edges solved on the geodetic horizon and the cone together, which
+    no overlap spares: a 64 deg cone under a 20 deg limit at 535 km is left out.  An
+    elevation limit alone, a 70 deg cone past the limb (the cone excludes nothing:
+    an overlap spares their geodetic edges), a 45 deg cone under a 20 deg limit (the
+    cone binds) and a 30 deg cone under a 40 deg limit (each binds somewhere) count."""
+    from sim.engine.sampling import elevation_binds_everywhere
+
     sensors = [Sensor(max_off_nadir_deg=None, min_elevation_deg=20), Sensor(max_off_nadir_deg=70, min_elevation_deg=10),
-               Sensor(max_off_nadir_deg=45, min_elevation_deg=20), Sensor(max_off_nadir_deg=30, min_elevation_deg=40)]
-    groups = [Constellation.from_orbits("one", [CircularOrbit(START, 535, 97.5, 90 * k, 0)], s, group=f"g{k}",
+               Sensor(max_off_nadir_deg=45, min_elevation_deg=20), Sensor(max_off_nadir_deg=30, min_elevation_deg=40),
+               Sensor(max_off_nadir_deg=64, min_elevation_deg=20)]
+    groups = [Constellation.from_orbits("one", [CircularOrbit(START, 535, 97.5, 70 * k, 0)], s, group=f"g{k}",
                                         first_satnum=90000 + k).groups[0] for k, s in enumerate(sensors)]
     sensor = sensor_array(Constellation("mixed", groups))
-    reach = np.full((4, 5), math.radians(5.0))
-    rad = np.full((4, 5), 6378.137 + 535.0)
+    r = 6378.137 + 535.0
+    assert elevation_binds_everywhere(*sensor[4, :4], r) and r * sensor[4, K.S_SIN_ETA] < 6356.0  # cone on the ground
+    reach = np.full((5, 5), math.radians(5.0))
+    rad = np.full((5, 5), r)
     cap = (1 - math.cos(math.radians(5.0))) / 2
-    assert mean_overlap(reach, sensor) == pytest.approx(4 * cap)
-    assert mean_overlap(reach, sensor, rad) == pytest.approx(2 * cap)
+    assert mean_overlap(reach, sensor) == pytest.approx(5 * cap)
+    assert mean_overlap(reach, sensor, rad) == pytest.approx(4 * cap)
 
 
 def test_run_prunes_only_where_footprints_overlap():

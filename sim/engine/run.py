@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 from sgp4.api import SatrecArray
 
+from constellation.constants import WGS84_A_KM
 from constellation.core import Constellation
 from constellation.sensor import NO_OFF_NADIR_LIMIT_DEG
 from constellation.validate import check_sensor_reach
@@ -36,15 +37,20 @@ def mean_overlap(reach: np.ndarray, sensor: np.ndarray, rad: np.ndarray | None =
     satellite and sample, from :func:`sim.kernels.coverage.satellite_frames`) over
     the sphere's.  Push-broom satellites see instants and do not count; nor, given
     their radii ``rad`` (km, per satellite and sample), do satellites whose
-    elevation limit binds everywhere at their lowest and highest: the kernel
-    solves their edges on each point's geodetic horizon, which no overlap spares."""
+    elevation limit binds everywhere at their lowest and highest while their
+    off-nadir cone reaches the ground: the kernel solves their edges on each
+    point's geodetic horizon and cone together, which no overlap spares.  Where
+    the cone excludes nothing (no off-nadir limit, or one past the limb), an
+    overlap spares their geodetic edges too (:func:`sim.kernels.coverage.cone_free`)."""
     cap = np.where(reach >= 0.0, 0.5 * (1.0 - np.cos(np.clip(reach, 0.0, math.pi))), 0.0)
     counted = sensor[:, K.S_KIND] != K.KIND_SWATH
     if rad is not None:
         for s in np.flatnonzero(counted):
             radii = rad[s][np.isfinite(rad[s]) & (rad[s] > 0.0)]
             limits = (sensor[s, K.S_COS_ETA], sensor[s, K.S_SIN_ETA], sensor[s, K.S_COS_EPS], sensor[s, K.S_SIN_EPS])
-            if radii.size and all(elevation_binds_everywhere(*limits, float(r)) for r in (radii.min(), radii.max())):
+            if not radii.size or sensor[s, K.S_COS_ETA] <= 1e-12 or radii.min() * sensor[s, K.S_SIN_ETA] >= WGS84_A_KM:
+                continue  # the cone excludes nothing: its geodetic edges can be spared
+            if all(elevation_binds_everywhere(*limits, float(r)) for r in (radii.min(), radii.max())):
                 counted[s] = False
     return float(cap[counted].mean(axis=1).sum()) if cap.size else 0.0
 

@@ -235,6 +235,19 @@ def cone_near_limb(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
     return abs(c_mid - model) > CONE_MODEL_TOL
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def cone_free(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta):
+    """Whether the off-nadir cone excludes nothing a satellite at radius r0 .. r1
+    (km; radial rates rd0, rd1 km/s, a step of dt s) sees at any point of radius
+    R or less: no limit (cos_eta = 0), or the cone past the limb (r sin(eta) >=
+    R) at both ends and the middle of the step.  :func:`geodetic_access` then
+    ignores the cone, and a point's access in the step is its elevation's."""
+    if not cos_eta > 1e-12:
+        return True
+    r_mid = 0.5 * (r0 + r1) + 0.125 * dt * (rd0 - rd1)
+    return min(r0, r1, r_mid) * sin_eta >= R
+
+
 @njit(cache=True, error_model="numpy")
 def cone_near_limb_between(r0, r1, rd0, rd1, dt, R_lo, R_hi, cos_eta, sin_eta):
     """:func:`cone_near_limb` for some point radius between R_lo and R_hi (km): at
@@ -373,6 +386,21 @@ def elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd
     d2 = r * r + R * R - 2.0 * r * R * c
     d2_rate = 2.0 * (r * rd - R * (rd * c + r * cd))
     return up * aup - se2 * d2, 2.0 * aup * (rd * nu + r * nd) - se2 * d2_rate
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def elevation_ends(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, r0, r1, sin_eps):
+    """Whether the point (unit vector h, geodetic vertical n, radius R km) sees
+    the satellite at or above the elevation limit at the start and at the end
+    of a step (unit vectors u0, u1; radii r0, r1 km): the signs of
+    :func:`elevation_margin_sq` there, as :func:`geodetic_access` reads them."""
+    nh = nx * hx + ny * hy + nz * hz
+    se2 = sin_eps * abs(sin_eps)
+    up0 = r0 * (nx * u0x + ny * u0y + nz * u0z) - R * nh
+    up1 = r1 * (nx * u1x + ny * u1y + nz * u1z) - R * nh
+    d20 = r0 * r0 + R * R - 2.0 * r0 * R * (hx * u0x + hy * u0y + hz * u0z)
+    d21 = r1 * r1 + R * R - 2.0 * r1 * R * (hx * u1x + hy * u1y + hz * u1z)
+    return up0 * abs(up0) - se2 * d20 >= 0.0, up1 * abs(up1) - se2 * d21 >= 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -1451,6 +1479,9 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
         e0 = dC0 * rd0
         e1 = dC1 * rd1
         limb_row = not geodetic and max(r0, r1) * sin_eta >= X_NEAR_LIMB * R
+        # Overlap pruning of geodetic edges: where the cone excludes nothing, the ends' elevation margins alone
+        # say whether the satellite sees a point at the samples.
+        prune_geodetic = prune_overlap and geodetic and cone_free(r0, r1, rd0, rd1, dt, R, cos_eta, sin_eta)
         for part in range(2):
             ja = ja0 if part == 0 else ja1
             jb = jb0 if part == 0 else jb1
@@ -1472,6 +1503,20 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                     # (Near the limb the row's limit is no cubic: no rejection by its model.)
                     if f0 < 0.0 and f1 < 0.0 and not (g0 > 0.0 and g1 < 0.0) and not near_limb:
                         continue
+                    if prune_geodetic and passes.owner[i, k] >= 0:
+                        # Another satellite sees the point throughout this step, and this one's cone excludes
+                        # nothing: its elevation edges in the step bound no run (a whole step goes on below).
+                        in0, in1 = elevation_ends(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                                  u0x, u0y, u0z, u1x, u1y, u1z, r0, r1, sin_eps)
+                        if not (in0 and in1):
+                            if lit and (in0 or in1):
+                                h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
+                                in0 = in0 and h0 >= 0.0
+                                in1 = in1 and h1 >= 0.0
+                            if in0 or in1:
+                                n_buf = _subsumed_step(i, s, k, in0, in1, seg_start, seg_end, t0, t1, passes, buf,
+                                                       n_buf)
+                            continue
                     sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2],
                                                      R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y, d0z, d1x, d1y, d1z,
                                                      r0, r1, rd0, rd1, cos_eta, sin_eta, sin_eps, dt)
@@ -1713,6 +1758,8 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
     # The off-nadir cone near the limb while the radius moves, for any point's radius: every point's
     # margins on the path, none rejected by the limit's (then not cubic) model.
     near_limb = cone_near_limb_between(r0, r1, rd0, rd1, dt, R_lo, R_hi, cos_eta, sin_eta)
+    # Overlap pruning of geodetic edges where the cone excludes nothing for any point's radius (see _step_rows).
+    prune_geodetic = prune_overlap and cone_free(r0, r1, rd0, rd1, dt, R_hi, cos_eta, sin_eta)
     # The bands and longitudes of the step's disc (as _disc_points).
     n_bands = (rows.band_start.shape[0] - 1) // n_blocks
     h = math.pi / n_bands
@@ -1787,6 +1834,21 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                                     and margin_may_dip(r0, r1, R, sin_eta, f0, (q0 - dC0 * rd0) * dt, f1,
                                                        (q1 - dC1 * rd1) * dt))
                     if geodetic:
+                        if prune_geodetic and passes.owner[i, k] >= 0:
+                            # Seen throughout by another satellite, the cone excluding nothing (see _step_rows).
+                            in_0, in_1 = elevation_ends(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
+                                                        rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, r0, r1,
+                                                        sin_eps)
+                            if not (in_0 and in_1):
+                                if lit and (in_0 or in_1):
+                                    h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
+                                                          sin_sun)
+                                    in_0 = in_0 and h0 >= 0.0
+                                    in_1 = in_1 and h1 >= 0.0
+                                if in_0 or in_1:
+                                    n_buf = _subsumed_step(i, s, k, in_0, in_1, seg_start, seg_end, t0, t1, passes,
+                                                           buf, n_buf)
+                                continue
                         sa, sb, ga, gb = geodetic_access(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
                                                          rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, d0x, d0y,
                                                          d0z, d1x, d1y, d1z, r0, r1, rd0, rd1, cos_eta, sin_eta,
