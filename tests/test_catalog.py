@@ -402,23 +402,55 @@ def test_decayed_satellites_are_dropped_and_named():
     w = Window(start, 86400.0, 60.0)
     kept, warnings = check_constellation(const, w)
     assert [s.name for s in kept.satellites] == ["LINGQIAO VIDEO A", "LINGQIAO VIDEO B"]
-    assert len(warnings) == 1 and "FALLING (NORAD 99001: decayed at 2025-10-03T" in warnings[0]
+    assert len(warnings) == 1 and "FALLING (NORAD 99001: re-entering, under 80 km altitude at 2025-10-03T" in warnings[0]
     # The simulation's own propagation agrees: the dropped one fails within the window.
     _, _, _, valid = propagate_ecef([s.satrec for s in const.satellites], w, 0, w.n_samples)
     assert valid[:2].all() and not valid[2].all()
-    # The time named is when sgp4 first fails, to the second, not the hourly check sample after it.
-    from sim.studies.catalog_check import propagation_failures
+    # The time named is when it first fails (here: sinks below 80 km, before sgp4's own decay code at
+    # the ground), to the second, not the hourly check sample after it.
+    from sim.studies.catalog_check import BELOW_ORBIT, propagation_failures
 
     second = Window(start, 4 * 3600.0, 1.0)
     t, _, _, valid = propagate_ecef([const.satellites[2].satrec], second, 0, second.n_samples)
     first_bad = t[np.argmin(valid[0])]
     (when, code), = propagation_failures(const, second).values()
-    assert first_bad - 1.0 <= when <= first_bad and code == 6
+    assert first_bad - 1.0 <= when <= first_bad and code == BELOW_ORBIT
     # Before it decays, nothing is dropped.
     assert len(check_constellation(const, Window(start, 600.0, 60.0))[0]) == 3
     only_falling = read_catalog_text(json.dumps([_falling_json(0.2)]), "json")
     with pytest.raises(CatalogError, match="cannot propagate any of the 1 satellites"):
         check_constellation(only_falling, w)
+
+
+RUNAWAY_TLE = """RUNAWAY
+1 90006U          26001.00000000  .00000000  00000-0  60000+0 0    02
+2 90006  60.0000 150.0000 0001000   0.0000  30.0000 16.16160905    08
+"""
+
+
+def test_a_decayed_element_set_that_sgp4_still_flies_is_dropped():
+    """230 km with B* 0.6: sgp4 reports the decay an hour after epoch, then from about
+    3.3 h returns error code 0 with positions 1e8 km and more from the Earth.  Those
+    samples are no orbit: the propagation masks them (a satellite that far out would
+    "see" half the Earth) and the catalog check drops the satellite, saying why."""
+    from sgp4.api import Satrec
+
+    from sim.engine.propagate import MAX_ORBIT_RADIUS_KM, in_orbit
+
+    const = read_catalog_text(RUNAWAY_TLE + TLE_TEXT)
+    runaway = const.satellites[0].satrec
+    late = Window(datetime(2026, 1, 1, 4, 0, tzinfo=timezone.utc), 6 * 3600.0, 600.0)
+    err, r, _ = Satrec.sgp4_array(runaway, np.full(late.n_samples, late.jd_utc()[0]),
+                                  late.jd_utc()[1] + late.sample_times(0, late.n_samples) / 86400.0)
+    assert (err == 0).all() and (np.linalg.norm(r, axis=-1) > MAX_ORBIT_RADIUS_KM).all()  # what sgp4 says
+    _, _, _, valid = propagate_ecef([runaway], late, 0, late.n_samples)
+    assert not valid.any()
+    kept, warnings = check_constellation(const, late, max_epoch_age_days=None)
+    assert [s.name for s in kept.satellites] == [s.name for s in const.satellites[1:]]
+    assert "RUNAWAY (NORAD 90006: a position 1,500,000 km or more from the Earth, past its decay" in warnings[-1]
+    # Positions of real orbits pass, from low LEO to beyond the Moon; the ground and NaN do not.
+    radii = np.array([6378.137 + 81.0, 6378.137 + 535.0, 42164.0, 400_000.0, 6378.137 + 10.0, 2e6, np.nan])
+    assert in_orbit(radii[:, None] * np.array([0.0, 0.6, 0.8])).tolist() == [True] * 4 + [False] * 3
 
 
 def test_epoch_age_warnings():

@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 from sgp4.api import SatrecArray
 
-from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY
+from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84_A_KM
 from constellation.elements import to_utc
 from sim.kernels.interp import hermite_states
 
@@ -101,6 +101,23 @@ def gmst82_rad(jd_ut1_whole: float, jd_ut1_frac: np.ndarray) -> np.ndarray:
     return np.mod(theta, 2 * np.pi)
 
 
+# sgp4 can go on reporting success (error code 0) for an element set flown past its decay, with
+# positions that no orbit has (down in the atmosphere, or 1e8 km and more from the Earth): a sample
+# is valid only at a radius an orbiting body can have, above MIN_ORBIT_ALTITUDE_KM over the equator
+# (below it a satellite is re-entering within its orbit) and inside the Earth's Hill sphere.
+MIN_ORBIT_ALTITUDE_KM = 80.0
+MAX_ORBIT_RADIUS_KM = 1.5e6
+
+
+def in_orbit(r_km: np.ndarray) -> np.ndarray:
+    """Whether positions ``r_km`` (..., 3), km from the Earth's centre, lie where an orbiting
+    body can be (see :data:`MIN_ORBIT_ALTITUDE_KM`, :data:`MAX_ORBIT_RADIUS_KM`); False for
+    non-finite ones."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        r2 = np.sum(r_km * r_km, axis=-1)
+        return (r2 >= (WGS84_A_KM + MIN_ORBIT_ALTITUDE_KM) ** 2) & (r2 <= MAX_ORBIT_RADIUS_KM ** 2)
+
+
 def _ecef_at(sat_array: SatrecArray, window: Window, t: np.ndarray):
     """sgp4 at times ``t`` (s from the window start), rotated to Earth-fixed: pos, vel, valid."""
     jd_whole, jd_frac = window.jd_utc()
@@ -119,7 +136,7 @@ def _ecef_at(sat_array: SatrecArray, window: Window, t: np.ndarray):
     vel[..., 0] = c * v[..., 0] + s * v[..., 1] + EARTH_ROTATION_RAD_S * pos[..., 1]
     vel[..., 1] = -s * v[..., 0] + c * v[..., 1] - EARTH_ROTATION_RAD_S * pos[..., 0]
     vel[..., 2] = v[..., 2]
-    valid = (err == 0) & np.all(np.isfinite(pos), axis=-1)
+    valid = (err == 0) & np.all(np.isfinite(pos), axis=-1) & in_orbit(r)
     return pos, vel, valid
 
 

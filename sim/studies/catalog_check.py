@@ -1,7 +1,8 @@
 """Before simulating a catalog: which satellites sgp4 can fly over the window, and how stale they are.
 
 Real catalogs hold element sets sgp4 cannot propagate across a given window
-(decayed objects, error codes 1-6).  :func:`check_constellation` propagates
+(decayed objects, error codes 1-6, and positions no orbit has, which sgp4 can
+return without an error past a decay: :func:`sim.engine.propagate.in_orbit`).  :func:`check_constellation` propagates
 every satellite at a few times spread over the window (start and end
 included), drops those sgp4 reports an error for, and returns one-line
 warnings naming them, plus a warning for element sets whose epochs lie far
@@ -21,7 +22,7 @@ from constellation.constants import SECONDS_PER_DAY
 from constellation.core import Constellation, Group
 from constellation.elements import sgp4_error_text
 from constellation.errors import CatalogError
-from sim.engine.propagate import Window
+from sim.engine.propagate import MAX_ORBIT_RADIUS_KM, MIN_ORBIT_ALTITUDE_KM, Window, in_orbit
 
 # Check samples: at most this far apart (s), and at most this many per satellite.
 CHECK_SPACING_S = 3600.0
@@ -43,13 +44,40 @@ def propagation_failures(constellation: Constellation, window: Window) -> dict[i
     t = check_times_s(window)
     jd_whole, jd_frac = window.jd_utc()
     err, r, _ = SatrecArray([s.satrec for s in sats]).sgp4(np.full(t.shape, jd_whole), jd_frac + t / SECONDS_PER_DAY)
-    bad = (err != 0) | ~np.all(np.isfinite(r), axis=-1)
+    code = failure_codes(err, r)
     failures = {}
-    for i in np.flatnonzero(bad.any(axis=1)):
-        k = int(np.argmax(bad[i]))
-        failures[int(i)] = (float(t[k]), int(err[i, k])) if k == 0 else \
+    for i in np.flatnonzero((code != 0).any(axis=1)):
+        k = int(np.argmax(code[i] != 0))
+        failures[int(i)] = (float(t[k]), int(code[i, k])) if k == 0 else \
             _first_failure(sats[i].satrec, jd_whole, jd_frac, float(t[k - 1]), float(t[k]))
     return failures
+
+
+# Failures sgp4 reports no error code for (its own are 1-6): positions no orbit has
+# (sim.engine.propagate.in_orbit).
+NON_FINITE = -1
+BELOW_ORBIT = -2
+BEYOND_ORBIT = -3
+
+
+def failure_codes(err: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Per sample: sgp4's error code, else NON_FINITE, BELOW_ORBIT or BEYOND_ORBIT where the
+    position is none an orbiting body can have, else 0."""
+    finite = np.all(np.isfinite(r), axis=-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        below = np.sum(r * r, axis=-1) < MAX_ORBIT_RADIUS_KM ** 2
+    own = np.where(in_orbit(r), 0, np.where(below, BELOW_ORBIT, BEYOND_ORBIT))
+    return np.where(err != 0, err, np.where(~finite, NON_FINITE, own))
+
+
+def failure_text(code: int) -> str:
+    if code == NON_FINITE:
+        return "non-finite position"
+    if code == BELOW_ORBIT:
+        return f"re-entering, under {MIN_ORBIT_ALTITUDE_KM:g} km altitude"
+    if code == BEYOND_ORBIT:
+        return f"a position {MAX_ORBIT_RADIUS_KM:,.0f} km or more from the Earth, past its decay"
+    return sgp4_error_text(code)
 
 
 def _first_failure(satrec, jd_whole: float, jd_frac: float, ok_s: float, bad_s: float) -> tuple[float, int]:
@@ -60,12 +88,14 @@ def _first_failure(satrec, jd_whole: float, jd_frac: float, ok_s: float, bad_s: 
     while bad_s - ok_s > 1.0:
         mid = 0.5 * (ok_s + bad_s)
         e, r, _ = satrec.sgp4(jd_whole, jd_frac + mid / SECONDS_PER_DAY)
-        if e != 0 or not np.all(np.isfinite(r)):
-            bad_s, code = mid, e
+        c = int(failure_codes(np.array(e), np.array(r)))
+        if c != 0:
+            bad_s, code = mid, c
         else:
             ok_s = mid
     if code == 0:
-        code = satrec.sgp4(jd_whole, jd_frac + bad_s / SECONDS_PER_DAY)[0]
+        e, r, _ = satrec.sgp4(jd_whole, jd_frac + bad_s / SECONDS_PER_DAY)
+        code = int(failure_codes(np.array(e), np.array(r)))
     return bad_s, int(code)
 
 
@@ -88,7 +118,7 @@ def check_constellation(constellation: Constellation, window: Window,
     described = []
     for i, (t_s, code) in sorted(failures.items()):
         when = (window.start + timedelta(seconds=t_s)).strftime("%Y-%m-%dT%H:%MZ")
-        reason = sgp4_error_text(code) if code else "non-finite position"
+        reason = failure_text(code)
         described.append(f"{sats[i].name} (NORAD {sats[i].satrec.satnum}: {reason} at {when})")
     if len(failures) == len(sats):
         raise CatalogError(f"sgp4 cannot propagate any of the {len(sats)} satellites over the window starting "
