@@ -121,3 +121,22 @@ def test_cli_run_on_a_local_cluster_gives_the_same_json():
 def test_cli_workers_needs_a_local_cluster():
     r = CliRunner().invoke(main, ["run", str(TINY), "--workers", "2"])
     assert r.exit_code != 0 and "--scheduler local" in r.output
+
+
+def test_local_workers_start_with_interrupts_ignored():
+    """A terminal's Ctrl-C reaches every process of the group: local Dask workers start
+    with SIGINT ignored (inherited across exec), so only this process stops the run and
+    no worker prints a traceback; this process's own handler is restored after."""
+    import signal
+    import subprocess
+    import sys
+
+    from sim.studies.sweep import _workers_ignore_interrupts
+
+    before = signal.getsignal(signal.SIGINT)
+    probe = [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
+    with _workers_ignore_interrupts():
+        inside = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+    outside = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+    assert (inside, outside) == ("True", "False")
+    assert signal.getsignal(signal.SIGINT) is before

@@ -34,7 +34,9 @@ import json
 import math
 import os
 import re
+import signal
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,6 +284,23 @@ def probe_scheduler(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
                          field="--scheduler")
 
 
+@contextlib.contextmanager
+def _workers_ignore_interrupts():
+    """Start local worker processes with SIGINT ignored (an ignored signal stays ignored
+    across the exec that starts them): a terminal's Ctrl-C reaches the whole process
+    group, and each worker would print its own KeyboardInterrupt traceback while this
+    process stops the run and closes the cluster.  This process ignores it meanwhile,
+    for the seconds the cluster takes to start (signals can be set in the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class DaskExecutor:
     """Runs configurations as Dask tasks: on ``scheduler`` ('tcp://host:port', an
     existing cluster whose workers have revisit installed, which must answer
@@ -317,8 +336,9 @@ class DaskExecutor:
                 self._own.append(self.client)
             else:
                 n = self.n_workers or default_workers()
-                cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                with _workers_ignore_interrupts():
+                    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(cluster)
                 self._own += [self.client, cluster]
         return self
