@@ -476,6 +476,17 @@ def test_targets_csv(tmp_path):
     f.write_text("lat,lon,name\n10,20,T0002\n11,21\n")
     with pytest.raises(InputError, match=r"t\.csv:3: name: unnamed, so 'T0002', which also names the point on line 2"):
         read_targets_csv(f)
+    # Without a header a fourth column means nothing: an unquoted name with a comma is refused, a quoted one kept.
+    f.write_text("48.86,2.35,Paris, France\n")
+    with pytest.raises(InputError, match=r't\.csv:1: name: 4 columns, expected lat,lon\[,name\] .*"Paris, France"'):
+        read_targets_csv(f)
+    f.write_text('48.86,2.35,"Paris, France"\n11,21,b,extra\n')
+    with pytest.raises(InputError, match=r"t\.csv:2: name: 4 columns"):
+        read_targets_csv(f)
+    f.write_text('48.86,2.35,"Paris, France"\n')
+    assert read_targets_csv(f).names == ["Paris, France"]
+    f.write_text("lat,lon,name,country\n48.86,2.35,Paris,France\n")  # under a header, other columns are fine
+    assert read_targets_csv(f).names == ["Paris"]
     with pytest.raises(InputError, match="file not found"):
         read_targets_csv(tmp_path / "none.csv")
 

@@ -100,7 +100,8 @@ def read_targets_csv(path: str | Path) -> Targets:
 
 def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[str]]:
     """(latitudes, longitudes, names) of the points of a CSV file, in its order and
-    as written: rows lat,lon[,name] in degrees, or any columns under a header
+    as written: rows lat,lon[,name] in degrees (no more columns: a name with a
+    comma is quoted), or any columns under a header
     naming lat/latitude and lon/lng/longitude (and optionally name); a point
     without a name is T0001, T0002... by its place in the file; names must
     differ.  Blank lines and lines starting with '#' are skipped.  A bad value
@@ -116,8 +117,10 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
     if not rows:
         raise InputError("no targets (expected rows lat,lon[,name])", spath)
     i_lat, i_lon, i_name = 0, 1, 2
+    headed = False
     first_line, first = rows[0]
     if not _is_number(first[0]):
+        headed = True
         head = [c.strip().lower() for c in first]
         for what, names in (("latitude", _LAT_NAMES), ("longitude", _LON_NAMES), ("name", ("name",))):
             given = [h for h in head if h in names]
@@ -137,6 +140,10 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
     lat, lon, names = [], [], []
     name_line: dict[str, int] = {}
     for line, r in rows:
+        if not headed and len(r) > 3:
+            # Without a header a fourth column has no meaning: most often a name with a comma, unquoted.
+            raise InputError(f"{len(r)} columns, expected lat,lon[,name] (quote a name that holds a comma: "
+                             f'"{",".join(r[2:]).strip()}")', spath, line, "name")
         vals = []
         for idx, what, lim in ((i_lat, "lat", 90.0), (i_lon, "lon", 180.0)):
             if idx >= len(r):
