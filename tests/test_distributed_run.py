@@ -133,10 +133,14 @@ def test_local_workers_start_with_interrupts_ignored():
 
     from sim.studies.sweep import _workers_ignore_interrupts
 
-    before = signal.getsignal(signal.SIGINT)
-    probe = [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
-    with _workers_ignore_interrupts():
-        inside = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
-    outside = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
-    assert (inside, outside) == ("True", "False")
-    assert signal.getsignal(signal.SIGINT) is before
+    # Python's own handler, as in a terminal (a shell starts background jobs with SIGINT ignored).
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        probe = [sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)"]
+        with _workers_ignore_interrupts():
+            inside = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+        outside = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip()
+        assert (inside, outside) == ("True", "False")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)

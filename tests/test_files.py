@@ -526,8 +526,13 @@ def test_a_signal_during_the_renames_waits_until_both_are_in_place(tmp_path, mon
             time.sleep(0.05)  # the handler runs here if it is not held
 
     monkeypatch.setattr(files.os, "replace", replace_then_signal)
-    with pytest.raises(KeyboardInterrupt):
-        _pair(tmp_path, "new", "new side")
+    # Python's own handler, as in a terminal (a shell starts background jobs with SIGINT ignored).
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _pair(tmp_path, "new", "new side")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert len(calls) == 2
     assert (tmp_path / "x.csv").read_text() == "new" and (tmp_path / "x.csv.json").read_text() == "new side"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
