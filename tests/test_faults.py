@@ -834,3 +834,12 @@ def test_a_geotiff_that_does_not_read_back_is_an_error_not_a_success(tiny, tmp_p
     assert "r.tif: the GeoTIFF did not write whole (is the disk full?)" in line
     assert out.read_bytes() == b"the old result"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.tif", "tiny.toml"]
+
+
+def test_show_names_a_folder_as_a_folder(tmp_path):
+    """A folder given to `show` (with or without a result's extension) is said to be one."""
+    for name in ("results", "r.nc", "r.json"):
+        (tmp_path / name).mkdir()
+        r = invoke("show", tmp_path / name)
+        assert r.exit_code == 1
+        assert f"{tmp_path / name}: is a folder, not a result file" in error_line(r)

@@ -830,7 +830,7 @@ def load_result(path: str | Path) -> Result:
 
 def _load(path: Path, written: dict | None = None) -> Result:
     """:func:`load_result`; the summary the file was written with goes into ``written``."""
-    kind = output_format(path)
+    kind = _result_file_format(path)
     if kind in ("json", "geotiff"):
         what = "the summary and provenance" if kind == "json" else "maps, the summary and provenance"
         raise InputError(f"a .{path.suffix.lower()[1:]} result holds {what} only, not per-point figures: "
@@ -855,9 +855,16 @@ def _read_geotiff(path: Path) -> dict:
             "provenance": json.loads(tags.get("revisit_provenance", "{}"))}
 
 
+def _result_file_format(path: Path) -> str:
+    """:func:`output_format` of a result file to read; a folder is named as one."""
+    if path.is_dir():
+        raise InputError("is a folder, not a result file (.nc, .csv, .geojson, .json or .tif)", str(path))
+    return output_format(path)
+
+
 def _read_document(path: Path) -> dict | None:
     """The summary and provenance of a .json or GeoTIFF result, as written; None for others."""
-    kind = output_format(path)
+    kind = _result_file_format(path)
     if kind not in ("json", "geotiff"):
         return None
     with _open_errors(path):
