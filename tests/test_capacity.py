@@ -487,6 +487,13 @@ def test_targets_csv(tmp_path):
     assert read_targets_csv(f).names == ["Paris, France"]
     f.write_text("lat,lon,name,country\n48.86,2.35,Paris,France\n")  # under a header, other columns are fine
     assert read_targets_csv(f).names == ["Paris"]
+    # Lines as an editor counts them: after a quoted name over two lines, after a form feed.
+    f.write_text('35,115,"multi\nline"\n36,116,B\n37,abc,C\n')
+    with pytest.raises(InputError, match=r"t\.csv:4: lon: cannot read 'abc'"):
+        read_targets_csv(f)
+    f.write_text("35,115,A\f\n37,abc,C\n")
+    with pytest.raises(InputError, match=r"t\.csv:2: lon: cannot read 'abc'"):
+        read_targets_csv(f)
     with pytest.raises(InputError, match="file not found"):
         read_targets_csv(tmp_path / "none.csv")
 

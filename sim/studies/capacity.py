@@ -36,7 +36,7 @@ from sgp4.api import SatrecArray
 from constellation.constants import EARTH_ROTATION_RAD_S, SECONDS_PER_DAY, WGS84_A_KM
 from constellation.core import Constellation
 from constellation.errors import InputError
-from constellation.files import MIB, read_limited
+from constellation.files import MIB, read_limited, text_lines
 from sim.engine.geodesy import geodetic_to_ecef
 from sim.engine.memory import check_fits, estimate_access_windows_bytes
 from sim.engine.propagate import Window, propagate_ecef
@@ -112,8 +112,13 @@ def read_points_csv(path: str | Path) -> tuple[list[float], list[float], list[st
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not a UTF-8 text file", spath)
-    rows = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), start=1)
-            if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#")]
+    # Numbered by the line each row starts on (a quoted name may span lines), as an editor counts them.
+    reader = csv.reader(text_lines(text))
+    rows, end = [], 0
+    for r in reader:
+        start, end = end + 1, reader.line_num
+        if r and any(c.strip() for c in r) and not r[0].lstrip().startswith("#"):
+            rows.append((start, r))
     if not rows:
         raise InputError("no targets (expected rows lat,lon[,name])", spath)
     i_lat, i_lon, i_name = 0, 1, 2
