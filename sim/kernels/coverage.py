@@ -388,21 +388,6 @@ def elevation_margin_sq(hx, hy, hz, nx, ny, nz, R, ux, uy, uz, dx, dy, dz, r, rd
     return up * aup - se2 * d2, 2.0 * aup * (rd * nu + r * nd) - se2 * d2_rate
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def elevation_ends(hx, hy, hz, nx, ny, nz, R, u0x, u0y, u0z, u1x, u1y, u1z, r0, r1, sin_eps):
-    """Whether the point (unit vector h, geodetic vertical n, radius R km) sees
-    the satellite at or above the elevation limit at the start and at the end
-    of a step (unit vectors u0, u1; radii r0, r1 km): the signs of
-    :func:`elevation_margin_sq` there, as :func:`geodetic_access` reads them."""
-    nh = nx * hx + ny * hy + nz * hz
-    se2 = sin_eps * abs(sin_eps)
-    up0 = r0 * (nx * u0x + ny * u0y + nz * u0z) - R * nh
-    up1 = r1 * (nx * u1x + ny * u1y + nz * u1z) - R * nh
-    d20 = r0 * r0 + R * R - 2.0 * r0 * R * (hx * u0x + hy * u0y + hz * u0z)
-    d21 = r1 * r1 + R * R - 2.0 * r1 * R * (hx * u1x + hy * u1y + hz * u1z)
-    return up0 * abs(up0) - se2 * d20 >= 0.0, up1 * abs(up1) - se2 * d21 >= 0.0
-
-
 @njit(cache=True, error_model="numpy")
 def _elevation_edge(m_lo, guess, hx, hy, hz, nx, ny, nz, R, sx0, sy0, sz0, vx0, vy0, vz0, sx1, sy1, sz1,
                     vx1, vy1, vz1, sin_eps, dt):
@@ -1506,8 +1491,13 @@ def _step_rows(blk, n_blocks, s, k, seg_start, seg_end, disc, r_lo, r_hi, sats, 
                     if prune_geodetic and passes.owner[i, k] >= 0:
                         # Another satellite sees the point throughout this step, and this one's cone excludes
                         # nothing: its elevation edges in the step bound no run (a whole step goes on below).
-                        in0, in1 = elevation_ends(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
-                                                  u0x, u0y, u0z, u1x, u1y, u1z, r0, r1, sin_eps)
+                        # The ends' signs as geodetic_access reads them.
+                        m0, _ = elevation_margin_sq(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                                    u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0, sin_eps)
+                        m1, _ = elevation_margin_sq(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1], rows.nxyz[i, 2], R,
+                                                    u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1, sin_eps)
+                        in0 = m0 >= 0.0
+                        in1 = m1 >= 0.0
                         if not (in0 and in1):
                             if lit and (in0 or in1):
                                 h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z, sin_sun)
@@ -1836,9 +1826,14 @@ def _step_points(blk, n_blocks, s, k, seg_start, seg_end, disc, sats, rows, pass
                     if geodetic:
                         if prune_geodetic and passes.owner[i, k] >= 0:
                             # Seen throughout by another satellite, the cone excluding nothing (see _step_rows).
-                            in_0, in_1 = elevation_ends(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
-                                                        rows.nxyz[i, 2], R, u0x, u0y, u0z, u1x, u1y, u1z, r0, r1,
+                            m0, _ = elevation_margin_sq(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
+                                                        rows.nxyz[i, 2], R, u0x, u0y, u0z, d0x, d0y, d0z, r0, rd0,
                                                         sin_eps)
+                            m1, _ = elevation_margin_sq(hx, hy, hz, rows.nxyz[i, 0], rows.nxyz[i, 1],
+                                                        rows.nxyz[i, 2], R, u1x, u1y, u1z, d1x, d1y, d1z, r1, rd1,
+                                                        sin_eps)
+                            in_0 = m0 >= 0.0
+                            in_1 = m1 >= 0.0
                             if not (in_0 and in_1):
                                 if lit and (in_0 or in_1):
                                     h0, h1 = _lit_margins(rows.nxyz, i, sun0x, sun0y, sun0z, sun1x, sun1y, sun1z,
